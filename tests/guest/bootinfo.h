@@ -1,0 +1,63 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * The contract between cvmm and its embedded test guest: where things are
+ * in guest memory, the boot-info block cvmm fills in, and the I/O ports the
+ * guest uses to talk back. Included by both sides.
+ */
+#ifndef CVMM_GUEST_BOOTINFO_H
+#define CVMM_GUEST_BOOTINFO_H
+
+#include <stdint.h>
+
+/* Low memory, set up by cvmm before the first KVM_RUN. */
+#define GUEST_PML4_GPA 0x1000ull
+#define GUEST_PDPT_GPA 0x2000ull
+#define GUEST_PD_GPA 0x3000ull /* four pages: 0-4 GiB in 2 MiB pages */
+#define GUEST_BOOTINFO_GPA 0x7000ull
+#define GUEST_GDT_GPA 0x8000ull
+#define GUEST_STACK_TOP 0xa0000ull
+#define GUEST_STACK_SIZE 0x4000ull
+#define GUEST_LOAD_GPA 0x100000ull
+/* Everything from here to the end of RAM is the guest's to play with. */
+#define GUEST_FREE_GPA 0x200000ull
+
+/* Ports */
+#define GUEST_PORT_UART 0x3f8
+/* outl(status): end the VM; status becomes cvmm's exit status. */
+#define GUEST_PORT_EXIT 0x501
+/* outl(anything): this vCPU is done, the others go on. */
+#define GUEST_PORT_PARK 0x502
+
+#define BOOTINFO_MAGIC 0x314f464e494d4d56ull /* "VMMINFO1" */
+#define BOOTINFO_MAX_RAM 4
+
+/* bootinfo.flags */
+#define BOOTINFO_F_HYPERCALL (1u << 0)  /* MAP_GPA_RANGE exits enabled */
+#define BOOTINFO_F_PRIVATE_MEM (1u << 1) /* the VM has private memory */
+
+struct bootinfo_ram {
+	uint64_t gpa;
+	uint64_t size;
+};
+
+struct bootinfo {
+	uint64_t magic;
+	uint32_t version;
+	uint32_t nr_vcpus;
+	uint64_t ram_size;
+	uint32_t cc_mode;
+	uint32_t flags;
+	char cc_name[8];
+	char backing[24];
+	char scenario[32];
+	uint32_t nr_ram;
+	uint32_t pad;
+	struct bootinfo_ram ram[BOOTINFO_MAX_RAM];
+	/* Seed for randomized scenarios; argument for the scenario. */
+	uint64_t seed;
+	uint64_t arg;
+	/* Written by the guest: vCPUs that reached their entry. */
+	volatile uint32_t vcpus_up;
+};
+
+#endif
