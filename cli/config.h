@@ -90,6 +90,8 @@ struct vm_config {
 		char *firmware;
 		/* Scenario of the embedded test guest (when no kernel is given). */
 		char *scenario;
+		uint64_t scenario_arg;
+		uint64_t seed;
 	} boot;
 
 	struct {
