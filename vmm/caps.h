@@ -1,0 +1,90 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * What the host's KVM offers a confidential VMM, probed once into plain
+ * data: system-wide capabilities from /dev/kvm and, for every VM type
+ * that KVM_CAP_VM_TYPES offers, the answers of a VM of that type (several
+ * depend on the type, kvm-private-memory.md section 2). Nothing here holds
+ * an fd after kvm_caps_probe() returns, so vm_config_validate() can check a
+ * config against a struct kvm_caps before any fd of the VM is opened.
+ */
+#ifndef CVMM_CAPS_H
+#define CVMM_CAPS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "cli/config.h"
+#include "lib/util.h"
+
+/* KVM_CAP_VM_TYPES is an int bitmask: bit n = VM type n. */
+#define KVM_CAPS_NR_VM_TYPES 32
+
+struct kvm_vm_type_caps {
+	/* 0 if KVM_CREATE_VM of this type worked, else its -errno. */
+	int create_err;
+	/* The rest is valid only when create_err is 0. */
+	bool guest_memfd;
+	/* KVM_CAP_GUEST_MEMFD_FLAGS: GUEST_MEMFD_FLAG_* this VM accepts. */
+	uint64_t guest_memfd_flags;
+	/* KVM_CAP_MEMORY_ATTRIBUTES: KVM_MEMORY_ATTRIBUTE_* this VM accepts. */
+	uint64_t memory_attributes;
+	unsigned int max_vcpus;
+};
+
+struct kvm_caps {
+	int api_version;
+	/* KVM_CAP_VM_TYPES with bit 0 (DEFAULT, which every KVM has) set. */
+	uint32_t vm_types;
+	bool guest_memfd;
+	uint64_t guest_memfd_flags;
+	/* On /dev/kvm: every attribute this KVM knows. */
+	uint64_t memory_attributes;
+	bool memory_fault_info;
+	/* KVM_CAP_EXIT_HYPERCALL: hypercalls that can exit to userspace. */
+	uint64_t exit_hypercall;
+	unsigned int max_vcpus;
+	unsigned int nr_memslots;
+	bool irqchip;
+	bool split_irqchip;
+	bool pre_fault_memory;
+	bool user_memory2;
+	/* Indexed by VM type; valid where vm_types has the bit. */
+	struct kvm_vm_type_caps vm[KVM_CAPS_NR_VM_TYPES];
+};
+
+/*
+ * Fill *ret from /dev/kvm (kvm_fd) and from a throw-away VM of each type
+ * that KVM offers. A VM type whose KVM_CREATE_VM fails is recorded in its
+ * create_err and is not an error of the probe. Returns 0 or -errno.
+ */
+int __must_check kvm_caps_probe(int kvm_fd, struct kvm_caps *ret);
+
+bool kvm_caps_has_vm_type(const struct kvm_caps *caps, unsigned long type);
+
+/* The answers of a VM of this type, NULL if there is no such VM. */
+const struct kvm_vm_type_caps *kvm_caps_vm(const struct kvm_caps *caps,
+					   unsigned long type);
+
+/* KVM_HC_MAP_GPA_RANGE reaches userspace as KVM_EXIT_HYPERCALL. */
+bool kvm_caps_has_map_gpa_range(const struct kvm_caps *caps);
+
+/* The VM type that a cvmm CC mode runs in. */
+unsigned long kvm_caps_cc_vm_type(enum cc_mode mode);
+
+/*
+ * Whether this host (and this build) can run VMs of the given CC mode.
+ * Returns 0, or -EOPNOTSUPP with the reason in reason[len] (which may be
+ * NULL), e.g. "VM type snp (4) is not offered (KVM_CAP_VM_TYPES 0x1)".
+ */
+int kvm_caps_check_cc_mode(const struct kvm_caps *caps, enum cc_mode mode,
+			   char *reason, size_t len);
+
+/*
+ * Names of the known GUEST_MEMFD_FLAG_* ("MMAP") and
+ * KVM_MEMORY_ATTRIBUTE_* ("PRIVATE") bits, NULL for unknown ones.
+ */
+const char *kvm_caps_gmem_flag_name(unsigned int bit);
+const char *kvm_caps_mem_attr_name(unsigned int bit);
+
+#endif
