@@ -4,6 +4,7 @@
 #define CVMM_ARGS_H
 
 #include <stdbool.h>
+#include <stdio.h>
 
 #include "cli/config.h"
 
@@ -11,14 +12,41 @@
 struct run_options {
 	/* Print the launch plan and exit without starting vCPUs. */
 	bool plan;
+	/* --help was given and printed: exit 0 without doing anything. */
+	bool help;
+	/* "config show --json": print JSON, not "key = value" lines. */
+	bool json;
+};
+
+/* The commands that take the VM flags; they differ in a few extras. */
+enum cfg_command {
+	CFG_CMD_RUN,
+	CFG_CMD_CONFIG_CHECK,
+	CFG_CMD_CONFIG_SHOW,
 };
 
 /*
  * Parse "run [CONFIG] [flags]" (argv[0] is "run"): defaults, then the
  * file, then the flags over it. Errors are printed in the documented
  * form. Returns 0, or -EINVAL for a usage or config error (exit 2).
+ * With --help, prints the help to stdout, sets opts->help and returns 0.
+ * On success *cfg is finished and checked (vm_config_check()); the host
+ * checks are the caller's. The caller frees *cfg with vm_config_free()
+ * in both cases.
  */
-int cfg_parse_run_args(int argc, char **argv, struct vm_config *cfg,
-		       struct run_options *opts);
+int __must_check cfg_parse_run_args(int argc, char **argv,
+				    struct vm_config *cfg,
+				    struct run_options *opts);
+
+/*
+ * The same for any command, with errors going to @d (tests capture them).
+ * argv[0] is the command's name and is skipped.
+ */
+int __must_check cfg_parse_args(enum cfg_command cmd, int argc, char **argv,
+				struct vm_config *cfg, struct run_options *opts,
+				struct cfg_diag *d);
+
+/* The flag list for a command's --help. */
+void cfg_print_flags(enum cfg_command cmd, FILE *f);
 
 #endif

@@ -1,8 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0-only
-/* Defaults and names for struct vm_config. */
+/*
+ * struct vm_config: defaults, sizes, error reporting and the cross-field
+ * rules that need no host probe.
+ */
+#include <inttypes.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli/config-schema.h"
 #include "cli/config.h"
 
 void vm_config_init(struct vm_config *cfg)
@@ -12,6 +18,7 @@ void vm_config_init(struct vm_config *cfg)
 			.vcpus = 1,
 			.memory_size = 256ull << 20,
 			.backing = BACKING_AUTO,
+			.irqchip = IRQCHIP_AUTO,
 		},
 		.cc = {
 			.mode = CC_MODE_NONE,
@@ -47,27 +54,294 @@ void vm_config_free(struct vm_config *cfg)
 	memset(cfg, 0, sizeof(*cfg));
 }
 
-const char *cc_mode_name(enum cc_mode mode)
+void vm_config_finish(struct vm_config *cfg)
 {
-	static const char *const names[] = {
-		[CC_MODE_NONE] = "none",
-		[CC_MODE_SW] = "sw",
-		[CC_MODE_SNP] = "snp",
-		[CC_MODE_TDX] = "tdx",
-	};
-
-	return mode < ARRAY_SIZE(names) ? names[mode] : "?";
+	/* TDX cannot have the IOAPIC and PIC in KVM (tdx.md, launch step 3). */
+	if (cfg->machine.irqchip == IRQCHIP_AUTO)
+		cfg->machine.irqchip = cfg->cc.mode == CC_MODE_TDX ?
+					       IRQCHIP_SPLIT : IRQCHIP_IN_KERNEL;
+	if (!cfg->boot.scenario && !cfg->boot.kernel && !cfg->boot.firmware)
+		cfg->boot.scenario = strdup("default");
 }
 
-const char *shared_backing_name(enum shared_backing backing)
+void cfg_diag_init(struct cfg_diag *d, FILE *out)
 {
-	static const char *const names[] = {
-		[BACKING_AUTO] = "auto",
-		[BACKING_ANONYMOUS] = "anonymous",
-		[BACKING_MEMFD] = "memfd",
-		[BACKING_MEMFD_THP] = "memfd-thp",
-		[BACKING_HUGETLBFS_2M] = "hugetlbfs-2M",
-	};
+	*d = (struct cfg_diag){ .out = out };
+}
 
-	return backing < ARRAY_SIZE(names) ? names[backing] : "?";
+void cfg_diag_origin(struct cfg_diag *d, const char *path, const char *flag)
+{
+	struct cfg_origin *o;
+
+	for (unsigned int i = 0; i < d->nr_origins; i++) {
+		if (!strcmp(d->origins[i].path, path)) {
+			d->origins[i].flag = flag;
+			return;
+		}
+	}
+	/* Past the limit an error names the file's path instead: still true. */
+	if (d->nr_origins == CFG_MAX_ORIGINS || strlen(path) >= sizeof(o->path))
+		return;
+	o = &d->origins[d->nr_origins++];
+	strcpy(o->path, path);
+	o->flag = flag;
+}
+
+/* @a is @b or a path above it: "$.devices.disks[1]" is above "...[1].path". */
+static bool path_within(const char *a, const char *b)
+{
+	size_t len = strlen(a);
+
+	return !strncmp(a, b, len) && (!b[len] || b[len] == '.' || b[len] == '[');
+}
+
+/*
+ * The flag that set @path, a path above it or, failing that, one below it
+ * ("--snp-policy" for an error about all of "$.cc.snp").
+ */
+static const char *origin_of(const struct cfg_diag *d, const char *path)
+{
+	for (unsigned int i = 0; i < d->nr_origins; i++)
+		if (path_within(d->origins[i].path, path))
+			return d->origins[i].flag;
+	for (unsigned int i = 0; i < d->nr_origins; i++)
+		if (path_within(path, d->origins[i].path))
+			return d->origins[i].flag;
+	return NULL;
+}
+
+static void diag_line(struct cfg_diag *d, const char *where1,
+		      const char *where2, const char *fmt, va_list ap)
+{
+	FILE *f = d->out ? d->out : stderr;
+
+	fputs("cvmm: error: ", f);
+	if (where1)
+		fprintf(f, "%s: ", where1);
+	if (where2)
+		fprintf(f, "%s: ", where2);
+	vfprintf(f, fmt, ap);
+	fputc('\n', f);
+	d->errors++;
+}
+
+void cfg_error(struct cfg_diag *d, const char *path, const char *fmt, ...)
+{
+	const char *flag = origin_of(d, path);
+	va_list ap;
+
+	va_start(ap, fmt);
+	if (flag)
+		diag_line(d, flag, NULL, fmt, ap);
+	else
+		diag_line(d, d->file, path, fmt, ap);
+	va_end(ap);
+}
+
+void cfg_flag_error(struct cfg_diag *d, const char *flag, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	diag_line(d, flag ? flag : d->file, NULL, fmt, ap);
+	va_end(ap);
+}
+
+int cfg_parse_size(const char *s, uint64_t *ret_size)
+{
+	static const char units[] = "KMGT";
+	const char *u;
+	uint64_t v;
+	char *end;
+
+	if (*s < '0' || *s > '9')
+		return -EINVAL;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno == ERANGE)
+		return -ERANGE;
+	if (*end) {
+		u = strchr(units, *end);
+		if (!u || end[1])
+			return -EINVAL;
+		for (int shift = (u - units + 1) * 10; shift; shift -= 10) {
+			if (v > UINT64_MAX >> 10)
+				return -ERANGE;
+			v <<= 10;
+		}
+	}
+	*ret_size = v;
+	return 0;
+}
+
+void cfg_format_size(uint64_t size, char buf[CFG_SIZE_STR_MAX])
+{
+	static const char units[] = "TGMK";
+
+	for (int i = 0; i < 4; i++) {
+		unsigned int shift = (4 - i) * 10;
+
+		if (size && IS_ALIGNED(size, 1ull << shift)) {
+			snprintf(buf, CFG_SIZE_STR_MAX, "%" PRIu64 "%c",
+				 size >> shift, units[i]);
+			return;
+		}
+	}
+	snprintf(buf, CFG_SIZE_STR_MAX, "%" PRIu64, size);
+}
+
+/* Modes whose guests convert single 4K pages between private and shared. */
+static bool converts_4k_pages(enum cc_mode mode)
+{
+	return mode != CC_MODE_NONE;
+}
+
+static int check_machine(const struct vm_config *cfg, struct cfg_diag *d)
+{
+	const char *mode = cc_mode_name(cfg->cc.mode);
+	char size[CFG_SIZE_STR_MAX];
+	int r = 0;
+
+	if (cfg->cc.mode == CC_MODE_TDX &&
+	    cfg->machine.irqchip == IRQCHIP_IN_KERNEL) {
+		cfg_error(d, "$.machine.irqchip",
+			  "'in-kernel' is impossible with cc.mode 'tdx': KVM cannot emulate the IOAPIC and PIC of a TD; use \"split\"");
+		r = -EINVAL;
+	}
+	if (cfg->machine.backing != BACKING_HUGETLBFS_2M)
+		return r;
+	/* A 4K discard inside a hugetlbfs page cannot be done (issue 3). */
+	if (converts_4k_pages(cfg->cc.mode)) {
+		cfg_error(d, "$.machine.shared_backing",
+			  "'hugetlbfs-2M' cannot back a guest that converts single 4K pages (cc.mode '%s'): a 4K discard inside a 2M hugetlbfs page is impossible; use \"memfd-thp\" or \"memfd\"",
+			  mode);
+		r = -EINVAL;
+	}
+	if (!IS_ALIGNED(cfg->machine.memory_size, SZ_2M)) {
+		cfg_format_size(cfg->machine.memory_size, size);
+		cfg_error(d, "$.machine.memory",
+			  "'%s' is not a multiple of 2M, which machine.shared_backing 'hugetlbfs-2M' needs; round it to 2M or pick another backing",
+			  size);
+		r = -EINVAL;
+	}
+	return r;
+}
+
+static int check_cc(const struct vm_config *cfg, struct cfg_diag *d)
+{
+	const char *mode = cc_mode_name(cfg->cc.mode);
+	int r = 0;
+
+	if (cfg->cc.snp_given && cfg->cc.mode != CC_MODE_SNP) {
+		cfg_error(d, "$.cc.snp",
+			  "SNP settings with cc.mode '%s'; remove them or set cc.mode to \"snp\"",
+			  mode);
+		r = -EINVAL;
+	}
+	if (cfg->cc.tdx_given && cfg->cc.mode != CC_MODE_TDX) {
+		cfg_error(d, "$.cc.tdx",
+			  "TDX settings with cc.mode '%s'; remove them or set cc.mode to \"tdx\"",
+			  mode);
+		r = -EINVAL;
+	}
+	return r;
+}
+
+static int check_boot(const struct vm_config *cfg, struct cfg_diag *d)
+{
+	const char *mode = cc_mode_name(cfg->cc.mode);
+	int r = 0;
+
+	if (cfg->boot.initrd && !cfg->boot.kernel) {
+		cfg_error(d, "$.boot.initrd", "an initrd needs boot.kernel");
+		r = -EINVAL;
+	}
+	if (cfg->boot.cmdline && !cfg->boot.kernel) {
+		cfg_error(d, "$.boot.cmdline", "a command line needs boot.kernel");
+		r = -EINVAL;
+	}
+	if (cfg->boot.scenario && (cfg->boot.kernel || cfg->boot.firmware)) {
+		cfg_error(d, "$.boot.scenario",
+			  "'%s' is a scenario of the embedded test guest, which does not run when boot.%s is given",
+			  cfg->boot.scenario,
+			  cfg->boot.kernel ? "kernel" : "firmware");
+		r = -EINVAL;
+	}
+	if (cfg->boot.scenario_arg && !cfg->boot.scenario) {
+		cfg_error(d, "$.boot.scenario_arg",
+			  "%" PRIu64 " is an argument for a test-guest scenario, but boot.scenario is not set",
+			  cfg->boot.scenario_arg);
+		r = -EINVAL;
+	}
+	/* Only a CC launch hashes a kernel into what the firmware checks. */
+	if (cfg->boot.kernel && cfg->boot.firmware &&
+	    cfg->cc.mode != CC_MODE_SNP && cfg->cc.mode != CC_MODE_TDX) {
+		cfg_error(d, "$.boot.firmware",
+			  "boot.kernel and boot.firmware exclude each other with cc.mode '%s': only an SNP or TDX launch hands firmware a kernel; drop one",
+			  mode);
+		r = -EINVAL;
+	}
+	/* The TDX module starts vCPUs at the reset vector (x86-boot.md). */
+	if (cfg->boot.kernel && !cfg->boot.firmware && cfg->cc.mode == CC_MODE_TDX) {
+		cfg_error(d, "$.boot.kernel",
+			  "cc.mode 'tdx' cannot start a kernel directly: the TDX module starts vCPUs at the reset vector; add boot.firmware (TDVF)");
+		r = -EINVAL;
+	}
+	return r;
+}
+
+static int check_devices(const struct vm_config *cfg, struct cfg_diag *d)
+{
+	char path[64];
+	int r = 0;
+
+	for (unsigned int i = 0; i < cfg->devices.nr_disks && i < CFG_MAX_DISKS; i++) {
+		const struct disk_config *disk = &cfg->devices.disks[i];
+
+		for (unsigned int j = 0; j < i; j++) {
+			if (!disk->path || !cfg->devices.disks[j].path ||
+			    strcmp(disk->path, cfg->devices.disks[j].path))
+				continue;
+			snprintf(path, sizeof(path), "$.devices.disks[%u].path", i);
+			cfg_error(d, path, "'%s' is also disks[%u]", disk->path, j);
+			r = -EINVAL;
+			break;
+		}
+	}
+	for (unsigned int i = 0; i < cfg->devices.nr_nets && i < CFG_MAX_NETS; i++) {
+		const struct net_config *net = &cfg->devices.nets[i];
+
+		for (unsigned int j = 0; j < i; j++) {
+			const struct net_config *other = &cfg->devices.nets[j];
+
+			if (net->tap && other->tap && !strcmp(net->tap, other->tap)) {
+				snprintf(path, sizeof(path), "$.devices.nets[%u].tap", i);
+				cfg_error(d, path, "'%s' is also nets[%u]", net->tap, j);
+				r = -EINVAL;
+				break;
+			}
+			if (net->mac_set && other->mac_set &&
+			    !memcmp(net->mac, other->mac, sizeof(net->mac))) {
+				snprintf(path, sizeof(path), "$.devices.nets[%u].mac", i);
+				cfg_error(d, path, "the address is also nets[%u]'s", j);
+				r = -EINVAL;
+				break;
+			}
+		}
+	}
+	return r;
+}
+
+int vm_config_check(const struct vm_config *cfg, struct cfg_diag *d)
+{
+	unsigned int before = d->errors;
+
+	/* Each value alone first; the rules below assume sane values. */
+	if (cfg_fields_check(cfg_schema, cfg, "$", d) < 0)
+		return -EINVAL;
+	(void)check_machine(cfg, d);
+	(void)check_cc(cfg, d);
+	(void)check_boot(cfg, d);
+	(void)check_devices(cfg, d);
+	return d->errors == before ? 0 : -EINVAL;
 }

@@ -10,6 +10,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "lib/log.h"
 
@@ -38,6 +39,15 @@ enum implicit_conversion {
 	IMPLICIT_DENY,
 };
 
+/* Where the IOAPIC and PIC live; the local APIC is always in KVM. */
+enum irqchip {
+	/* Not said: vm_config_finish() picks the mode's default. */
+	IRQCHIP_AUTO,
+	IRQCHIP_IN_KERNEL,
+	/* IOAPIC and PIC in userspace (KVM_CAP_SPLIT_IRQCHIP); TDX needs it. */
+	IRQCHIP_SPLIT,
+};
+
 enum seccomp_mode {
 	SECCOMP_MODE_KILL,
 	SECCOMP_MODE_LOG,
@@ -47,6 +57,14 @@ enum seccomp_mode {
 #define CFG_MAX_DISKS 8
 #define CFG_MAX_NETS 4
 #define CFG_MAX_VCPUS 64
+#define CFG_MIN_MEMORY (4ull << 20)
+#define CFG_MAX_MEMORY (1ull << 40)
+/* x86 COMMAND_LINE_SIZE is 2048 including the NUL. */
+#define CFG_MAX_CMDLINE 2047
+/* Holds a test-guest scenario name with its NUL (struct bootinfo). */
+#define CFG_MAX_SCENARIO 31
+/* The firmware is mapped to end at 4 GiB, in the 16 MiB flash window. */
+#define CFG_MAX_FIRMWARE (16ull << 20)
 
 struct disk_config {
 	char *path;
@@ -67,6 +85,7 @@ struct vm_config {
 		unsigned int vcpus;
 		uint64_t memory_size;
 		enum shared_backing backing;
+		enum irqchip irqchip;
 	} machine;
 
 	struct {
@@ -81,8 +100,12 @@ struct vm_config {
 		uint64_t snp_policy;
 		bool snp_debug_swap;
 		uint64_t tdx_attributes;
+		/* The config said something under cc.snp or cc.tdx. */
+		bool snp_given;
+		bool tdx_given;
 	} cc;
 
+	/* Paths are absolute once loaded. */
 	struct {
 		char *kernel;
 		char *initrd;
@@ -116,11 +139,78 @@ struct vm_config {
 	enum seccomp_mode seccomp;
 };
 
+/*
+ * Where configuration errors go: one line each, as
+ * "cvmm: error: FILE: $.json.path: reason" or "cvmm: error: --flag: reason".
+ * Every error is reported; the caller looks at @errors at the end.
+ */
+#define CFG_MAX_ORIGINS 64
+
+struct cfg_diag {
+	/* NULL means stderr; tests pass a memory stream. */
+	FILE *out;
+	/* The config file as the user named it, NULL for none. */
+	const char *file;
+	unsigned int errors;
+	/*
+	 * Which flag set a JSON path: errors about that path (or below it)
+	 * name the flag instead of the file.
+	 */
+	unsigned int nr_origins;
+	struct cfg_origin {
+		char path[48];
+		const char *flag;
+	} origins[CFG_MAX_ORIGINS];
+};
+
+void cfg_diag_init(struct cfg_diag *d, FILE *out);
+void cfg_diag_origin(struct cfg_diag *d, const char *path, const char *flag);
+/* An error about the value at JSON path @path ("$.machine.memory"). */
+void cfg_error(struct cfg_diag *d, const char *path, const char *fmt, ...)
+	__printf(3, 4);
+/* An error about a flag as a whole ("--disk"), or the file (@flag NULL). */
+void cfg_flag_error(struct cfg_diag *d, const char *flag, const char *fmt, ...)
+	__printf(3, 4);
+
 /* Fill *cfg with the defaults documented in docs/config.md. */
 void vm_config_init(struct vm_config *cfg);
 void vm_config_free(struct vm_config *cfg);
 
+/*
+ * Read a JSON config file over *cfg (which holds defaults or earlier
+ * values), checking every value and every file it names. Paths are taken
+ * relative to the file's directory. Returns 0, or -EINVAL after reporting
+ * each error to @d.
+ */
+int __must_check vm_config_load_file(struct vm_config *cfg, const char *file,
+				     struct cfg_diag *d);
+
+/* Resolve what depends on other fields: the irqchip, the scenario. */
+void vm_config_finish(struct vm_config *cfg);
+
+/*
+ * Check ranges and cross-field rules that need no host probe (TDX needs a
+ * split irqchip, hugetlbfs-2M with a mode that converts 4K pages, ...).
+ * Pure: reads *cfg, writes only to @d. Returns 0 or -EINVAL.
+ */
+int __must_check vm_config_check(const struct vm_config *cfg,
+				 struct cfg_diag *d);
+
+/*
+ * The config as JSON text, itself a valid config that loads back to the
+ * same text. *ret_json is malloc()ed. Returns 0 or -ENOMEM.
+ */
+int __must_check vm_config_to_json(const struct vm_config *cfg,
+				   char **ret_json);
+
+/* "4096", "512M", "2G": bytes with an optional K/M/G/T (powers of 1024). */
+int __must_check cfg_parse_size(const char *s, uint64_t *ret_size);
+/* The shortest exact form: 268435456 -> "256M", 4097 -> "4097". */
+#define CFG_SIZE_STR_MAX 24
+void cfg_format_size(uint64_t size, char buf[CFG_SIZE_STR_MAX]);
+
 const char *cc_mode_name(enum cc_mode mode);
 const char *shared_backing_name(enum shared_backing backing);
+const char *irqchip_name(enum irqchip irqchip);
 
 #endif

@@ -1,0 +1,424 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Command-line flags. Each flag that mirrors a config key names the key's
+ * JSON path and goes through the schema's own parser, so "--memory 12Q"
+ * and "memory": "12Q" fail the same way; errors name the flag.
+ * Order: defaults, then the file, then the flags in the order given.
+ */
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/args.h"
+#include "cli/config-schema.h"
+#include "cli/config.h"
+
+enum flag_kind {
+	/* Sets the config key at .path from the argument. */
+	FLAG_VALUE,
+	/* A boolean key: "--prefault" or "--prefault=off". */
+	FLAG_BOOL,
+	FLAG_DISK,
+	FLAG_NET,
+	FLAG_PLAN,
+	FLAG_JSON,
+	FLAG_HELP,
+};
+
+#define FOR_RUN (1u << CFG_CMD_RUN)
+#define FOR_CHECK (1u << CFG_CMD_CONFIG_CHECK)
+#define FOR_SHOW (1u << CFG_CMD_CONFIG_SHOW)
+#define FOR_ALL (FOR_RUN | FOR_CHECK | FOR_SHOW)
+
+struct cfg_flag {
+	const char *name;
+	/* The argument as --help shows it; NULL for none. */
+	const char *arg;
+	enum flag_kind kind;
+	const char *path;
+	const char *help;
+	/* A heading printed before this flag in --help. */
+	const char *group;
+	unsigned int cmds;
+};
+
+static const struct cfg_flag flags[] = {
+	{ "vcpus", "N", FLAG_VALUE, "$.machine.vcpus",
+	  "number of vCPUs, 1..64", "Machine", FOR_ALL },
+	{ "memory", "SIZE", FLAG_VALUE, "$.machine.memory",
+	  "guest RAM in bytes or with K, M, G, T: 512M, 2G", NULL, FOR_ALL },
+	{ "backing", "NAME", FLAG_VALUE, "$.machine.shared_backing",
+	  "shared memory backing: auto, anonymous, memfd, memfd-thp, hugetlbfs-2M",
+	  NULL, FOR_ALL },
+	{ "irqchip", "MODEL", FLAG_VALUE, "$.machine.irqchip",
+	  "in-kernel or split (IOAPIC and PIC in cvmm); tdx needs split",
+	  NULL, FOR_ALL },
+
+	{ "cc", "MODE", FLAG_VALUE, "$.cc.mode",
+	  "confidential mode: none, sw, snp, tdx", "Confidential computing",
+	  FOR_ALL },
+	{ "implicit-conversion", "POLICY", FLAG_VALUE, "$.cc.implicit_conversion",
+	  "on a private/shared mismatch fault: allow (convert) or deny (stop)",
+	  NULL, FOR_ALL },
+	{ "preallocate", "[=on|off]", FLAG_BOOL, "$.cc.preallocate",
+	  "allocate guest_memfd when a range goes private", NULL, FOR_ALL },
+	{ "prefault", "[=on|off]", FLAG_BOOL, "$.cc.prefault",
+	  "pre-fault ranges that are private and stay private", NULL, FOR_ALL },
+	{ "coalesce-discards", "[=on|off]", FLAG_BOOL, "$.cc.coalesce_discards",
+	  "batch discards of adjacent conversions (default on)", NULL, FOR_ALL },
+	{ "snp-policy", "BITS", FLAG_VALUE, "$.cc.snp.policy",
+	  "SNP guest policy, e.g. 0x30000 (bit 17 must be set)", NULL, FOR_ALL },
+	{ "snp-debug-swap", "[=on|off]", FLAG_BOOL, "$.cc.snp.debug_swap",
+	  "SNP DebugSwap VMSA feature", NULL, FOR_ALL },
+	{ "tdx-attributes", "BITS", FLAG_VALUE, "$.cc.tdx.attributes",
+	  "TD attributes, e.g. 0x10000000 (SEPT_VE_DISABLE)", NULL, FOR_ALL },
+
+	{ "kernel", "FILE", FLAG_VALUE, "$.boot.kernel",
+	  "Linux bzImage to boot", "Boot", FOR_ALL },
+	{ "initrd", "FILE", FLAG_VALUE, "$.boot.initrd",
+	  "initial ramdisk (needs --kernel)", NULL, FOR_ALL },
+	{ "cmdline", "TEXT", FLAG_VALUE, "$.boot.cmdline",
+	  "kernel command line (needs --kernel)", NULL, FOR_ALL },
+	{ "firmware", "FILE", FLAG_VALUE, "$.boot.firmware",
+	  "firmware image (OVMF, TDVF), a multiple of 4K", NULL, FOR_ALL },
+	{ "scenario", "NAME", FLAG_VALUE, "$.boot.scenario",
+	  "scenario of the embedded test guest (without kernel and firmware)",
+	  NULL, FOR_ALL },
+	{ "scenario-arg", "N", FLAG_VALUE, "$.boot.scenario_arg",
+	  "argument for the scenario", NULL, FOR_ALL },
+	{ "seed", "N", FLAG_VALUE, "$.boot.seed",
+	  "seed for randomized scenarios", NULL, FOR_ALL },
+
+	{ "serial", "[=on|off]", FLAG_BOOL, "$.devices.serial",
+	  "16550 UART on the console (default on)", "Devices", FOR_ALL },
+	{ "disk", "FILE[,ro]", FLAG_DISK, "$.devices.disks",
+	  "add a virtio-blk disk, read-only with ',ro' (repeatable)", NULL,
+	  FOR_ALL },
+	{ "net", "tap=NAME[,mac=MAC]", FLAG_NET, "$.devices.nets",
+	  "add a virtio-net device on a tap interface (repeatable)", NULL,
+	  FOR_ALL },
+	{ "rng", "[=on|off]", FLAG_BOOL, "$.devices.rng",
+	  "virtio-rng device", NULL, FOR_ALL },
+	{ "console", "[=on|off]", FLAG_BOOL, "$.devices.console",
+	  "virtio-console device", NULL, FOR_ALL },
+
+	{ "log-level", "LEVEL", FLAG_VALUE, "$.logging.level",
+	  "error, warning, info or debug", "Logging and security", FOR_ALL },
+	{ "log-format", "FORMAT", FLAG_VALUE, "$.logging.format",
+	  "text, or json: one object per line on stderr", NULL, FOR_ALL },
+	{ "stats", "FILE", FLAG_VALUE, "$.stats.path",
+	  "write statistics as JSON to FILE at exit", NULL, FOR_ALL },
+	{ "seccomp", "MODE", FLAG_VALUE, "$.seccomp",
+	  "system call filter: kill, log or off", NULL, FOR_ALL },
+
+	{ "plan", NULL, FLAG_PLAN, NULL,
+	  "print the launch plan and exit without starting vCPUs", "Other",
+	  FOR_RUN },
+	{ "json", NULL, FLAG_JSON, NULL,
+	  "print the effective config as JSON (itself a valid config)", "Other",
+	  FOR_SHOW },
+	{ "help", NULL, FLAG_HELP, NULL, "show this help and exit", NULL,
+	  FOR_ALL },
+};
+
+static const char *const command_names[] = {
+	[CFG_CMD_RUN] = "run",
+	[CFG_CMD_CONFIG_CHECK] = "config check",
+	[CFG_CMD_CONFIG_SHOW] = "config show",
+};
+
+/* A flag as given, kept until the file has been read. */
+struct given_flag {
+	const struct cfg_flag *flag;
+	const char *arg;
+	/* "--memory": what errors name. */
+	char name[32];
+};
+
+void cfg_print_flags(enum cfg_command cmd, FILE *f)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(flags); i++) {
+		const struct cfg_flag *fl = &flags[i];
+		char left[64];
+		bool optional;
+
+		if (!(fl->cmds & (1u << cmd)))
+			continue;
+		if (fl->group)
+			fprintf(f, "\n%s:\n", fl->group);
+		optional = fl->arg && fl->arg[0] == '[';
+		snprintf(left, sizeof(left), "%s--%s%s%s",
+			 fl->kind == FLAG_HELP ? "-h, " : "", fl->name,
+			 fl->arg && !optional ? " " : "", fl->arg ? fl->arg : "");
+		fprintf(f, "  %-30s %s", left, fl->help);
+		if (fl->path)
+			fprintf(f, " (%s)", fl->path + 2);
+		fputc('\n', f);
+	}
+}
+
+static void print_help(enum cfg_command cmd)
+{
+	switch (cmd) {
+	case CFG_CMD_RUN:
+		printf("Usage: cvmm run [CONFIG] [OPTIONS]\n\n"
+		       "Boot the VM that the JSON file CONFIG (see docs/config.md) and the\n"
+		       "options describe; options override the file. Without a kernel or\n"
+		       "firmware, the embedded test guest runs the chosen scenario.\n");
+		break;
+	case CFG_CMD_CONFIG_CHECK:
+		printf("Usage: cvmm config check FILE [OPTIONS]\n\n"
+		       "Check a config file and every file it names; print each error.\n");
+		break;
+	case CFG_CMD_CONFIG_SHOW:
+		printf("Usage: cvmm config show [FILE] [OPTIONS] [--json]\n\n"
+		       "Print the effective config: defaults, then FILE, then the options.\n");
+		break;
+	}
+	cfg_print_flags(cmd, stdout);
+	printf("\nBoolean options take no value (on) or =on/=off. Options that\n"
+	       "add disks or nets add to those in the file.\n"
+	       "Exit status: 0 success, 1 runtime error or guest failure,\n"
+	       "2 usage or config error, 3 the host lacks a needed capability.\n");
+}
+
+static const struct cfg_field *elem_field(const struct cfg_field *arr,
+					  const char *key)
+{
+	for (const struct cfg_field *f = arr->fields; f->key; f++)
+		if (!strcmp(f->key, key))
+			return f;
+	return NULL;
+}
+
+/* --disk FILE[,ro] */
+static int apply_disk(struct vm_config *cfg, const struct given_flag *g,
+		      struct cfg_diag *d)
+{
+	const struct cfg_field *arr = cfg_schema_find(g->flag->path, NULL);
+	unsigned int i = cfg->devices.nr_disks;
+	struct disk_config *disk = &cfg->devices.disks[i];
+	_cleanup_free_ char *path = strdup(g->arg);
+	struct cfg_ctx c = { .diag = d };
+	char *opt, json_path[48];
+	bool readonly = false;
+	int r;
+
+	if (!path)
+		return -ENOMEM;
+	opt = strchr(path, ',');
+	if (opt) {
+		*opt++ = '\0';
+		if (strcmp(opt, "ro") && strcmp(opt, "readonly")) {
+			cfg_flag_error(d, g->name, "'%s' is not an option of a disk, only 'ro' is",
+				       opt);
+			return -EINVAL;
+		}
+		readonly = true;
+	}
+	if (i == CFG_MAX_DISKS) {
+		cfg_flag_error(d, g->name, "more than the %u disks supported",
+			       CFG_MAX_DISKS);
+		return -EINVAL;
+	}
+	snprintf(json_path, sizeof(json_path), "$.devices.disks[%u]", i);
+	cfg_diag_origin(d, json_path, g->name);
+	strcat(json_path, ".path");
+	r = cfg_value_from_string(elem_field(arr, "path"), disk, path, json_path, &c);
+	if (r < 0)
+		return r;
+	disk->readonly = readonly;
+	cfg->devices.nr_disks++;
+	return 0;
+}
+
+/* --net tap=NAME[,mac=MAC] */
+static int apply_net(struct vm_config *cfg, const struct given_flag *g,
+		     struct cfg_diag *d)
+{
+	const struct cfg_field *arr = cfg_schema_find(g->flag->path, NULL);
+	unsigned int i = cfg->devices.nr_nets;
+	struct net_config *net = &cfg->devices.nets[i];
+	_cleanup_free_ char *copy = strdup(g->arg);
+	struct cfg_ctx c = { .diag = d };
+	char *save = NULL, json_path[48];
+	int r = 0;
+
+	if (!copy)
+		return -ENOMEM;
+	if (i == CFG_MAX_NETS) {
+		cfg_flag_error(d, g->name, "more than the %u nets supported",
+			       CFG_MAX_NETS);
+		return -EINVAL;
+	}
+	snprintf(json_path, sizeof(json_path), "$.devices.nets[%u]", i);
+	cfg_diag_origin(d, json_path, g->name);
+	for (char *tok = strtok_r(copy, ",", &save); tok;
+	     tok = strtok_r(NULL, ",", &save)) {
+		char *eq = strchr(tok, '=');
+		const struct cfg_field *f;
+		char sub[64];
+
+		if (eq)
+			*eq = '\0';
+		f = eq ? elem_field(arr, tok) : NULL;
+		if (!f) {
+			cfg_flag_error(d, g->name, "'%s' is not tap=NAME or mac=MAC", tok);
+			r = -EINVAL;
+			continue;
+		}
+		snprintf(sub, sizeof(sub), "%s.%s", json_path, f->key);
+		if (cfg_value_from_string(f, net, eq + 1, sub, &c) < 0)
+			r = -EINVAL;
+	}
+	if (r == 0 && !net->tap) {
+		cfg_flag_error(d, g->name, "needs tap=NAME");
+		r = -EINVAL;
+	}
+	/* Count it even when broken, so that vm_config_free() sees it. */
+	cfg->devices.nr_nets++;
+	return r;
+}
+
+static int apply_flag(struct vm_config *cfg, const struct given_flag *g,
+		      struct cfg_diag *d)
+{
+	struct cfg_ctx c = { .diag = d };
+	const struct cfg_field *f;
+
+	switch (g->flag->kind) {
+	case FLAG_DISK:
+		return apply_disk(cfg, g, d);
+	case FLAG_NET:
+		return apply_net(cfg, g, d);
+	case FLAG_VALUE:
+	case FLAG_BOOL:
+		break;
+	case FLAG_PLAN:
+	case FLAG_JSON:
+	case FLAG_HELP:
+		return 0;
+	}
+	/* Marks cc.snp or cc.tdx as given, like the key in a file. */
+	f = cfg_schema_find(g->flag->path, cfg);
+	cfg_diag_origin(d, g->flag->path, g->name);
+	return cfg_value_from_string(f, cfg, g->arg ? g->arg : "on",
+				     g->flag->path, &c);
+}
+
+static struct option *long_options(void)
+{
+	struct option *o = calloc(ARRAY_SIZE(flags) + 1, sizeof(*o));
+
+	if (!o)
+		return NULL;
+	for (size_t i = 0; i < ARRAY_SIZE(flags); i++) {
+		o[i] = (struct option){
+			.name = flags[i].name,
+			.has_arg = !flags[i].arg ? no_argument :
+				   flags[i].kind == FLAG_BOOL ? optional_argument :
+								required_argument,
+			.val = 256 + (int)i,
+		};
+	}
+	return o;
+}
+
+/* Read the flags into @given; returns the config file (or NULL) or errors. */
+static int collect(enum cfg_command cmd, int argc, char **argv,
+		   struct given_flag *given, unsigned int *ret_n,
+		   const char **ret_file, struct run_options *opts,
+		   struct cfg_diag *d)
+{
+	_cleanup_free_ struct option *longopts = long_options();
+	unsigned int n = 0;
+	int c;
+
+	if (!longopts)
+		return -ENOMEM;
+	*ret_file = NULL;
+	optind = 0;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
+		const struct cfg_flag *fl;
+		const char *bad = argv[optind - 1];
+
+		if (c == '?' || c == ':') {
+			if (c == ':')
+				cfg_flag_error(d, bad, "needs a value");
+			else if (optopt)
+				cfg_flag_error(d, NULL, "-%c: unknown option", optopt);
+			else
+				cfg_flag_error(d, bad, "unknown option (see 'cvmm %s --help')",
+					       command_names[cmd]);
+			continue;
+		}
+		fl = c == 'h' ? &flags[ARRAY_SIZE(flags) - 1] : &flags[c - 256];
+		if (!(fl->cmds & (1u << cmd))) {
+			cfg_flag_error(d, NULL, "--%s: not an option of 'cvmm %s'",
+				       fl->name, command_names[cmd]);
+			continue;
+		}
+		if (fl->kind == FLAG_HELP) {
+			opts->help = true;
+			return 0;
+		}
+		opts->plan |= fl->kind == FLAG_PLAN;
+		opts->json |= fl->kind == FLAG_JSON;
+		given[n] = (struct given_flag){ .flag = fl, .arg = optarg };
+		snprintf(given[n].name, sizeof(given[n].name), "--%s", fl->name);
+		n++;
+	}
+	for (int i = optind; i < argc; i++) {
+		if (*ret_file)
+			cfg_flag_error(d, NULL, "'%s': only one config file may be given",
+				       argv[i]);
+		else
+			*ret_file = argv[i];
+	}
+	*ret_n = n;
+	return 0;
+}
+
+int cfg_parse_args(enum cfg_command cmd, int argc, char **argv,
+		   struct vm_config *cfg, struct run_options *opts,
+		   struct cfg_diag *d)
+{
+	_cleanup_free_ struct given_flag *given = NULL;
+	const char *file;
+	unsigned int n = 0;
+	int r;
+
+	*opts = (struct run_options){};
+	vm_config_init(cfg);
+	given = calloc(argc + 1, sizeof(*given));
+	if (!given)
+		return -ENOMEM;
+	r = collect(cmd, argc, argv, given, &n, &file, opts, d);
+	if (r < 0)
+		return r;
+	if (opts->help) {
+		print_help(cmd);
+		return 0;
+	}
+	if (!file && cmd == CFG_CMD_CONFIG_CHECK)
+		cfg_flag_error(d, NULL, "'cvmm config check' needs a FILE");
+	/* Every error counts in @d; go on to report those of the flags too. */
+	if (file)
+		r = vm_config_load_file(cfg, file, d);
+	for (unsigned int i = 0; i < n; i++)
+		r = apply_flag(cfg, &given[i], d);
+	if (d->errors)
+		return -EINVAL;
+	vm_config_finish(cfg);
+	return vm_config_check(cfg, d);
+}
+
+int cfg_parse_run_args(int argc, char **argv, struct vm_config *cfg,
+		       struct run_options *opts)
+{
+	struct cfg_diag d;
+
+	cfg_diag_init(&d, stderr);
+	return cfg_parse_args(CFG_CMD_RUN, argc, argv, cfg, opts, &d);
+}
