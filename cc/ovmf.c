@@ -349,7 +349,8 @@ static int parse_entry(const uint8_t *g, const uint8_t *data, size_t len,
 	return 0;
 }
 
-int ovmf_parse(const uint8_t *img, size_t size, struct ovmf_info *ret)
+int ovmf_parse(const uint8_t *img, size_t size, unsigned int flags,
+	       struct ovmf_info *ret)
 {
 	struct ovmf_info info = {
 		.gpa = OVMF_IMAGE_END - size,
@@ -361,6 +362,8 @@ int ovmf_parse(const uint8_t *img, size_t size, struct ovmf_info *ret)
 	size_t len;
 	int r;
 
+	if (flags & ~OVMF_PARSE_ALL)
+		return -EINVAL;
 	r = table_open(img, size, &it);
 	if (r < 0)
 		return r;
@@ -372,12 +375,12 @@ int ovmf_parse(const uint8_t *img, size_t size, struct ovmf_info *ret)
 	if (r < 0)
 		return r;
 
-	if (m.has_sev) {
+	if (m.has_sev && (flags & OVMF_PARSE_SEV)) {
 		r = parse_sev_meta(img, size, m.sev, &info);
 		if (r < 0)
 			return r;
 	}
-	if (m.has_tdx) {
+	if (m.has_tdx && (flags & OVMF_PARSE_TDX)) {
 		r = parse_tdvf(img, size, m.tdx, &info);
 		if (r < 0)
 			return r;

@@ -133,17 +133,26 @@ int __must_check ovmf_find_entry(const uint8_t *img, size_t size,
 				 const struct efi_guid *guid,
 				 const uint8_t **ret_data, size_t *ret_len);
 
+/* Which metadata ovmf_parse() reads and validates. */
+#define OVMF_PARSE_SEV (1u << 0)	/* ASEV descriptors */
+#define OVMF_PARSE_TDX (1u << 1)	/* TDVF sections */
+#define OVMF_PARSE_ALL (OVMF_PARSE_SEV | OVMF_PARSE_TDX)
+
 /**
  * ovmf_parse() - parse the footer table and the metadata it points to
+ * @flags: OVMF_PARSE_*: metadata not asked for is neither read nor
+ *         checked (has_sev_meta/has_tdvf stay false), so that an SNP
+ *         launch does not depend on the TDX table and vice versa
  *
- * Every entry present is validated, SEV and TDX alike: one malformed entry
- * fails the whole image. Returns 0, -ENOEXEC if there is no footer table,
- * -EINVAL for a malformed table, entry, ASEV or TDVF structure (see
- * ovmf.c for the TDVF rules, which follow QEMU), -E2BIG for more than
- * OVMF_MAX_SEV_DESC descriptors or OVMF_MAX_TDVF_SECTIONS sections.
- * @ret is written only on success.
+ * The footer table and its simple entries are always checked. Returns 0,
+ * -ENOEXEC if there is no footer table, -EINVAL for unknown flags or a
+ * malformed table, entry, ASEV or TDVF structure (see ovmf.c for the TDVF
+ * rules, which follow QEMU), -E2BIG for more than OVMF_MAX_SEV_DESC
+ * non-empty descriptors or OVMF_MAX_TDVF_SECTIONS sections. A metadata
+ * GUID absent from the table is not an error. @ret is written only on
+ * success.
  */
 int __must_check ovmf_parse(const uint8_t *img, size_t size,
-			    struct ovmf_info *ret);
+			    unsigned int flags, struct ovmf_info *ret);
 
 #endif

@@ -220,7 +220,7 @@ static void test_synthetic_parses(void)
 	int r;
 
 	build_synthetic(img, &l, -1, 0);
-	r = ovmf_parse(img, SYN_SIZE, &info);
+	r = ovmf_parse(img, SYN_SIZE, OVMF_PARSE_ALL, &info);
 	EXPECT_EQ(r, 0, "synthetic image should parse");
 	if (r) {
 		free(img);
@@ -499,7 +499,7 @@ static int run_bad_case(const struct bad_case *c)
 	/* An exact-size copy, so that ASan sees any read past the end. */
 	buf = malloc(size ? size : 1);
 	memcpy(buf, img + base, size);
-	r = ovmf_parse(buf, size, &info);
+	r = ovmf_parse(buf, size, OVMF_PARSE_ALL, &info);
 	free(buf);
 	free(img);
 	return r;
@@ -515,6 +515,38 @@ static void test_malformed_images(void)
 	}
 }
 
+/* Only the metadata asked for is read, so SNP does not depend on TDVF. */
+static void test_parse_flags(void)
+{
+	uint8_t *img = malloc(SYN_SIZE);
+	struct ovmf_info info;
+	struct layout l;
+
+	build_synthetic(img, &l, -1, 0);
+	EXPECT_EQ(ovmf_parse(img, SYN_SIZE, 1u << 2, &info), -EINVAL,
+		  "an unknown flag should give EINVAL");
+	EXPECT_EQ(ovmf_parse(img, SYN_SIZE, 0, &info), 0,
+		  "the footer alone should parse");
+	EXPECT(!info.has_sev_meta && !info.has_tdvf,
+	       "no metadata should be reported without flags");
+	EXPECT(info.has_sev_es_reset, "footer entries are always parsed");
+
+	memcpy(img + l.tdvf, "XXXX", 4);
+	EXPECT_EQ(ovmf_parse(img, SYN_SIZE, OVMF_PARSE_SEV, &info), 0,
+		  "a broken TDVF should not matter to an SEV parse");
+	EXPECT(info.has_sev_meta && !info.has_tdvf, "only ASEV reported");
+	EXPECT_EQ(ovmf_parse(img, SYN_SIZE, OVMF_PARSE_TDX, &info), -EINVAL,
+		  "a broken TDVF should fail a TDX parse");
+	memcpy(img + l.tdvf, "TDVF", 4);
+	memcpy(img + l.asev, "XXXX", 4);
+	EXPECT_EQ(ovmf_parse(img, SYN_SIZE, OVMF_PARSE_TDX, &info), 0,
+		  "a broken ASEV should not matter to a TDX parse");
+	EXPECT(info.has_tdvf && !info.has_sev_meta, "only TDVF reported");
+	EXPECT_EQ(ovmf_parse(img, SYN_SIZE, OVMF_PARSE_SEV, &info), -EINVAL,
+		  "a broken ASEV should fail an SEV parse");
+	free(img);
+}
+
 /* More descriptors than OVMF_MAX_SEV_DESC: E2BIG, not a silent cut. */
 static void test_too_many_descriptors(void)
 {
@@ -528,10 +560,10 @@ static void test_too_many_descriptors(void)
 					       OVMF_SEV_SEC_MEM };
 	build_synthetic(img, &l, -1, 0);
 	put_asev(img + l.asev, d, ARRAY_SIZE(d));
-	EXPECT_EQ(ovmf_parse(img, SYN_SIZE, &info), -E2BIG,
+	EXPECT_EQ(ovmf_parse(img, SYN_SIZE, OVMF_PARSE_ALL, &info), -E2BIG,
 		  "33 descriptors should give E2BIG");
 	put_asev(img + l.asev, d, OVMF_MAX_SEV_DESC);
-	EXPECT_EQ(ovmf_parse(img, SYN_SIZE, &info), 0,
+	EXPECT_EQ(ovmf_parse(img, SYN_SIZE, OVMF_PARSE_ALL, &info), 0,
 		  "32 descriptors should parse");
 	EXPECT_EQ(info.nr_sev_desc, OVMF_MAX_SEV_DESC, "all 32 kept");
 	free(img);
@@ -557,7 +589,7 @@ static void test_fuzz_no_crash(void)
 
 		for (size_t v = 0; v < ARRAY_SIZE(vals); v++) {
 			img[off] = vals[v] ^ (v == 4 ? saved : 0);
-			r = ovmf_parse(img, SYN_SIZE, &info);
+			r = ovmf_parse(img, SYN_SIZE, OVMF_PARSE_ALL, &info);
 			if (r != 0 && r != -EINVAL && r != -ENOEXEC &&
 			    r != -E2BIG)
 				bad++;
@@ -569,7 +601,7 @@ static void test_fuzz_no_crash(void)
 	for (size_t size = 0x1000; size <= SYN_SIZE; size += 0x1000) {
 		buf = malloc(size);
 		memcpy(buf, img + SYN_SIZE - size, size);
-		r = ovmf_parse(buf, size, &info);
+		r = ovmf_parse(buf, size, OVMF_PARSE_ALL, &info);
 		EXPECT(size == SYN_SIZE ? r == 0 : r == -EINVAL,
 		       "image cut to %zu bytes: got %d", size, r);
 		free(buf);
@@ -702,8 +734,8 @@ static void test_fixture_amdsev(void)
 	struct ovmf_info info;
 	const uint8_t *tdvf;
 
-	EXPECT_EQ(ovmf_parse(amdsev, amdsev_size, &info), 0,
-		  "OVMF.amdsev.fd should parse");
+	EXPECT_EQ(ovmf_parse(amdsev, amdsev_size, OVMF_PARSE_ALL, &info),
+		  0, "OVMF.amdsev.fd should parse");
 	EXPECT_EQ(info.size, 0x400000, "4 MiB");
 	EXPECT_EQ(info.gpa, 0xFFC00000, "mapped at 0xFFC00000");
 	EXPECT(info.has_sev_es_reset, "has a reset block");
@@ -742,8 +774,8 @@ static void test_fixture_inteltdx(void)
 {
 	struct ovmf_info info;
 
-	EXPECT_EQ(ovmf_parse(inteltdx, inteltdx_size, &info), 0,
-		  "OVMF.inteltdx.ms.fd should parse");
+	EXPECT_EQ(ovmf_parse(inteltdx, inteltdx_size, OVMF_PARSE_ALL,
+			     &info), 0, "OVMF.inteltdx.ms.fd should parse");
 	EXPECT_EQ(info.gpa, 0xFFC00000, "mapped at 0xFFC00000");
 	EXPECT(info.has_tdvf, "has TDVF metadata");
 	expect_sections(&info, tdx_sections, ARRAY_SIZE(tdx_sections),
@@ -763,6 +795,7 @@ int main(void)
 		TEST_CASE(test_synthetic_parses),
 		TEST_CASE(test_find_entry),
 		TEST_CASE(test_malformed_images),
+		TEST_CASE(test_parse_flags),
 		TEST_CASE(test_too_many_descriptors),
 		TEST_CASE(test_fuzz_no_crash),
 	};
