@@ -135,12 +135,36 @@ struct given_flag {
 	char name[32];
 };
 
+/* Print @text from column @col, wrapped before column 80. */
+static void print_wrapped(FILE *f, const char *text, int col)
+{
+	int pos = col;
+
+	while (*text) {
+		int word = strcspn(text, " ");
+
+		if (pos > col && pos + 1 + word > 79) {
+			fprintf(f, "\n%*s", col, "");
+			pos = col;
+		} else if (pos > col) {
+			fputc(' ', f);
+			pos++;
+		}
+		fprintf(f, "%.*s", word, text);
+		pos += word;
+		text += word;
+		text += strspn(text, " ");
+	}
+	fputc('\n', f);
+}
+
 void cfg_print_flags(enum cfg_command cmd, FILE *f)
 {
 	for (size_t i = 0; i < ARRAY_SIZE(flags); i++) {
 		const struct cfg_flag *fl = &flags[i];
-		char left[64];
+		char left[64], text[256];
 		bool optional;
+		int len;
 
 		if (!(fl->cmds & (1u << cmd)))
 			continue;
@@ -150,10 +174,13 @@ void cfg_print_flags(enum cfg_command cmd, FILE *f)
 		snprintf(left, sizeof(left), "%s--%s%s%s",
 			 fl->kind == FLAG_HELP ? "-h, " : "", fl->name,
 			 fl->arg && !optional ? " " : "", fl->arg ? fl->arg : "");
-		fprintf(f, "  %-30s %s", left, fl->help);
-		if (fl->path)
-			fprintf(f, " (%s)", fl->path + 2);
-		fputc('\n', f);
+		snprintf(text, sizeof(text), "%s%s%s%s", fl->help,
+			 fl->path ? " [" : "", fl->path ? fl->path + 2 : "",
+			 fl->path ? "]" : "");
+		len = fprintf(f, "  %-26s", left);
+		if (len > 28)
+			fprintf(f, "\n%28s", "");
+		print_wrapped(f, text, 28);
 	}
 }
 

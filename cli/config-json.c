@@ -284,6 +284,7 @@ int vm_config_load_file(struct vm_config *cfg, const char *file,
 	struct json_object *root;
 	const char *slash;
 	struct cfg_ctx c = { .diag = d };
+	struct cfg_scan scan;
 	size_t len;
 	int r;
 
@@ -294,6 +295,12 @@ int vm_config_load_file(struct vm_config *cfg, const char *file,
 	root = parse_json(buf, len, d);
 	if (!root)
 		return -EINVAL;
+	r = cfg_json_scan(buf, len, &scan, d);
+	if (r < 0) {
+		json_object_put(root);
+		return -EINVAL;
+	}
+	c.scan = &scan;
 
 	slash = strrchr(file, '/');
 	dir = slash ? strndup(file, slash == file ? 1 : slash - file) : strdup(".");
@@ -358,6 +365,25 @@ static struct json_object *object_to_json(const struct cfg_field *fields,
 	return obj;
 }
 
+/*
+ * json-c prints an empty list as "[" newline "]": squeeze it to "[]". A
+ * newline never stands inside a JSON string, so this cannot touch one.
+ */
+static void squeeze_empty(char *s)
+{
+	char *out = s;
+
+	for (char *p = s; *p; p++) {
+		size_t blank = strspn(p + 1, "\n ");
+
+		*out++ = *p;
+		if ((*p == '[' && p[1 + blank] == ']') ||
+		    (*p == '{' && p[1 + blank] == '}'))
+			p += blank;
+	}
+	*out = '\0';
+}
+
 int vm_config_to_json(const struct vm_config *cfg, char **ret_json)
 {
 	struct json_object *root = object_to_json(cfg_schema, cfg, cfg);
@@ -374,6 +400,7 @@ int vm_config_to_json(const struct vm_config *cfg, char **ret_json)
 	json_object_put(root);
 	if (!copy)
 		return -ENOMEM;
+	squeeze_empty(copy);
 	*ret_json = copy;
 	return 0;
 }

@@ -612,9 +612,13 @@ static void type_error(const struct cfg_field *f, struct json_object *v,
 
 /* A JSON integer as a u64; negative values are errors. */
 static int json_u64(const struct cfg_field *f, struct json_object *v,
-		    const char *path, struct cfg_diag *d, uint64_t *ret)
+		    const char *path, struct cfg_ctx *c, uint64_t *ret)
 {
 	int64_t i = json_object_get_int64(v);
+	struct cfg_diag *d = c->diag;
+
+	if (cfg_scan_is_bad(c->scan, path))
+		return -EINVAL;
 
 	if (i < 0) {
 		if (f->type == CFG_T_UINT && f->max != UINT64_MAX)
@@ -645,7 +649,7 @@ int cfg_value_from_json(const struct cfg_field *f, void *base,
 	case CFG_T_UINT:
 		if (t != json_type_int)
 			break;
-		r = json_u64(f, v, path, c->diag, &u);
+		r = json_u64(f, v, path, c, &u);
 		if (r == 0)
 			r = check_uint(f, u, path, c->diag);
 		if (r == 0)
@@ -659,7 +663,7 @@ int cfg_value_from_json(const struct cfg_field *f, void *base,
 						     path, c);
 		if (t != json_type_int)
 			break;
-		r = json_u64(f, v, path, c->diag, &u);
+		r = json_u64(f, v, path, c, &u);
 		if (r == 0)
 			r = f->type == CFG_T_SIZE ? check_size(f, u, path, c->diag) :
 						    check_bits(f, u, path, c->diag);

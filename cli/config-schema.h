@@ -82,11 +82,28 @@ struct cfg_field {
 /* The fields of the top-level object. */
 extern const struct cfg_field cfg_schema[];
 
+/* What cfg_json_scan() found: integers that json-c saturated. */
+struct cfg_scan {
+	unsigned int nr_bad;
+	char bad[8][192];
+};
+
 struct cfg_ctx {
 	struct cfg_diag *diag;
 	/* Relative paths are joined to this; NULL: the current directory. */
 	const char *dir;
+	/* Values already reported by cfg_json_scan(), or NULL. */
+	const struct cfg_scan *scan;
 };
+
+/*
+ * Find in text json-c accepted what it lets through: equal keys, integers
+ * beyond 64 bits (reported, and recorded in *out) and single quotes (a
+ * syntax error: returns -EINVAL).
+ */
+int cfg_json_scan(const char *buf, size_t len, struct cfg_scan *out,
+		  struct cfg_diag *d);
+bool cfg_scan_is_bad(const struct cfg_scan *scan, const char *path);
 
 /*
  * Find the field at a JSON path ("$.cc.snp.policy"). Objects on the way
