@@ -145,7 +145,8 @@ void log_event(const char *name, const char *fmt, ...)
 	char fields[1024];
 	va_list ap;
 
-	if (max_level < LOG_LEVEL_INFO)
+	/* Events are the JSON log's business; text shows them when debugging. */
+	if (max_level < (format == LOG_FORMAT_JSON ? LOG_LEVEL_INFO : LOG_LEVEL_DEBUG))
 		return;
 	va_start(ap, fmt);
 	vsnprintf(fields, sizeof(fields), fmt, ap);

@@ -35,7 +35,8 @@ int log_full(enum log_level level, int err, const char *fmt, ...) __printf(3, 4)
 
 /*
  * A structured event: a name and key=value fields (values are strings or
- * numbers given as printf formats). In text mode it prints at info level.
+ * numbers given as printf formats), one JSON object per line in JSON mode;
+ * in text mode only at debug level.
  */
 void log_event(const char *name, const char *fmt, ...) __printf(2, 3);
 

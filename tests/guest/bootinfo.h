@@ -16,7 +16,7 @@
 #define GUEST_BOOTINFO_GPA 0x7000ull
 #define GUEST_GDT_GPA 0x8000ull
 #define GUEST_STACK_TOP 0xa0000ull
-#define GUEST_STACK_SIZE 0x4000ull
+#define GUEST_STACK_SIZE 0x2000ull
 #define GUEST_LOAD_GPA 0x100000ull
 /* Everything from here to the end of RAM is the guest's to play with. */
 #define GUEST_FREE_GPA 0x200000ull
@@ -24,9 +24,9 @@
 /* Ports */
 #define GUEST_PORT_UART 0x3f8
 /* outl(status): end the VM; status becomes cvmm's exit status. */
-#define GUEST_PORT_EXIT 0x501
+#define GUEST_PORT_EXIT 0x500
 /* outl(anything): this vCPU is done, the others go on. */
-#define GUEST_PORT_PARK 0x502
+#define GUEST_PORT_PARK 0x504
 
 #define BOOTINFO_MAGIC 0x314f464e494d4d56ull /* "VMMINFO1" */
 #define BOOTINFO_MAX_RAM 4

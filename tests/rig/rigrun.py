@@ -1,0 +1,167 @@
+#!/usr/bin/env python3
+"""Run many cvmm invocations inside one boot of the rig and check them.
+
+The rig (../shared/rig, or $CVMM_RIG) boots Linux 7.2 under QEMU/TCG with a
+KVM that offers KVM_X86_SW_PROTECTED_VM. One boot costs ~10 s, so a suite
+describes all its cases up front; this module writes one shell script that
+runs them all inside the rig, framing each case's output and --stats JSON
+with markers, and gives the host side a parsed result per case.
+
+Only busybox is inside the rig, so every assertion happens here, on the
+host, in Python.
+"""
+import base64
+import json
+import os
+import shlex
+import shutil
+import subprocess
+import sys
+import tempfile
+
+SKIP = 77
+MARK = "@@cvmm-rig@@"
+
+
+def rig_dir():
+    """The rig directory, or None with the reason it cannot be used."""
+    path = os.environ.get("CVMM_RIG")
+    if not path:
+        root = os.path.dirname(os.path.dirname(os.path.dirname(
+            os.path.abspath(__file__))))
+        path = os.path.join(root, "..", "shared", "rig")
+    runner = os.path.join(path, "run-in-rig")
+    if not os.access(runner, os.X_OK):
+        return None, "no rig at %s (set CVMM_RIG)" % path
+    for tool in ("qemu-system-x86_64", "cpio", "xz"):
+        if not shutil.which(tool):
+            return None, "the rig needs %s (scripts/deps --rig)" % tool
+    if not (shutil.which("busybox") or os.path.exists("/bin/busybox")):
+        return None, "the rig needs busybox (busybox-static)"
+    return path, None
+
+
+class Case:
+    """One cvmm invocation inside the rig."""
+
+    def __init__(self, name, args, cvmm="cvmm", stats=True, shell=None):
+        self.name = name
+        self.args = args
+        self.cvmm = cvmm
+        self.stats = stats
+        self.shell = shell
+        # Filled in after the run:
+        self.status = None
+        self.output = ""
+        self.stats_json = None
+        self.files = {}
+
+
+def _case_script(i, case):
+    stats = "/tmp/stats-%d.json" % i
+    lines = ['echo "%s begin %d"' % (MARK, i)]
+    if case.shell:
+        lines.append(case.shell)
+    else:
+        argv = ["./" + case.cvmm, "run"] + list(case.args)
+        if case.stats:
+            argv += ["--stats", stats]
+        lines.append(" ".join(shlex.quote(a) for a in argv) + " 2>&1")
+    lines.append('echo "%s status %d $?"' % (MARK, i))
+    if case.stats and not case.shell:
+        lines.append('[ -f %s ] && { echo "%s stats %d"; base64 %s; echo; }'
+                     % (stats, MARK, i, stats))
+    lines.append('echo "%s end %d"' % (MARK, i))
+    return "\n".join(lines)
+
+
+def _parse(out, cases):
+    idx = None
+    mode = None
+    stats = {}
+    for line in out.splitlines():
+        if line.startswith(MARK):
+            words = line[len(MARK):].split()
+            kind, idx = words[0], int(words[1])
+            mode = {"begin": "out", "stats": "stats"}.get(kind)
+            if kind == "status":
+                cases[idx].status = int(words[2])
+            elif kind == "stats":
+                stats[idx] = []
+            continue
+        if idx is None or mode is None:
+            continue
+        if mode == "out":
+            cases[idx].output += line + "\n"
+        else:
+            stats[idx].append(line.strip())
+    for i, lines in stats.items():
+        try:
+            cases[i].stats_json = json.loads(base64.b64decode("".join(lines)))
+        except ValueError:
+            cases[i].stats_json = None
+
+
+def run(cvmm, cases, files=(), timeout=900, mem=1024, verbose=False):
+    """Run cases in one rig boot. Returns (ok, reason_if_not)."""
+    rig, why = rig_dir()
+    if rig is None:
+        return False, why
+    with tempfile.TemporaryDirectory() as tmp:
+        script = os.path.join(tmp, "cases.sh")
+        with open(script, "w") as f:
+            f.write("#!/bin/sh\n")
+            for i, case in enumerate(cases):
+                f.write(_case_script(i, case) + "\n")
+        os.chmod(script, 0o755)
+        argv = [os.path.join(rig, "run-in-rig"), "--timeout", str(timeout),
+                "--mem", str(mem), "--file", cvmm + ":cvmm",
+                "--file", script + ":cases.sh"]
+        for f in files:
+            argv += ["--file", f]
+        argv += ["--", "sh", "./cases.sh"]
+        p = subprocess.run(argv, stdout=subprocess.PIPE,
+                           stderr=subprocess.STDOUT, text=True,
+                           errors="replace")
+        if verbose:
+            sys.stdout.write(p.stdout)
+        if p.returncode == 125:
+            return False, "rig failed to boot:\n" + p.stdout[-2000:]
+        _parse(p.stdout, cases)
+        if any(c.status is None for c in cases):
+            return None, "rig run incomplete (status %d):\n%s" % (
+                p.returncode, p.stdout[-3000:])
+    return True, None
+
+
+class Checker:
+    """Collects expectations and prints the closing summary line."""
+
+    def __init__(self):
+        self.passed = 0
+        self.failed = 0
+
+    def check(self, name, cond, why, case=None):
+        if cond:
+            print("ok   %s" % name)
+            self.passed += 1
+        else:
+            print("FAIL %s: %s" % (name, why))
+            if case is not None:
+                print("    status %s; output:" % case.status)
+                for line in case.output.splitlines()[-30:]:
+                    print("    | " + line)
+            self.failed += 1
+
+    def finish(self):
+        print("%d passed, %d failed" % (self.passed, self.failed))
+        return 1 if self.failed else 0
+
+
+def main_skip_or_fail(ok, why):
+    """Exit for a run that did not happen: skip if the rig is missing."""
+    if ok is False:
+        print("skipped: %s" % why)
+        sys.exit(SKIP)
+    print("FAIL: %s" % why)
+    sys.exit(1)

@@ -1,0 +1,110 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * The embedded test guest: its image goes straight into guest RAM at
+ * GUEST_LOAD_GPA, the boot info block tells it what it runs on and which
+ * scenario to play, and every vCPU starts in 64-bit mode at its entry.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "lib/log.h"
+#include "tests/guest/bootinfo.h"
+#include "vmm/boot.h"
+#include "vmm/vm.h"
+#include "vmm/x86.h"
+
+static void describe_backing(const struct guest_memory *mem, char *buf,
+			     size_t size)
+{
+	const struct mem_plan *plan = &mem->plan;
+
+	if (plan->gmem_is_ram)
+		snprintf(buf, size, "guest_memfd");
+	else if (plan->use_gmem)
+		snprintf(buf, size, "guest_memfd+%s",
+			 shared_backing_name(plan->backing));
+	else
+		snprintf(buf, size, "%s", shared_backing_name(plan->backing));
+}
+
+static int write_bootinfo(struct vm *vm)
+{
+	struct bootinfo *bi = mem_gpa_to_hva(&vm->mem, GUEST_BOOTINFO_GPA,
+					     sizeof(*bi));
+	const struct vm_config *cfg = vm->cfg;
+	const char *scenario = cfg->boot.scenario ? cfg->boot.scenario : "default";
+
+	if (!bi)
+		return -EFAULT;
+	if (strlen(scenario) >= sizeof(bi->scenario)) {
+		log_error("scenario name '%s' is longer than %zu characters",
+			  scenario, sizeof(bi->scenario) - 1);
+		return -EINVAL;
+	}
+	*bi = (struct bootinfo){
+		.magic = BOOTINFO_MAGIC,
+		.version = 1,
+		.nr_vcpus = vm->nr_vcpus,
+		.ram_size = cfg->machine.memory_size,
+		.cc_mode = cfg->cc.mode,
+		.flags = (vm->type != KVM_X86_DEFAULT_VM ?
+				  BOOTINFO_F_PRIVATE_MEM | BOOTINFO_F_HYPERCALL : 0),
+		.seed = cfg->boot.seed,
+		.arg = cfg->boot.scenario_arg,
+	};
+	snprintf(bi->cc_name, sizeof(bi->cc_name), "%s", cc_mode_name(cfg->cc.mode));
+	snprintf(bi->scenario, sizeof(bi->scenario), "%s", scenario);
+	describe_backing(&vm->mem, bi->backing, sizeof(bi->backing));
+	for (unsigned int i = 0; i < vm->mem.nr_regions; i++) {
+		const struct mem_region *r = &vm->mem.regions[i];
+
+		if (r->kind != MEM_REGION_RAM || bi->nr_ram == BOOTINFO_MAX_RAM)
+			continue;
+		bi->ram[bi->nr_ram++] = (struct bootinfo_ram){ r->gpa, r->size };
+	}
+	vm->mem.stats.bytes_populated += sizeof(*bi);
+	return 0;
+}
+
+static int boot_test_guest(struct vm *vm)
+{
+	int r;
+
+	if (vm->cfg->machine.memory_size < GUEST_FREE_GPA + SZ_2M) {
+		log_error("the test guest needs at least %llu MiB of memory",
+			  (GUEST_FREE_GPA + SZ_2M) >> 20);
+		return -EINVAL;
+	}
+	if (vm->nr_vcpus * GUEST_STACK_SIZE > GUEST_STACK_TOP - 0x10000) {
+		log_error("the test guest supports at most %llu vCPUs",
+			  (GUEST_STACK_TOP - 0x10000) / GUEST_STACK_SIZE);
+		return -EINVAL;
+	}
+	r = mem_populate(&vm->mem, GUEST_LOAD_GPA, guest_image, guest_image_size);
+	if (r < 0)
+		return log_error_errno(r, "writing the test guest image");
+	r = x86_write_boot_tables(&vm->mem, GUEST_PML4_GPA, GUEST_GDT_GPA);
+	if (r < 0)
+		return log_error_errno(r, "writing the boot page tables");
+	r = write_bootinfo(vm);
+	if (r < 0)
+		return r;
+	for (uint32_t i = 0; i < vm->nr_vcpus; i++) {
+		r = x86_enter_long_mode(vm->vcpus[i].fd, GUEST_PML4_GPA,
+					GUEST_GDT_GPA, GUEST_LOAD_GPA,
+					GUEST_STACK_TOP - i * GUEST_STACK_SIZE,
+					GUEST_BOOTINFO_GPA, i);
+		if (r < 0)
+			return log_error_errno(r, "setting vCPU %u's registers", i);
+	}
+	return 0;
+}
+
+int boot_load(struct vm *vm)
+{
+	if (vm->cfg->boot.kernel || vm->cfg->boot.firmware) {
+		log_error("booting a kernel or firmware is not supported by this build yet");
+		return -EOPNOTSUPP;
+	}
+	return boot_test_guest(vm);
+}

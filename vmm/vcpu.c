@@ -1,0 +1,319 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * vCPU threads and the exit dispatcher. Every exit reason goes through
+ * exit_handlers[]; one that is not there is reported with its data and the
+ * registers and ends the VM. A guest can end its own VM, but nothing it
+ * does can crash cvmm: bad requests get error codes.
+ */
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+
+#include "lib/log.h"
+#include "memory/convert.h"
+#include "vmm/kvm.h"
+#include "vmm/vm.h"
+#include "vmm/x86.h"
+
+#define RFLAGS_IF (1ull << 9)
+
+typedef enum vcpu_action (*exit_handler_fn)(struct vcpu *vcpu);
+
+static uint64_t vcpu_rip(struct vcpu *vcpu)
+{
+	struct kvm_regs regs;
+
+	if (kvm_ioctl(vcpu->fd, KVM_GET_REGS, &regs) < 0)
+		return ~0ull;
+	return regs.rip;
+}
+
+static enum vcpu_action fail_with_registers(struct vcpu *vcpu)
+{
+	char prefix[16];
+
+	snprintf(prefix, sizeof(prefix), "vcpu%u", vcpu->id);
+	x86_dump_registers(vcpu->fd, prefix);
+	return VCPU_FAIL;
+}
+
+static enum vcpu_action bus_result(struct vcpu *vcpu, int r, const char *what,
+				   uint64_t addr, uint32_t size, bool is_write,
+				   uint64_t value)
+{
+	if (r == BUS_STOP_VCPU)
+		return vcpu->vm->stopping ? VCPU_SHUTDOWN : VCPU_PAUSE;
+	if (r >= 0)
+		return VCPU_CONTINUE;
+	if (r == -ENODEV) {
+		if (is_write)
+			log_error("vcpu%u: guest wrote 0x%llx to unknown %s 0x%llx (size %u) at rip 0x%llx",
+				  vcpu->id, (unsigned long long)value, what,
+				  (unsigned long long)addr, size,
+				  (unsigned long long)vcpu_rip(vcpu));
+		else
+			log_error("vcpu%u: guest read unknown %s 0x%llx (size %u) at rip 0x%llx",
+				  vcpu->id, what, (unsigned long long)addr, size,
+				  (unsigned long long)vcpu_rip(vcpu));
+		return VCPU_FAIL;
+	}
+	log_error_errno(r, "vcpu%u: %s 0x%llx access failed", vcpu->id, what,
+			(unsigned long long)addr);
+	return VCPU_FAIL;
+}
+
+static enum vcpu_action handle_io(struct vcpu *vcpu)
+{
+	struct kvm_run *run = vcpu->run;
+	bool is_write = run->io.direction == KVM_EXIT_IO_OUT;
+	uint8_t *data = (uint8_t *)run + run->io.data_offset;
+	uint32_t size = run->io.size;
+	enum vcpu_action action = VCPU_CONTINUE;
+
+	if (size != 1 && size != 2 && size != 4)
+		return VCPU_FAIL;
+	if (run->io.data_offset + (uint64_t)size * run->io.count > vcpu->vm->run_size)
+		return VCPU_FAIL;
+	for (uint32_t i = 0; i < run->io.count && action == VCPU_CONTINUE;
+	     i++, data += size) {
+		uint64_t value = 0;
+		int r;
+
+		memcpy(&value, data, size);
+		r = bus_access(&vcpu->vm->pio, run->io.port, data, size, is_write);
+		action = bus_result(vcpu, r, "port", run->io.port, size,
+				    is_write, value);
+	}
+	return action;
+}
+
+static enum vcpu_action handle_mmio(struct vcpu *vcpu)
+{
+	struct kvm_run *run = vcpu->run;
+	uint32_t len = run->mmio.len;
+	uint64_t value = 0;
+	int r;
+
+	if (len == 0 || len > sizeof(run->mmio.data))
+		return VCPU_FAIL;
+	memcpy(&value, run->mmio.data, len);
+	r = bus_access(&vcpu->vm->mmio, run->mmio.phys_addr, run->mmio.data,
+		       len, run->mmio.is_write);
+	return bus_result(vcpu, r, "MMIO address", run->mmio.phys_addr, len,
+			  run->mmio.is_write, value);
+}
+
+/*
+ * Without an in-kernel irqchip a halted vCPU comes back to us, and no
+ * interrupt can ever wake it; with interrupts off it could not be woken
+ * even with one.
+ */
+static enum vcpu_action handle_hlt(struct vcpu *vcpu)
+{
+	struct kvm_regs regs;
+
+	if (kvm_ioctl(vcpu->fd, KVM_GET_REGS, &regs) < 0) {
+		log_error("vcpu%u: hlt, and its registers cannot be read", vcpu->id);
+		return VCPU_FAIL;
+	}
+	if (!(regs.rflags & RFLAGS_IF))
+		log_error("vcpu%u: hlt with interrupts disabled at rip 0x%llx: the vCPU can never wake",
+			  vcpu->id, regs.rip);
+	else
+		log_error("vcpu%u: hlt at rip 0x%llx with no interrupt controller to wake it",
+			  vcpu->id, regs.rip);
+	return VCPU_FAIL;
+}
+
+/* The guest's own doing: one line, registers only when debugging. */
+static enum vcpu_action handle_shutdown(struct vcpu *vcpu)
+{
+	log_error("vcpu%u: triple fault (KVM_EXIT_SHUTDOWN) at rip 0x%llx",
+		  vcpu->id, (unsigned long long)vcpu_rip(vcpu));
+	if (log_get_level() >= LOG_LEVEL_DEBUG)
+		return fail_with_registers(vcpu);
+	return VCPU_FAIL;
+}
+
+static enum vcpu_action handle_hypercall(struct vcpu *vcpu)
+{
+	struct cvmm_exit_hypercall *hc = kvm_run_hypercall(vcpu->run);
+	uint64_t ret = EINVAL;
+	int r;
+
+	if (hc->nr != KVM_HC_MAP_GPA_RANGE) {
+		/* Only MAP_GPA_RANGE is enabled; answer anything else. */
+		hc->ret = -KVM_ENOSYS;
+		return VCPU_CONTINUE;
+	}
+	r = mem_map_gpa_range(&vcpu->vm->mem, hc->args[0], hc->args[1],
+			      hc->args[2], &ret);
+	hc->ret = ret;
+	if (r < 0)
+		log_debug("vcpu%u: MAP_GPA_RANGE gpa 0x%llx pages %llu attrs 0x%llx refused: %s",
+			  vcpu->id, (unsigned long long)hc->args[0],
+			  (unsigned long long)hc->args[1],
+			  (unsigned long long)hc->args[2], errno_name(r));
+	return VCPU_CONTINUE;
+}
+
+static enum vcpu_action handle_memory_fault(struct vcpu *vcpu)
+{
+	struct cvmm_exit_memory_fault *mf = kvm_run_memory_fault(vcpu->run);
+	struct guest_memory *mem = &vcpu->vm->mem;
+	int r;
+
+	r = mem_handle_memory_fault(mem, mf->gpa, mf->size, mf->flags,
+				    vcpu->vm->cfg->cc.implicit_conversion);
+	if (r == 0)
+		return VCPU_CONTINUE;
+	log_error("vcpu%u: memory fault at gpa 0x%llx size 0x%llx flags 0x%llx (%s access to %s memory) not resolved: %s",
+		  vcpu->id, (unsigned long long)mf->gpa,
+		  (unsigned long long)mf->size, (unsigned long long)mf->flags,
+		  mf->flags & KVM_MEMORY_EXIT_FLAG_PRIVATE ? "private" : "shared",
+		  attr_map_is_private(&mem->attrs, mf->gpa) ? "private" : "shared",
+		  r == -EPERM ? "implicit conversions are denied" : strerror(-r));
+	return VCPU_FAIL;
+}
+
+static enum vcpu_action handle_system_event(struct vcpu *vcpu)
+{
+	struct kvm_run *run = vcpu->run;
+
+	switch (run->system_event.type) {
+	case KVM_SYSTEM_EVENT_SHUTDOWN:
+		vm_request_stop(vcpu->vm, 0);
+		return VCPU_SHUTDOWN;
+	case KVM_SYSTEM_EVENT_RESET:
+		log_info("vcpu%u: guest asked for a reset; ending the VM", vcpu->id);
+		vm_request_stop(vcpu->vm, 0);
+		return VCPU_SHUTDOWN;
+	default:
+		log_error("vcpu%u: system event %u (ndata %u, data[0] 0x%llx)",
+			  vcpu->id, run->system_event.type,
+			  run->system_event.ndata,
+			  (unsigned long long)run->system_event.data[0]);
+		return VCPU_FAIL;
+	}
+}
+
+static enum vcpu_action handle_internal_error(struct vcpu *vcpu)
+{
+	struct kvm_run *run = vcpu->run;
+
+	log_error("vcpu%u: KVM internal error, suberror %u, ndata %u, data[0] 0x%llx",
+		  vcpu->id, run->internal.suberror, run->internal.ndata,
+		  (unsigned long long)(run->internal.ndata ? run->internal.data[0] : 0));
+	return fail_with_registers(vcpu);
+}
+
+static enum vcpu_action handle_fail_entry(struct vcpu *vcpu)
+{
+	log_error("vcpu%u: VM entry failed, hardware reason 0x%llx on cpu %u",
+		  vcpu->id,
+		  (unsigned long long)vcpu->run->fail_entry.hardware_entry_failure_reason,
+		  vcpu->run->fail_entry.cpu);
+	return fail_with_registers(vcpu);
+}
+
+static enum vcpu_action handle_intr(struct vcpu *vcpu)
+{
+	(void)vcpu;
+	return VCPU_CONTINUE;
+}
+
+static const exit_handler_fn exit_handlers[] = {
+	[KVM_EXIT_IO] = handle_io,
+	[KVM_EXIT_MMIO] = handle_mmio,
+	[KVM_EXIT_HLT] = handle_hlt,
+	[KVM_EXIT_SHUTDOWN] = handle_shutdown,
+	[KVM_EXIT_HYPERCALL] = handle_hypercall,
+	[KVM_EXIT_MEMORY_FAULT] = handle_memory_fault,
+	[KVM_EXIT_SYSTEM_EVENT] = handle_system_event,
+	[KVM_EXIT_INTERNAL_ERROR] = handle_internal_error,
+	[KVM_EXIT_FAIL_ENTRY] = handle_fail_entry,
+	[KVM_EXIT_INTR] = handle_intr,
+};
+
+static enum vcpu_action handle_unknown(struct vcpu *vcpu)
+{
+	const uint64_t *d = (const uint64_t *)((const char *)vcpu->run +
+					       KVM_RUN_EXIT_UNION_OFFSET);
+	uint32_t reason = vcpu->run->exit_reason;
+
+	log_error("vcpu%u: unexpected exit KVM_EXIT_%s (%u), data %016llx %016llx %016llx %016llx",
+		  vcpu->id, kvm_exit_reason_name(reason), reason,
+		  (unsigned long long)d[0], (unsigned long long)d[1],
+		  (unsigned long long)d[2], (unsigned long long)d[3]);
+	return fail_with_registers(vcpu);
+}
+
+enum vcpu_action vcpu_handle_exit(struct vcpu *vcpu)
+{
+	uint32_t reason = vcpu->run->exit_reason;
+
+	vcpu->exits[MIN(reason, VM_EXIT_REASONS)]++;
+	if (reason < ARRAY_SIZE(exit_handlers) && exit_handlers[reason])
+		return exit_handlers[reason](vcpu);
+	return handle_unknown(vcpu);
+}
+
+/*
+ * KVM_RUN fails with EFAULT or EHWPOISON and exit_reason MEMORY_FAULT when
+ * the guest touched memory whose private/shared state needs us; any other
+ * failure leaves exit_reason stale.
+ */
+static enum vcpu_action run_failed(struct vcpu *vcpu, int err)
+{
+	if ((err == EFAULT || err == EHWPOISON) &&
+	    vcpu->run->exit_reason == KVM_EXIT_MEMORY_FAULT)
+		return vcpu_handle_exit(vcpu);
+	log_error_errno(-err, "vcpu%u: KVM_RUN failed", vcpu->id);
+	return fail_with_registers(vcpu);
+}
+
+static void *vcpu_thread(void *arg)
+{
+	struct vcpu *vcpu = arg;
+	struct vm *vm = vcpu->vm;
+	enum vcpu_action action = VCPU_CONTINUE;
+
+	while (action == VCPU_CONTINUE) {
+		if (__atomic_load_n(&vm->stopping, __ATOMIC_ACQUIRE))
+			return NULL;
+		if (!vm->times.first_run)
+			__atomic_store_n(&vm->times.first_run, monotonic_ns(),
+					 __ATOMIC_RELAXED);
+		if (ioctl(vcpu->fd, KVM_RUN, 0) < 0) {
+			if (errno == EINTR || errno == EAGAIN)
+				continue;
+			action = run_failed(vcpu, errno);
+		} else {
+			action = vcpu_handle_exit(vcpu);
+		}
+	}
+	if (action == VCPU_FAIL)
+		vm_request_stop(vm, 1);
+	return NULL;
+}
+
+static void kick_handler(int sig)
+{
+	(void)sig;
+}
+
+int vcpu_start(struct vcpu *vcpu)
+{
+	static const struct sigaction sa = { .sa_handler = kick_handler };
+	int r;
+
+	/* No SA_RESTART: the kick must make KVM_RUN return EINTR. */
+	if (sigaction(SIGUSR1, &sa, NULL) < 0)
+		return -errno;
+	r = pthread_create(&vcpu->thread, NULL, vcpu_thread, vcpu);
+	if (r)
+		return -r;
+	vcpu->started = true;
+	return 0;
+}

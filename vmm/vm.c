@@ -1,0 +1,334 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Building, running and tearing down a VM. vm_build() reads top to bottom
+ * in the order KVM requires; each step's constraints are noted where they
+ * bind.
+ */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <time.h>
+
+#include "lib/log.h"
+#include "memory/convert.h"
+#include "vmm/boot.h"
+#include "vmm/kvm.h"
+#include "vmm/vm.h"
+#include "vmm/x86.h"
+
+/* Where KVM may put the TSS it needs for real mode on Intel hosts. */
+#define VM_TSS_GPA 0xfffbd000ull
+
+uint64_t monotonic_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000ull + ts.tv_nsec;
+}
+
+static unsigned long vm_type_of(enum cc_mode mode)
+{
+	switch (mode) {
+	case CC_MODE_SW:
+		return KVM_X86_SW_PROTECTED_VM;
+	case CC_MODE_SNP:
+		return KVM_X86_SNP_VM;
+	case CC_MODE_TDX:
+		return KVM_X86_TDX_VM;
+	default:
+		return KVM_X86_DEFAULT_VM;
+	}
+}
+
+static const char *const vm_type_macro[] = {
+	[KVM_X86_DEFAULT_VM] = "KVM_X86_DEFAULT_VM",
+	[KVM_X86_SW_PROTECTED_VM] = "KVM_X86_SW_PROTECTED_VM",
+	[KVM_X86_SEV_VM] = "KVM_X86_SEV_VM",
+	[KVM_X86_SEV_ES_VM] = "KVM_X86_SEV_ES_VM",
+	[KVM_X86_SNP_VM] = "KVM_X86_SNP_VM",
+	[KVM_X86_TDX_VM] = "KVM_X86_TDX_VM",
+};
+
+/* The host capabilities every VM of this kind needs, checked up front. */
+static int check_host(struct vm *vm)
+{
+	int types = kvm_check_extension(vm->kvm_fd, KVM_CAP_VM_TYPES);
+
+	if (types <= 0)
+		types = 1 << KVM_X86_DEFAULT_VM;
+	if (!(types & (1 << vm->type))) {
+		log_error("--cc %s: this host's KVM lacks VM type %s (KVM_CAP_VM_TYPES = 0x%x)",
+			  cc_mode_name(vm->cfg->cc.mode), vm_type_macro[vm->type],
+			  types);
+		return VM_ERR_NO_CAP;
+	}
+	if (kvm_check_extension(vm->kvm_fd, KVM_CAP_USER_MEMORY2) <= 0) {
+		log_error("this host's KVM lacks KVM_CAP_USER_MEMORY2 (KVM_SET_USER_MEMORY_REGION2, Linux 6.8+)");
+		return VM_ERR_NO_CAP;
+	}
+	if (vm->cfg->cc.mode == CC_MODE_SNP || vm->cfg->cc.mode == CC_MODE_TDX) {
+		log_error("--cc %s: this cvmm cannot launch %s guests yet; see 'cvmm run --plan'",
+			  cc_mode_name(vm->cfg->cc.mode),
+			  vm->cfg->cc.mode == CC_MODE_SNP ? "SEV-SNP" : "TDX");
+		return VM_ERR_NO_CAP;
+	}
+	return 0;
+}
+
+/*
+ * A VM with private memory needs the PRIVATE attribute, guest_memfd, and
+ * guest conversion requests delivered to us as MAP_GPA_RANGE exits.
+ */
+static int enable_private_memory(struct vm *vm)
+{
+	int attrs = kvm_check_extension(vm->vm_fd, KVM_CAP_MEMORY_ATTRIBUTES);
+	int hc = kvm_check_extension(vm->vm_fd, KVM_CAP_EXIT_HYPERCALL);
+	int r;
+
+	if (attrs < 0 || !(attrs & KVM_MEMORY_ATTRIBUTE_PRIVATE)) {
+		log_error("VM type %s lacks the PRIVATE memory attribute (KVM_CAP_MEMORY_ATTRIBUTES = 0x%x)",
+			  vm_type_macro[vm->type], attrs < 0 ? 0 : attrs);
+		return VM_ERR_NO_CAP;
+	}
+	if (kvm_check_extension(vm->vm_fd, KVM_CAP_GUEST_MEMFD) <= 0) {
+		log_error("this host's KVM lacks KVM_CAP_GUEST_MEMFD");
+		return VM_ERR_NO_CAP;
+	}
+	if (hc < 0 || !(hc & (1 << KVM_HC_MAP_GPA_RANGE))) {
+		log_error("this host's KVM cannot forward KVM_HC_MAP_GPA_RANGE (KVM_CAP_EXIT_HYPERCALL = 0x%x)",
+			  hc < 0 ? 0 : hc);
+		return VM_ERR_NO_CAP;
+	}
+	r = kvm_enable_cap(vm->vm_fd, KVM_CAP_EXIT_HYPERCALL,
+			   1ull << KVM_HC_MAP_GPA_RANGE);
+	if (r < 0)
+		return log_error_errno(r, "KVM_ENABLE_CAP(KVM_CAP_EXIT_HYPERCALL)");
+	return 0;
+}
+
+static bool vm_has_private_memory(const struct vm *vm)
+{
+	return vm->type != KVM_X86_DEFAULT_VM;
+}
+
+static int create_memory(struct vm *vm)
+{
+	int gmem = kvm_check_extension(vm->vm_fd, KVM_CAP_GUEST_MEMFD);
+	int flags = kvm_check_extension(vm->vm_fd, KVM_CAP_GUEST_MEMFD_FLAGS);
+	struct mem_plan plan;
+	int r;
+
+	r = mem_plan_build(vm->cfg, 0, gmem > 0 && flags > 0 ? flags : 0,
+			   vm_has_private_memory(vm), &plan);
+	if (r < 0)
+		return log_error_errno(r, "memory size 0x%llx cannot be laid out",
+				       (unsigned long long)vm->cfg->machine.memory_size);
+	r = mem_create(&vm->mem, vm->vm_fd, &plan);
+	if (r < 0)
+		return log_error_errno(r, "creating guest memory (%s backing%s)",
+				       shared_backing_name(plan.backing),
+				       plan.use_gmem ? " with guest_memfd" : "");
+	vm->mem.coalesce_discards = vm->cfg->cc.coalesce_discards;
+	vm->mem.preallocate = vm->cfg->cc.preallocate;
+	return 0;
+}
+
+static void on_guest_exit(void *ctx, uint32_t status)
+{
+	vm_request_stop(ctx, status > 255 ? 255 : (int)status);
+}
+
+static int create_devices(struct vm *vm)
+{
+	int r;
+
+	vm->pio.name = "pio";
+	vm->mmio.name = "mmio";
+	uart_init(&vm->uart, STDOUT_FILENO);
+	r = uart_register(&vm->uart, &vm->pio, UART_COM1_BASE);
+	if (r < 0)
+		return log_error_errno(r, "registering the UART");
+	vm->debug_exit = (struct debug_exit){
+		.on_exit = on_guest_exit,
+		.ctx = vm,
+	};
+	r = debug_exit_register(&vm->debug_exit, &vm->pio);
+	if (r < 0)
+		return log_error_errno(r, "registering the debug-exit port");
+	return 0;
+}
+
+static int create_vcpu(struct vm *vm, struct vcpu *vcpu, uint32_t id)
+{
+	void *run;
+	int r;
+
+	*vcpu = (struct vcpu){ .vm = vm, .id = id, .fd = -1 };
+	vcpu->fd = kvm_ioctl_val(vm->vm_fd, KVM_CREATE_VCPU, id);
+	if (vcpu->fd < 0)
+		return log_error_errno(vcpu->fd, "KVM_CREATE_VCPU(%u)", id);
+	run = mmap(NULL, vm->run_size, PROT_READ | PROT_WRITE, MAP_SHARED,
+		   vcpu->fd, 0);
+	if (run == MAP_FAILED)
+		return log_error_errno(-errno, "mapping vCPU %u's kvm_run", id);
+	vcpu->run = run;
+	r = x86_set_cpuid(vcpu->fd, vm->cpuid, id, vm->nr_vcpus);
+	if (r < 0)
+		return log_error_errno(r, "KVM_SET_CPUID2 on vCPU %u", id);
+	return 0;
+}
+
+static int create_vcpus(struct vm *vm)
+{
+	int r;
+
+	r = kvm_ioctl_val(vm->kvm_fd, KVM_GET_VCPU_MMAP_SIZE, 0);
+	if (r < 0)
+		return log_error_errno(r, "KVM_GET_VCPU_MMAP_SIZE");
+	vm->run_size = r;
+	r = x86_supported_cpuid(vm->kvm_fd, &vm->cpuid);
+	if (r < 0)
+		return log_error_errno(r, "KVM_GET_SUPPORTED_CPUID");
+	vm->vcpus = calloc(vm->cfg->machine.vcpus, sizeof(*vm->vcpus));
+	if (!vm->vcpus)
+		return log_error_errno(-ENOMEM, "allocating vCPUs");
+	vm->nr_vcpus = vm->cfg->machine.vcpus;
+	for (uint32_t i = 0; i < vm->nr_vcpus; i++) {
+		r = create_vcpu(vm, &vm->vcpus[i], i);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+int vm_build(const struct vm_config *cfg, uint64_t start_ns, struct vm **ret_vm)
+{
+	struct vm *vm = calloc(1, sizeof(*vm));
+	int r;
+
+	if (!vm)
+		return log_error_errno(-ENOMEM, "allocating the VM");
+	vm->cfg = cfg;
+	vm->vm_fd = -1;
+	vm->type = vm_type_of(cfg->cc.mode);
+	vm->times.start = start_ns;
+	pthread_mutex_init(&vm->lock, NULL);
+
+	vm->kvm_fd = kvm_open();
+	if (vm->kvm_fd < 0) {
+		(void)log_error_errno(vm->kvm_fd, "cannot open %s", KVM_DEVICE_PATH);
+		r = VM_ERR_NO_CAP;
+		goto err_free;
+	}
+	r = check_host(vm);
+	if (r < 0)
+		goto err_free;
+
+	vm->vm_fd = kvm_create_vm(vm->kvm_fd, vm->type);
+	if (vm->vm_fd < 0) {
+		r = log_error_errno(vm->vm_fd, "KVM_CREATE_VM(%s)",
+				    vm_type_macro[vm->type]);
+		goto err_free;
+	}
+	/* Capabilities of the VM must be enabled before vCPUs exist. */
+	if (vm_has_private_memory(vm)) {
+		r = enable_private_memory(vm);
+		if (r < 0)
+			goto err_free;
+	}
+	/* Only used for real mode on Intel; harmless elsewhere. */
+	(void)kvm_ioctl_val(vm->vm_fd, KVM_SET_TSS_ADDR, VM_TSS_GPA);
+
+	r = create_memory(vm);
+	if (r < 0)
+		goto err_free;
+	r = create_devices(vm);
+	if (r < 0)
+		goto err_free;
+	r = create_vcpus(vm);
+	if (r < 0)
+		goto err_free;
+	/* Images go in place, into memory the guest runs from, last. */
+	r = boot_load(vm);
+	if (r < 0)
+		goto err_free;
+	*ret_vm = vm;
+	return 0;
+
+err_free:
+	vm_free(vm);
+	return r;
+}
+
+void vm_request_stop(struct vm *vm, int status)
+{
+	pthread_mutex_lock(&vm->lock);
+	if (!vm->stopping) {
+		vm->exit_status = status;
+		__atomic_store_n(&vm->stopping, true, __ATOMIC_RELEASE);
+	}
+	pthread_mutex_unlock(&vm->lock);
+
+	/* immediate_exit makes a vCPU about to enter KVM_RUN come back. */
+	for (unsigned int i = 0; i < vm->nr_vcpus; i++) {
+		struct vcpu *v = &vm->vcpus[i];
+
+		if (!v->started)
+			continue;
+		__atomic_store_n(&v->run->immediate_exit, 1, __ATOMIC_RELEASE);
+		if (!pthread_equal(v->thread, pthread_self()))
+			pthread_kill(v->thread, SIGUSR1);
+	}
+}
+
+int vm_run(struct vm *vm)
+{
+	int r = 0;
+
+	for (unsigned int i = 0; i < vm->nr_vcpus && r == 0; i++) {
+		r = vcpu_start(&vm->vcpus[i]);
+		if (r < 0)
+			log_error_errno(r, "starting vCPU %u's thread", i);
+	}
+	if (r < 0)
+		vm_request_stop(vm, 1);
+	for (unsigned int i = 0; i < vm->nr_vcpus; i++)
+		if (vm->vcpus[i].started)
+			pthread_join(vm->vcpus[i].thread, NULL);
+	uart_flush(&vm->uart);
+	(void)mem_convert_flush(&vm->mem);
+	vm->times.end = monotonic_ns();
+	if (!vm->stopping) {
+		log_error("every vCPU stopped but the guest never ended the VM");
+		return 1;
+	}
+	return vm->exit_status;
+}
+
+struct vm *vm_free(struct vm *vm)
+{
+	if (!vm)
+		return NULL;
+	for (unsigned int i = 0; vm->vcpus && i < vm->nr_vcpus; i++) {
+		struct vcpu *v = &vm->vcpus[i];
+
+		if (v->run)
+			munmap(v->run, vm->run_size);
+		if (v->fd >= 0)
+			close(v->fd);
+	}
+	free(vm->vcpus);
+	free(vm->cpuid);
+	bus_free(&vm->pio);
+	bus_free(&vm->mmio);
+	mem_destroy(&vm->mem);
+	if (vm->vm_fd >= 0)
+		close(vm->vm_fd);
+	if (vm->kvm_fd >= 0)
+		close(vm->kvm_fd);
+	free(vm);
+	return NULL;
+}

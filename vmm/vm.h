@@ -1,0 +1,104 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * A VM: its KVM fds, memory, devices and vCPUs, built by vm_build() from a
+ * validated struct vm_config, run by vm_run() and torn down by vm_free().
+ */
+#ifndef CVMM_VM_H
+#define CVMM_VM_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "cli/config.h"
+#include "devices/bus.h"
+#include "devices/debug-exit.h"
+#include "devices/uart.h"
+#include "memory/memory.h"
+#include "vmm/kvm-abi.h"
+
+/* Exit reasons counted one by one; the rest are summed as "other". */
+#define VM_EXIT_REASONS 48
+
+/* vm_build() and vm_run() return this when the host lacks a capability. */
+#define VM_ERR_NO_CAP (-ENODEV)
+
+enum vcpu_action {
+	VCPU_CONTINUE,
+	/* This vCPU is done; the VM goes on (test guest's park port). */
+	VCPU_PAUSE,
+	/* The VM ends; vm->exit_status says how. */
+	VCPU_SHUTDOWN,
+	/* Something went wrong; it has been reported. The VM ends with 1. */
+	VCPU_FAIL,
+};
+
+struct vcpu {
+	struct vm *vm;
+	uint32_t id;
+	int fd;
+	struct kvm_run *run;
+	pthread_t thread;
+	bool started;
+	uint64_t exits[VM_EXIT_REASONS + 1];
+};
+
+struct vm_times {
+	/* CLOCK_MONOTONIC, ns */
+	uint64_t start;
+	uint64_t first_run;
+	uint64_t end;
+};
+
+struct vm {
+	const struct vm_config *cfg;
+	int kvm_fd;
+	int vm_fd;
+	unsigned long type;
+	size_t run_size;
+	struct kvm_cpuid2 *cpuid;
+
+	struct guest_memory mem;
+	struct bus pio;
+	struct bus mmio;
+	struct uart uart;
+	struct debug_exit debug_exit;
+
+	struct vcpu *vcpus;
+	unsigned int nr_vcpus;
+
+	pthread_mutex_t lock;
+	bool stopping;
+	int exit_status;
+
+	struct vm_times times;
+};
+
+/*
+ * Build the whole VM, ready to run: every fd opened, memory bound, images
+ * written, vCPUs in their initial state. Errors are reported here; the
+ * return value is 0, VM_ERR_NO_CAP or another -errno.
+ */
+int __must_check vm_build(const struct vm_config *cfg, uint64_t start_ns,
+			  struct vm **ret_vm);
+
+/* Run the vCPUs until the VM ends; returns the exit status for cvmm. */
+int vm_run(struct vm *vm);
+
+struct vm *vm_free(struct vm *vm);
+
+/* End the VM with status (the first request wins) and kick the vCPUs. */
+void vm_request_stop(struct vm *vm, int status);
+
+/* Handle the exit in vcpu->run. Pure apart from devices and memory. */
+enum vcpu_action vcpu_handle_exit(struct vcpu *vcpu);
+
+/* Start vcpu's thread; it runs until the VM stops. */
+int __must_check vcpu_start(struct vcpu *vcpu);
+
+/* Write the --stats JSON file. */
+int vm_write_stats(struct vm *vm, const char *path);
+
+uint64_t monotonic_ns(void);
+
+#endif
