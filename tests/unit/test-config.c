@@ -799,6 +799,41 @@ static void test_effective_config_round_trips(void)
 	vm_config_free(&cfg);
 }
 
+/* Every ```json block of docs/config.md is a good config. */
+static void test_docs_examples(void)
+{
+	char path[PATH_MAX + 32], kernel[0x210] = { 0 }, *doc = NULL, *p;
+	size_t len = 0;
+	int n = 0;
+	FILE *f;
+
+	memcpy(kernel + 0x202, "HdrS", 4);
+	write_file("bzImage", kernel, sizeof(kernel));
+	write_text("root.img", "root\n");
+	write_text("data.img", "data\n");
+	snprintf(path, sizeof(path), "%s/docs/config.md", srcdir);
+	f = fopen(path, "r");
+	EXPECT(f, "docs/config.md should exist");
+	if (!f)
+		return;
+	(void)getdelim(&doc, &len, '\0', f);
+	fclose(f);
+	for (p = doc; p && (p = strstr(p, "```json\n")); n++) {
+		char *end = strstr(p + 8, "```");
+		char name[32];
+
+		if (!end)
+			break;
+		*end = '\0';
+		snprintf(name, sizeof(name), "doc-%d.json", n);
+		write_text(name, p + 8);
+		expect_round_trip(name);
+		p = end + 3;
+	}
+	EXPECT(n >= 7, "docs/config.md should have an example per section, found %d", n);
+	free(doc);
+}
+
 /* Run cvmm with @args; its stdout in *ret_out, exit status returned. */
 static int run_cvmm(const char *const *args, char **ret_out)
 {
@@ -919,6 +954,7 @@ int main(int argc, char **argv)
 		TEST_CASE(test_check_catches_code_built_configs),
 		TEST_CASE(test_examples_round_trip),
 		TEST_CASE(test_effective_config_round_trips),
+		TEST_CASE(test_docs_examples),
 		TEST_CASE(test_cvmm_config_commands),
 	};
 	const char *tmp = getenv("TMPDIR");
