@@ -351,7 +351,10 @@ static struct option *long_options(void)
 	return o;
 }
 
-/* Read the flags into @given; returns the config file (or NULL) or errors. */
+/*
+ * Read the flags into @given and the config file's name into *ret_file
+ * (NULL for none). Errors are counted in @d.
+ */
 static int collect(enum cfg_command cmd, int argc, char **argv,
 		   struct given_flag *given, unsigned int *ret_n,
 		   const char **ret_file, struct run_options *opts,

@@ -219,10 +219,18 @@ static char *read_file(const char *file, size_t *ret_len, struct cfg_diag *d)
 		cfg_flag_error(d, NULL, "out of memory");
 		return NULL;
 	}
-	n = read(fd, buf, st.st_size);
-	if (n < 0) {
-		cfg_flag_error(d, NULL, "cannot read: %s", strerror(errno));
-		return NULL;
+	for (n = 0; n < st.st_size;) {
+		ssize_t got = read(fd, buf + n, st.st_size - n);
+
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got < 0) {
+			cfg_flag_error(d, NULL, "cannot read: %s", strerror(errno));
+			return NULL;
+		}
+		if (got == 0)
+			break;
+		n += got;
 	}
 	buf[n] = '\0';
 	*ret_len = n;

@@ -834,6 +834,13 @@ static void test_docs_examples(void)
 	free(doc);
 }
 
+static bool ends_with(const char *s, const char *suffix)
+{
+	size_t a = strlen(s), b = strlen(suffix);
+
+	return a >= b && !strcmp(s + a - b, suffix);
+}
+
 /* Run cvmm with @args; its stdout in *ret_out, exit status returned. */
 static int run_cvmm(const char *const *args, char **ret_out)
 {
@@ -906,6 +913,10 @@ static void test_cvmm_config_commands(void)
 	free(names);
 
 	EXPECT(run_cvmm(ARGS("run", "--help"), &out) == 0, "run --help should exit 0");
+	EXPECT(!strncmp(out, "Usage: cvmm run", 15) &&
+		       ends_with(out, "the host lacks a needed capability.\n"),
+	       "run --help should print the help and nothing else (cmd_run must stop when opts.help is set), got:\n%s",
+	       out);
 	for (size_t i = 0; i < ARRAY_SIZE(run_flags); i++) {
 		char *at = strstr(out, run_flags[i]);
 
