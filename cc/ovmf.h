@@ -84,7 +84,7 @@ struct tdvf_section {
  * table carries that entry; the values next to it are only valid then.
  */
 struct ovmf_info {
-	uint64_t gpa;			/* where the image starts: 4 GiB - size */
+	uint64_t gpa;			/* image start: 4 GiB - size */
 	uint64_t size;
 
 	bool has_sev_es_reset;

@@ -71,8 +71,9 @@ int snp_gctx_update(struct snp_gctx *g, uint64_t gpa, uint64_t len,
 	default:
 		return -EINVAL;
 	}
-	if (!len || !IS_ALIGNED(gpa, PAGE_SIZE) || !IS_ALIGNED(len, PAGE_SIZE) ||
-	    !add_ok(gpa, len, &end) || (measured && !data))
+	if (!len || !IS_ALIGNED(gpa, PAGE_SIZE) ||
+	    !IS_ALIGNED(len, PAGE_SIZE) || !add_ok(gpa, len, &end) ||
+	    (measured && !data))
 		return -EINVAL;
 
 	for (uint64_t off = 0; off < len; off += PAGE_SIZE)
@@ -80,7 +81,10 @@ int snp_gctx_update(struct snp_gctx *g, uint64_t gpa, uint64_t len,
 	return 0;
 }
 
-/* VMCB segment: u16 selector, u16 attrib (SVM 12-bit form), u32 limit, u64 base */
+/*
+ * VMCB segment: u16 selector, u16 attrib (the SVM 12-bit form),
+ * u32 limit, u64 base.
+ */
 static void put_seg(uint8_t *p, uint16_t sel, uint16_t attrib, uint32_t limit,
 		    uint64_t base)
 {
@@ -93,7 +97,9 @@ static void put_seg(uint8_t *p, uint16_t sel, uint16_t attrib, uint32_t limit,
 void snp_vmsa_build(uint32_t reset_eip, uint32_t vcpu_sig,
 		    uint64_t sev_features, uint8_t ret_page[PAGE_SIZE])
 {
-	static const unsigned int data_segs[] = { 0x00, 0x20, 0x30, 0x40, 0x50 };
+	/* ES, SS, DS, FS, GS */
+	static const unsigned int data_segs[] = { 0x00, 0x20, 0x30, 0x40,
+						  0x50 };
 	uint8_t *p = ret_page;
 
 	memset(p, 0, PAGE_SIZE);

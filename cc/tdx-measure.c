@@ -55,8 +55,14 @@ static int check_section(const uint8_t *img, size_t size,
 	if (s->raw_data_size &&
 	    (!img || (uint64_t)s->data_offset + s->raw_data_size > size))
 		return -EINVAL;
-	if ((s->attributes & TDVF_ATTR_MR_EXTEND) &&
-	    (s->attributes & TDVF_ATTR_PAGE_AUG))
+	if (!(s->attributes & TDVF_ATTR_MR_EXTEND))
+		return 0;
+	/*
+	 * A measured HOB would hash the bytes the VMM builds, not the
+	 * image's; no TDVF does that, so refuse to predict it.
+	 */
+	if ((s->attributes & TDVF_ATTR_PAGE_AUG) ||
+	    s->type == TDVF_SECTION_TD_HOB)
 		return -EINVAL;
 	return 0;
 }

@@ -55,8 +55,9 @@ int __must_check tdx_section_page(const uint8_t *img, size_t size,
  *
  * Sections in table order; PAGE.AUG sections are not added at launch and
  * do not count. Sections come from ovmf_parse() or the caller; they are
- * checked again for alignment, overflow and raw data inside @img.
- * Returns 0 or -EINVAL.
+ * checked again for alignment, overflow and raw data inside @img. A
+ * measured TD_HOB (its bytes are the VMM's) is refused. Returns 0 or
+ * -EINVAL.
  */
 int __must_check tdx_mrtd(const uint8_t *img, size_t size,
 			  const struct tdvf_section *secs, unsigned int nr,

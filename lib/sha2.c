@@ -221,7 +221,8 @@ void sha256_update(struct sha256_ctx *ctx, const void *data, size_t len)
 		memcpy(ctx->buf, p, len);
 }
 
-void sha256_final(struct sha256_ctx *ctx, uint8_t ret_digest[SHA256_DIGEST_SIZE])
+void sha256_final(struct sha256_ctx *ctx,
+		  uint8_t ret_digest[SHA256_DIGEST_SIZE])
 {
 	size_t used = ctx->len % SHA256_BLOCK_SIZE;
 	unsigned int i;
@@ -241,7 +242,8 @@ void sha256_final(struct sha256_ctx *ctx, uint8_t ret_digest[SHA256_DIGEST_SIZE]
 		store_be32(ret_digest + 4 * i, ctx->h[i]);
 }
 
-void sha256(const void *data, size_t len, uint8_t ret_digest[SHA256_DIGEST_SIZE])
+void sha256(const void *data, size_t len,
+	    uint8_t ret_digest[SHA256_DIGEST_SIZE])
 {
 	struct sha256_ctx ctx;
 
@@ -287,7 +289,8 @@ void sha384_update(struct sha384_ctx *ctx, const void *data, size_t len)
 		memcpy(ctx->buf, p, len);
 }
 
-void sha384_final(struct sha384_ctx *ctx, uint8_t ret_digest[SHA384_DIGEST_SIZE])
+void sha384_final(struct sha384_ctx *ctx,
+		  uint8_t ret_digest[SHA384_DIGEST_SIZE])
 {
 	size_t used = ctx->len % SHA384_BLOCK_SIZE;
 	unsigned int i;
@@ -311,7 +314,8 @@ void sha384_final(struct sha384_ctx *ctx, uint8_t ret_digest[SHA384_DIGEST_SIZE]
 		store_be64(ret_digest + 8 * i, ctx->h[i]);
 }
 
-void sha384(const void *data, size_t len, uint8_t ret_digest[SHA384_DIGEST_SIZE])
+void sha384(const void *data, size_t len,
+	    uint8_t ret_digest[SHA384_DIGEST_SIZE])
 {
 	struct sha384_ctx ctx;
 

@@ -32,13 +32,17 @@ struct sha384_ctx {
 void sha256_init(struct sha256_ctx *ctx);
 void sha256_update(struct sha256_ctx *ctx, const void *data, size_t len);
 /* Writes the digest; ctx must be initialised again before reuse. */
-void sha256_final(struct sha256_ctx *ctx, uint8_t ret_digest[SHA256_DIGEST_SIZE]);
-void sha256(const void *data, size_t len, uint8_t ret_digest[SHA256_DIGEST_SIZE]);
+void sha256_final(struct sha256_ctx *ctx,
+		  uint8_t ret_digest[SHA256_DIGEST_SIZE]);
+void sha256(const void *data, size_t len,
+	    uint8_t ret_digest[SHA256_DIGEST_SIZE]);
 
 void sha384_init(struct sha384_ctx *ctx);
 void sha384_update(struct sha384_ctx *ctx, const void *data, size_t len);
 /* Writes the digest; ctx must be initialised again before reuse. */
-void sha384_final(struct sha384_ctx *ctx, uint8_t ret_digest[SHA384_DIGEST_SIZE]);
-void sha384(const void *data, size_t len, uint8_t ret_digest[SHA384_DIGEST_SIZE]);
+void sha384_final(struct sha384_ctx *ctx,
+		  uint8_t ret_digest[SHA384_DIGEST_SIZE]);
+void sha384(const void *data, size_t len,
+	    uint8_t ret_digest[SHA384_DIGEST_SIZE]);
 
 #endif

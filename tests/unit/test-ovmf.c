@@ -53,8 +53,10 @@ static uint8_t *fixture_load(const char *name, const char *sha256_hex,
 	}
 	do {
 		if (size == cap) {
-			uint8_t *nb = realloc(buf, cap = cap ? 2 * cap : 1 << 20);
+			uint8_t *nb;
 
+			cap = cap ? 2 * cap : 1 << 20;
+			nb = realloc(buf, cap);
 			if (!nb)
 				break;
 			buf = nb;
@@ -596,7 +598,8 @@ static void test_fuzz_no_crash(void)
 		}
 		img[off] = saved;
 	}
-	EXPECT_EQ(bad, 0, "flipped bytes should give 0, EINVAL, ENOEXEC or E2BIG");
+	EXPECT_EQ(bad, 0,
+		  "flipped bytes should give 0, EINVAL, ENOEXEC or E2BIG");
 
 	for (size_t size = 0x1000; size <= SYN_SIZE; size += 0x1000) {
 		buf = malloc(size);
@@ -609,7 +612,7 @@ static void test_fuzz_no_crash(void)
 	free(img);
 }
 
-/* ---- the Debian fixtures (spec: sev-snp.md section 7, tdx.md section 4) ---- */
+/* ---- the Debian fixtures (sev-snp.md section 7, tdx.md section 4) ---- */
 
 #define AMDSEV_SHA256 \
 	"3e4fd0b3fe3b2dbe481c3d9e99418a034174f26cbe1f55aa212b0f18c12d2d6f"
@@ -658,9 +661,11 @@ static void expect_sections(const struct ovmf_info *info,
 	for (size_t i = 0; i < n && i < info->nr_tdvf; i++) {
 		const struct tdvf_section *s = &info->tdvf[i];
 
-		EXPECT_EQ(s->type, want[i].type, "%s: section %zu type", name, i);
+		EXPECT_EQ(s->type, want[i].type, "%s: section %zu type", name,
+			  i);
 		EXPECT_EQ(s->gpa, want[i].gpa, "%s: section %zu GPA", name, i);
-		EXPECT_EQ(s->size, want[i].size, "%s: section %zu size", name, i);
+		EXPECT_EQ(s->size, want[i].size, "%s: section %zu size", name,
+			  i);
 		EXPECT_EQ(s->data_offset, want[i].data_offset,
 			  "%s: section %zu file offset", name, i);
 		EXPECT_EQ(s->raw_data_size, want[i].raw_data_size,
@@ -689,7 +694,8 @@ static void expect_raw_tdvf(const uint8_t *img, size_t off,
 		const uint8_t *q = p + 16 + 32 * i;
 		const struct tdvf_section *s = &info->tdvf[i];
 
-		EXPECT_EQ(s->data_offset, le32(q), "%s: raw offset %u", name, i);
+		EXPECT_EQ(s->data_offset, le32(q), "%s: raw offset %u", name,
+			  i);
 		EXPECT_EQ(s->raw_data_size, le32(q + 4), "%s: raw size %u",
 			  name, i);
 		EXPECT_EQ(s->gpa, le64(q + 8), "%s: raw GPA %u", name, i);
@@ -718,7 +724,8 @@ static void expect_raw_asev(const uint8_t *img, size_t size,
 			empty++;
 			continue;
 		}
-		EXPECT_EQ(info->sev_desc[j].gpa, le32(q), "%s: desc %u", name, i);
+		EXPECT_EQ(info->sev_desc[j].gpa, le32(q), "%s: desc %u", name,
+			  i);
 		EXPECT_EQ(info->sev_desc[j].len, le32(q + 4), "%s: desc %u len",
 			  name, i);
 		EXPECT_EQ(info->sev_desc[j].type, le32(q + 8),

@@ -140,4 +140,5 @@ static void test_incremental_matches_oneshot(void)
 }
 
 TEST_MAIN(TEST_CASE(test_sha256_vectors), TEST_CASE(test_sha384_vectors),
-	  TEST_CASE(test_million_a), TEST_CASE(test_incremental_matches_oneshot))
+	  TEST_CASE(test_million_a),
+	  TEST_CASE(test_incremental_matches_oneshot))

@@ -64,8 +64,10 @@ static uint8_t *fixture_load(const char *name, const char *sha256_hex,
 	}
 	do {
 		if (size == cap) {
-			uint8_t *nb = realloc(buf, cap = cap ? 2 * cap : 1 << 20);
+			uint8_t *nb;
 
+			cap = cap ? 2 * cap : 1 << 20;
+			nb = realloc(buf, cap);
 			if (!nb)
 				break;
 			buf = nb;
@@ -154,7 +156,8 @@ static void test_gctx_rejects(void)
 		  SNP_PAGE_TYPE_ZERO, 0 },
 		{ "page type 0", 0, PAGE_SIZE, 0, 1 },
 		{ "page type 7", 0, PAGE_SIZE, 7, 1 },
-		{ "NORMAL without data", 0, PAGE_SIZE, SNP_PAGE_TYPE_NORMAL, 0 },
+		{ "NORMAL without data", 0, PAGE_SIZE, SNP_PAGE_TYPE_NORMAL,
+		  0 },
 		{ "VMSA without data", 0, PAGE_SIZE, SNP_PAGE_TYPE_VMSA, 0 },
 	};
 	uint8_t page[PAGE_SIZE] = {};
@@ -176,8 +179,11 @@ static void test_gctx_rejects(void)
 
 static void test_vmsa_layout(void)
 {
-	uint8_t bsp[PAGE_SIZE], ap[PAGE_SIZE];
 	static const unsigned int data_segs[] = { 0, 0x20, 0x30, 0x40, 0x50 };
+	static const unsigned int quads[] = { 0xD0, 0x148, 0x158, 0x160,
+					      0x168, 0x170, 0x178, 0x268,
+					      0x310, 0x3B0, 0x3E8 };
+	uint8_t bsp[PAGE_SIZE], ap[PAGE_SIZE];
 
 	snp_vmsa_build(SNP_BSP_RESET_EIP, 0x800F12, 0x21, bsp);
 	snp_vmsa_build(0x80B004, 0x800F12, 0x21, ap);
@@ -218,11 +224,8 @@ static void test_vmsa_layout(void)
 
 	/* Nothing else: clear the known fields and expect zeros. */
 	memset(bsp, 0, 0xA0);
-	static const unsigned int q[] = { 0xD0, 0x148, 0x158, 0x160, 0x168,
-					  0x170, 0x178, 0x268, 0x310, 0x3B0,
-					  0x3E8 };
-	for (size_t i = 0; i < ARRAY_SIZE(q); i++)
-		memset(bsp + q[i], 0, 8);
+	for (size_t i = 0; i < ARRAY_SIZE(quads); i++)
+		memset(bsp + quads[i], 0, 8);
 	memset(bsp + 0x408, 0, 4);
 	memset(bsp + 0x410, 0, 2);
 	for (size_t i = 0; i < PAGE_SIZE; i++)
@@ -574,7 +577,8 @@ static void test_fixture_digests(void)
 static void test_fixture_launch_ranges(void)
 {
 	static const struct snp_launch_range want[] = {
-		{ 0xFFC00000, 0x400000, SNP_PAGE_TYPE_NORMAL, SNP_SRC_FIRMWARE },
+		{ 0xFFC00000, 0x400000, SNP_PAGE_TYPE_NORMAL,
+		  SNP_SRC_FIRMWARE },
 		{ 0x800000, 0x9000, SNP_PAGE_TYPE_ZERO, SNP_SRC_NONE },
 		{ 0x80A000, 0x3000, SNP_PAGE_TYPE_ZERO, SNP_SRC_NONE },
 		{ 0x80D000, 0x1000, SNP_PAGE_TYPE_SECRETS, SNP_SRC_SECRETS },

@@ -102,9 +102,10 @@ static void test_hob_bytes(void)
 
 static void test_hob_sizes(void)
 {
-	uint8_t buf[0x2000];
 	size_t len = 0, need = 56 + 9 * 48 + 8;
+	struct tdx_ram_range many[90];
 	struct tdvf_section small[6];
+	uint8_t buf[0x2000];
 
 	EXPECT_EQ(tdx_hob_build(ram, 2, tdx_sections, 6, buf, need, &len), 0,
 		  "an exactly sized buffer should do");
@@ -115,7 +116,6 @@ static void test_hob_sizes(void)
 		  -ENOBUFS, "no buffer should give ENOBUFS");
 
 	/* Many RAM ranges overflow a one-page TD_HOB section. */
-	struct tdx_ram_range many[90];
 	for (size_t i = 0; i < ARRAY_SIZE(many); i++)
 		many[i] = (struct tdx_ram_range){ 0x100000000ull * (i + 1),
 						  0x1000 };

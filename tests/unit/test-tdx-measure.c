@@ -57,8 +57,10 @@ static uint8_t *fixture_load(const char *name, const char *sha256_hex,
 	}
 	do {
 		if (size == cap) {
-			uint8_t *nb = realloc(buf, cap = cap ? 2 * cap : 1 << 20);
+			uint8_t *nb;
 
+			cap = cap ? 2 * cap : 1 << 20;
+			nb = realloc(buf, cap);
 			if (!nb)
 				break;
 			buf = nb;
@@ -261,6 +263,9 @@ static void test_rejects(void)
 		{ "raw data offset near 4 GiB",
 		  { .data_offset = 0xFFFFF000, .raw_data_size = 0x2000,
 		    .size = 0x2000 } },
+		{ "measured TD_HOB",
+		  { .size = PAGE_SIZE, .type = TDVF_SECTION_TD_HOB,
+		    .attributes = TDVF_ATTR_MR_EXTEND } },
 		{ "measured and accepted later",
 		  { .raw_data_size = PAGE_SIZE, .size = PAGE_SIZE,
 		    .attributes = TDVF_ATTR_MR_EXTEND | TDVF_ATTR_PAGE_AUG } },
