@@ -67,6 +67,8 @@ struct mem_region {
 struct mem_stats {
 	uint64_t conversions_explicit;
 	uint64_t conversions_implicit;
+	/* Conversions the VMM made itself while setting up the launch. */
+	uint64_t conversions_launch;
 	uint64_t pages_to_private;
 	uint64_t pages_to_shared;
 	uint64_t runs;
@@ -105,6 +107,14 @@ struct guest_memory {
 	struct mem_stats stats;
 	/* Owned by memory/convert.c: discards waiting to be coalesced. */
 	void *pending;
+	/*
+	 * Set from cfg->cc before the first conversion. coalesce_discards
+	 * lets the engine defer discards and merge neighbouring ones
+	 * (memory/convert.c); preallocate fallocate()s guest_memfd when a
+	 * range goes private.
+	 */
+	bool coalesce_discards;
+	bool preallocate;
 };
 
 /* Compute the regions for cfg; pure. host_gmem_flags from the VM probe. */
@@ -133,8 +143,12 @@ int __must_check mem_populate(struct guest_memory *mem, uint64_t gpa,
 int mem_kvm_set_attributes(struct guest_memory *mem, uint64_t gpa,
 			   uint64_t size, uint64_t attributes);
 
-/* Allocated bytes measured from the files (SEEK_DATA/SEEK_HOLE walks). */
+/* Allocated bytes measured from the files (memory/measure.c). */
 int mem_allocated_bytes(struct guest_memory *mem, uint64_t *ret_gmem,
 			uint64_t *ret_shared);
+/* The same for the part of [gpa, gpa + len) that is guest memory. */
+int mem_range_allocated_bytes(struct guest_memory *mem, uint64_t gpa,
+			      uint64_t len, uint64_t *ret_gmem,
+			      uint64_t *ret_shared);
 
 #endif

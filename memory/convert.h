@@ -1,0 +1,92 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * The conversion engine: the one way guest memory changes between private
+ * and shared, used by the MAP_GPA_RANGE hypercall, memory-fault exits and
+ * the launch alike. Every function here takes mem->lock itself.
+ */
+#ifndef CVMM_CONVERT_H
+#define CVMM_CONVERT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "cli/config.h"
+#include "memory/memory.h"
+
+enum conv_origin {
+	/* KVM_HC_MAP_GPA_RANGE: SNP page-state changes, TDX MapGPA. */
+	CONV_ORIGIN_EXPLICIT,
+	/* KVM_EXIT_MEMORY_FAULT under cc.implicit_conversion = allow. */
+	CONV_ORIGIN_IMPLICIT,
+	/* The VMM itself, building the initial state. */
+	CONV_ORIGIN_LAUNCH,
+};
+
+/*
+ * Convert [gpa, gpa + len) to private or shared. Returns -EINVAL for a
+ * zero, unaligned or wrapping range, -EFAULT if part of it is not guest
+ * RAM, -EOPNOTSUPP if part of it has no guest_memfd (or the VM has no
+ * private memory at all), -ENOMEM, or the error of a syscall. The map
+ * always equals what KVM was told, also after a failure part-way.
+ */
+int mem_convert(struct guest_memory *mem, uint64_t gpa, uint64_t len,
+		bool to_private, enum conv_origin origin);
+
+/*
+ * Execute the deferred discard, if any. Call before measuring allocated
+ * memory, at exit and when a vCPU halts.
+ */
+int mem_convert_flush(struct guest_memory *mem);
+
+/* Free the engine's state (not the map); pending discards are dropped. */
+void mem_convert_fini(struct guest_memory *mem);
+
+/*
+ * Serve one KVM_HC_MAP_GPA_RANGE (hypercalls.rst; spec section 8). Always
+ * sets *ret_hc, the value for kvm_run.hypercall.ret: 0, EINVAL or ENOMEM.
+ * Returns 0 or the -errno behind a nonzero *ret_hc; either way the guest
+ * made the mistake (or the host ran out of memory) and the caller
+ * re-enters. A shared request over memory that is not guest_memfd RAM
+ * (MMIO, holes) succeeds without doing anything.
+ */
+int mem_map_gpa_range(struct guest_memory *mem, uint64_t gpa, uint64_t npages,
+		      uint64_t attrs, uint64_t *ret_hc);
+
+/*
+ * Serve one KVM_EXIT_MEMORY_FAULT: convert the faulting range, aligned out
+ * to pages, to what the access wanted. -EINVAL for unknown flags or a bad
+ * range, -EPERM when policy denies implicit conversions, -EALREADY when
+ * the range is already in the wanted state (the fault would repeat
+ * forever), else as mem_convert(). Any error means: end the VM.
+ */
+int mem_handle_memory_fault(struct guest_memory *mem, uint64_t gpa,
+			    uint64_t size, uint64_t flags,
+			    enum implicit_conversion policy);
+
+/* The state of one GPA, read under the lock. */
+bool mem_gpa_is_private(struct guest_memory *mem, uint64_t gpa);
+
+/*
+ * Baselines for bench/conversions, with mem_convert()'s checks and stats
+ * but none of its economy. naive: one attributes call and one discard per
+ * 4K page, as a simple VMM would. floor: one attributes call over the
+ * whole range and one discard per region it touches.
+ */
+int mem_convert_naive(struct guest_memory *mem, uint64_t gpa, uint64_t len,
+		      bool to_private);
+int mem_convert_floor(struct guest_memory *mem, uint64_t gpa, uint64_t len,
+		      bool to_private);
+
+/*
+ * Allocated bytes of [off, off + len) in fd (measure.c): cachestat(2),
+ * the only measure guest_memfd supports, falling back to a SEEK_DATA/
+ * SEEK_HOLE walk on kernels without it. Both ways are exported for tests.
+ */
+int mem_file_allocated_bytes(int fd, uint64_t off, uint64_t len,
+			     uint64_t *ret_bytes);
+int mem_file_cached_bytes(int fd, uint64_t off, uint64_t len,
+			  uint64_t *ret_bytes);
+int mem_file_data_bytes(int fd, uint64_t off, uint64_t len,
+			uint64_t *ret_bytes);
+
+#endif
