@@ -292,6 +292,7 @@ int vm_config_load_file(struct vm_config *cfg, const char *file,
 	struct json_object *root;
 	const char *slash;
 	struct cfg_ctx c = { .diag = d };
+	unsigned int before = d->errors;
 	struct cfg_scan scan;
 	size_t len;
 	int r;
@@ -328,7 +329,8 @@ int vm_config_load_file(struct vm_config *cfg, const char *file,
 		r = object_from_json(cfg_schema, cfg, root, "$", &c);
 	}
 	json_object_put(root);
-	return r < 0 ? -EINVAL : 0;
+	/* The scan reports errors the walk does not see again. */
+	return r < 0 || d->errors != before ? -EINVAL : 0;
 }
 
 static struct json_object *object_to_json(const struct cfg_field *fields,

@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * What json-c lets through in a config: it keeps the last of two equal
- * keys, saturates integers that do not fit in 64 bits and takes strings
- * in single quotes. One pass over text that json-c has already accepted
- * finds each, with its JSON path, so that nothing is silently changed.
+ * keys, saturates integers that do not fit in 64 bits, cuts strings short
+ * at \u0000 and takes strings in single quotes. One pass over text that
+ * json-c has already accepted finds each, with its JSON path, so that
+ * nothing is silently changed.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -118,13 +119,26 @@ static int scan_string(struct scan *s)
 {
 	size_t start = ++s->pos;
 	struct scan_frame *f = s->depth ? &s->frames[s->depth - 1] : NULL;
+	bool nul = false;
+	char path[192];
 
-	while (s->pos < s->len && s->buf[s->pos] != '"')
-		s->pos += s->buf[s->pos] == '\\' ? 2 : 1;
+	while (s->pos < s->len && s->buf[s->pos] != '"') {
+		if (s->buf[s->pos] != '\\') {
+			s->pos++;
+			continue;
+		}
+		nul |= s->len - s->pos >= 6 && !memcmp(s->buf + s->pos, "\\u0000", 6);
+		s->pos += 2;
+	}
 	if (s->pos >= s->len)
 		return -EINVAL;
 	if (f && f->object && f->want_key)
 		scan_key(s, s->buf + start, s->pos - start);
+	/* json-c would cut the string short there. */
+	if (nul) {
+		scan_path(s, path, sizeof(path));
+		cfg_error(s->diag, path, "a string holds \\u0000");
+	}
 	s->pos++;
 	return 0;
 }

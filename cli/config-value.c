@@ -34,17 +34,22 @@ static void enum_list(const struct cfg_field *f, char *buf, size_t n)
 					len ? ", " : "", f->names[i]);
 }
 
+/* Decimal, or hex after "0x"; nothing else (no sign, space or octal). */
 static int parse_u64(const char *s, uint64_t *ret)
 {
+	int base = 10;
 	char *end;
 
-	if (!*s || *s == '-' || *s == '+' || *s == ' ')
+	if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
+		base = 16;
+		s += 2;
+	}
+	if (!*s || strspn(s, base == 16 ? "0123456789abcdefABCDEF" : "0123456789") !=
+			   strlen(s))
 		return -EINVAL;
 	errno = 0;
-	*ret = strtoull(s, &end, 0);
-	if (errno == ERANGE)
-		return -ERANGE;
-	return *end || errno ? -EINVAL : 0;
+	*ret = strtoull(s, &end, base);
+	return errno == ERANGE ? -ERANGE : 0;
 }
 
 static void store_uint(const struct cfg_field *f, void *base, uint64_t v)
@@ -136,16 +141,16 @@ static int check_string(const struct cfg_field *f, const char *s,
 	return 0;
 }
 
+/* Exactly "xx:xx:xx:xx:xx:xx" in hex digits of either case. */
 static int parse_mac(const char *s, uint8_t mac[6])
 {
-	unsigned int b[6];
-	int n = -1;
-
-	if (sscanf(s, "%2x:%2x:%2x:%2x:%2x:%2x%n", &b[0], &b[1], &b[2], &b[3],
-		   &b[4], &b[5], &n) != 6 || n != 17 || s[n])
+	if (strlen(s) != 17)
 		return -EINVAL;
+	for (int i = 0; i < 17; i++)
+		if (i % 3 == 2 ? s[i] != ':' : !strchr("0123456789abcdefABCDEF", s[i]))
+			return -EINVAL;
 	for (int i = 0; i < 6; i++)
-		mac[i] = b[i];
+		mac[i] = strtoul(s + 3 * i, NULL, 16);
 	return 0;
 }
 

@@ -114,14 +114,19 @@ static void diag_line(struct cfg_diag *d, const char *where1,
 		      const char *where2, const char *fmt, va_list ap)
 {
 	FILE *f = d->out ? d->out : stderr;
+	char msg[1024];
 
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	/* Values come from the user: keep each error on one line. */
+	for (char *p = msg; *p; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			*p = '?';
 	fputs("cvmm: error: ", f);
 	if (where1)
 		fprintf(f, "%s: ", where1);
 	if (where2)
 		fprintf(f, "%s: ", where2);
-	vfprintf(f, fmt, ap);
-	fputc('\n', f);
+	fprintf(f, "%s\n", msg);
 	d->errors++;
 }
 

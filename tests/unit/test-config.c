@@ -115,6 +115,12 @@ static const struct bad_config bad_configs[] = {
 	  E "line 1, column 2: invalid JSON: strings need double quotes\n", true },
 	{ "comment", "{/* vcpus */ 'machine': {}}",
 	  E "line 1, column 2: invalid JSON: quoted object property name expected\n" },
+	{ "NUL in a string", "{'boot': {'cmdline': 'a\\u0000b'}}",
+	  E "$.boot.cmdline: a string holds \\u0000\n" },
+	{ "escaped backslash before u0000", "{'boot': {'cmdline': 'a\\\\u0000b'}}",
+	  E "$.boot.cmdline: a command line needs boot.kernel\n" },
+	{ "control character in a value", "{'cc': {'mode': 'sw\\n'}}",
+	  E "$.cc.mode: 'sw?' is not one of none, sw, snp, tdx\n" },
 	{ "not an object", "['machine']",
 	  E "$: expected an object, got an array\n" },
 	{ "duplicate key", "{'machine': {'vcpus': 2, 'vcpus': 4}}",
@@ -215,6 +221,8 @@ static const struct bad_config bad_configs[] = {
 	  E "$.devices.nets[0].tap: 'tap-name-too-long' is longer than 15 characters\n" },
 	{ "bad mac", "{'devices': {'nets': [{'tap': 't0', 'mac': '52:54:00:12:34'}]}}",
 	  E "$.devices.nets[0].mac: '52:54:00:12:34' is not a MAC address like 52:54:00:12:34:56\n" },
+	{ "mac with a sign", "{'devices': {'nets': [{'tap': 't0', 'mac': '+2:54:00:12:34:56'}]}}",
+	  E "$.devices.nets[0].mac: '+2:54:00:12:34:56' is not a MAC address like 52:54:00:12:34:56\n" },
 	{ "multicast mac", "{'devices': {'nets': [{'tap': 't0', 'mac': '01:00:5e:00:00:01'}]}}",
 	  E "$.devices.nets[0].mac: '01:00:5e:00:00:01' is a multicast address\n" },
 	{ "too many disks",
@@ -501,7 +509,7 @@ static void test_flags_override_file(void)
 		    ARGS("run", "--memory", "512M", "vm.json", "--cc=none",
 			 "--coalesce-discards=off", "--prefault", "--disk", "b.img,ro",
 			 "--scenario", "exit-status", "--scenario-arg", "0x2a",
-			 "--seed", "7", "--log-format", "json", "--plan"),
+			 "--seed", "010", "--log-format", "json", "--plan"),
 		    &cfg, &opts, &r);
 	EXPECT(r == 0 && !strcmp(out, ""), "flags over a file should parse, got %s", out);
 	EXPECT_EQ(cfg.machine.vcpus, 2, "vcpus should come from the file");
@@ -514,7 +522,7 @@ static void test_flags_override_file(void)
 	       "',ro' should make the added disk read-only");
 	EXPECT(!strcmp(cfg.boot.scenario, "exit-status"), "--scenario should override");
 	EXPECT_EQ(cfg.boot.scenario_arg, 42, "--scenario-arg should take hex");
-	EXPECT_EQ(cfg.boot.seed, 7, "--seed should be read");
+	EXPECT_EQ(cfg.boot.seed, 10, "--seed should be decimal, not octal");
 	EXPECT_EQ(cfg.logging.format, LOG_FORMAT_JSON, "--log-format should be read");
 	EXPECT(opts.plan && !opts.help && !opts.json, "--plan should be seen");
 	free(out);
@@ -551,6 +559,12 @@ static const struct bad_flags bad_flags[] = {
 	  "cvmm: error: --vcpus: 100 is out of range 1..64\n" },
 	{ "vcpus not a number", ARGS("run", "--vcpus", "two"),
 	  "cvmm: error: --vcpus: 'two' is not an integer\n" },
+	{ "vcpus negative", ARGS("run", "--vcpus", "-2"),
+	  "cvmm: error: --vcpus: '-2' is not an integer\n" },
+	{ "seed too large", ARGS("run", "--seed", "0x10000000000000000"),
+	  "cvmm: error: --seed: '0x10000000000000000' is too large\n" },
+	{ "policy not hex", ARGS("run", "--cc", "snp", "--snp-policy", "0x"),
+	  "cvmm: error: --snp-policy: '0x' is not a number\n" },
 	{ "unknown mode", ARGS("run", "--cc", "sev"),
 	  "cvmm: error: --cc: 'sev' is not one of none, sw, snp, tdx\n" },
 	{ "boolean value", ARGS("run", "--prefault=maybe"),
@@ -890,12 +904,13 @@ static void test_cvmm_config_commands(void)
 		"--log-format", "--stats", "--seccomp", "--plan", "--help",
 	};
 	char **names = NULL, *out = NULL, *again = NULL;
-	int n = examples(&names);
+	int n;
 
 	if (!cvmm_exe) {
 		printf("skipped: no cvmm executable given\n");
 		return;
 	}
+	n = examples(&names);
 	for (int i = 0; i < n; i++) {
 		EXPECT(run_cvmm(ARGS("config", "check", names[i]), &out) == 0,
 		       "cvmm config check %s should pass", names[i]);
