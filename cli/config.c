@@ -71,20 +71,20 @@ void cfg_diag_init(struct cfg_diag *d, FILE *out)
 
 void cfg_diag_origin(struct cfg_diag *d, const char *path, const char *flag)
 {
-	struct cfg_origin *o;
+	struct cfg_origin *o = NULL;
 
-	for (unsigned int i = 0; i < d->nr_origins; i++) {
-		if (!strcmp(d->origins[i].path, path)) {
-			d->origins[i].flag = flag;
-			return;
-		}
-	}
-	/* Past the limit an error names the file's path instead: still true. */
-	if (d->nr_origins == CFG_MAX_ORIGINS || strlen(path) >= sizeof(o->path))
+	for (unsigned int i = 0; i < d->nr_origins && !o; i++)
+		if (!strcmp(d->origins[i].path, path))
+			o = &d->origins[i];
+	/* Past the limits an error names the file's path instead: still true. */
+	if (!o && (d->nr_origins == CFG_MAX_ORIGINS ||
+		   strlen(path) >= sizeof(o->path)))
 		return;
-	o = &d->origins[d->nr_origins++];
-	strcpy(o->path, path);
-	o->flag = flag;
+	if (!o) {
+		o = &d->origins[d->nr_origins++];
+		strcpy(o->path, path);
+	}
+	snprintf(o->flag, sizeof(o->flag), "%s", flag);
 }
 
 /* @a is @b or a path above it: "$.devices.disks[1]" is above "...[1].path". */

@@ -159,7 +159,7 @@ struct cfg_diag {
 	unsigned int nr_origins;
 	struct cfg_origin {
 		char path[48];
-		const char *flag;
+		char flag[32];
 	} origins[CFG_MAX_ORIGINS];
 };
 
