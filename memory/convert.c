@@ -209,7 +209,7 @@ static int flush_locked(struct guest_memory *mem)
 }
 
 /*
- * Called before [gpa, end) changes to to_private: a pending extent in the
+ * Called before a run changes to to_private: a pending extent in the
  * other direction may overlap the run, so it is executed first.
  */
 static int settle_pending(struct guest_memory *mem, bool to_private)
