@@ -290,7 +290,7 @@ static int apply_net(struct vm_config *cfg, const struct given_flag *g,
 			*eq = '\0';
 		f = eq ? elem_field(arr, tok) : NULL;
 		if (!f) {
-			cfg_flag_error(d, g->name, "'%s' is not tap=NAME or mac=MAC", tok);
+			cfg_error(d, json_path, "'%s' is not tap=NAME or mac=MAC", tok);
 			r = -EINVAL;
 			continue;
 		}
@@ -299,7 +299,7 @@ static int apply_net(struct vm_config *cfg, const struct given_flag *g,
 			r = -EINVAL;
 	}
 	if (r == 0 && !net->tap) {
-		cfg_flag_error(d, g->name, "needs tap=NAME");
+		cfg_error(d, json_path, "needs tap=NAME");
 		r = -EINVAL;
 	}
 	/* Count it even when broken, so that vm_config_free() sees it. */
@@ -377,7 +377,8 @@ static int collect(enum cfg_command cmd, int argc, char **argv,
 			if (c == ':')
 				cfg_flag_error(d, bad, "needs a value");
 			else if (optopt)
-				cfg_flag_error(d, NULL, "-%c: unknown option", optopt);
+				cfg_flag_error(d, bad, "unknown option (see 'cvmm %s --help')",
+					       command_names[cmd]);
 			else
 				cfg_flag_error(d, bad, "unknown option (see 'cvmm %s --help')",
 					       command_names[cmd]);
@@ -385,8 +386,8 @@ static int collect(enum cfg_command cmd, int argc, char **argv,
 		}
 		fl = c == 'h' ? &flags[ARRAY_SIZE(flags) - 1] : &flags[c - 256];
 		if (!(fl->cmds & (1u << cmd))) {
-			cfg_flag_error(d, NULL, "--%s: not an option of 'cvmm %s'",
-				       fl->name, command_names[cmd]);
+			cfg_flag_error(d, bad, "not an option of 'cvmm %s'",
+				       command_names[cmd]);
 			continue;
 		}
 		if (fl->kind == FLAG_HELP) {
@@ -433,15 +434,17 @@ int cfg_parse_args(enum cfg_command cmd, int argc, char **argv,
 	}
 	if (!file && cmd == CFG_CMD_CONFIG_CHECK)
 		cfg_flag_error(d, NULL, "'cvmm config check' needs a FILE");
-	/* Every error counts in @d; go on to report those of the flags too. */
+	/*
+	 * Every error counts in @d: go on after one, to report those of the
+	 * file, of the flags and of the rules between fields in one run.
+	 */
 	if (file)
 		r = vm_config_load_file(cfg, file, d);
 	for (unsigned int i = 0; i < n; i++)
 		r = apply_flag(cfg, &given[i], d);
-	if (d->errors)
-		return -EINVAL;
 	vm_config_finish(cfg);
-	return vm_config_check(cfg, d);
+	r = vm_config_check(cfg, d);
+	return d->errors ? -EINVAL : r;
 }
 
 int cfg_parse_run_args(int argc, char **argv, struct vm_config *cfg,

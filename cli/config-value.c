@@ -554,6 +554,9 @@ int cfg_fields_check(const struct cfg_field *fields, const void *base,
 
 	for (const struct cfg_field *f = fields; f->key; f++) {
 		snprintf(sub, sizeof(sub), "%s.%s", path, f->key);
+		/* Reported already: its value is whatever was there before. */
+		if (cfg_diag_is_bad(d, sub))
+			continue;
 		if (f->type == CFG_T_OBJECT) {
 			if (cfg_fields_check(f->fields, base, sub, d) < 0)
 				r = -EINVAL;

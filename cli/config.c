@@ -130,16 +130,56 @@ static void diag_line(struct cfg_diag *d, const char *where1,
 	d->errors++;
 }
 
-void cfg_error(struct cfg_diag *d, const char *path, const char *fmt, ...)
+static void mark_bad(struct cfg_diag *d, const char *path)
+{
+	if (d->nr_bad < CFG_MAX_ORIGINS) {
+		snprintf(d->bad[d->nr_bad++], sizeof(d->bad[0]), "%s", path);
+		return;
+	}
+	/* Out of room: say nothing is known rather than forget one. */
+	snprintf(d->bad[0], sizeof(d->bad[0]), "$");
+}
+
+bool cfg_diag_is_bad(const struct cfg_diag *d, const char *path)
+{
+	for (unsigned int i = 0; i < d->nr_bad; i++)
+		if (path_within(d->bad[i], path) || path_within(path, d->bad[i]))
+			return true;
+	return false;
+}
+
+static void error_at(struct cfg_diag *d, const char *path, const char *fmt,
+		     va_list ap)
 {
 	const char *flag = origin_of(d, path);
-	va_list ap;
 
-	va_start(ap, fmt);
 	if (flag)
 		diag_line(d, flag, NULL, fmt, ap);
 	else
 		diag_line(d, d->file, path, fmt, ap);
+}
+
+void cfg_error(struct cfg_diag *d, const char *path, const char *fmt, ...)
+{
+	va_list ap;
+
+	mark_bad(d, path);
+	va_start(ap, fmt);
+	error_at(d, path, fmt, ap);
+	va_end(ap);
+}
+
+/*
+ * A rule between fields failed: blame @path, but its value is fine on its
+ * own, so other rules that read it still run.
+ */
+static void __printf(3, 4) rule_error(struct cfg_diag *d, const char *path,
+				      const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	error_at(d, path, fmt, ap);
 	va_end(ap);
 }
 
@@ -147,6 +187,8 @@ void cfg_flag_error(struct cfg_diag *d, const char *flag, const char *fmt, ...)
 {
 	va_list ap;
 
+	if (!flag)
+		mark_bad(d, "$");
 	va_start(ap, fmt);
 	diag_line(d, flag ? flag : d->file, NULL, fmt, ap);
 	va_end(ap);
@@ -201,152 +243,160 @@ static bool converts_4k_pages(enum cc_mode mode)
 	return mode != CC_MODE_NONE;
 }
 
-static int check_machine(const struct vm_config *cfg, struct cfg_diag *d)
+/* None of the paths had an error: a rule that reads them may run. */
+static bool known(const struct cfg_diag *d, const char *const *paths)
 {
-	const char *mode = cc_mode_name(cfg->cc.mode);
+	for (; *paths; paths++)
+		if (cfg_diag_is_bad(d, *paths))
+			return false;
+	return true;
+}
+
+#define KNOWN(d, ...) known((d), (const char *const[]){ __VA_ARGS__, NULL })
+
+static void check_machine(const struct vm_config *cfg, struct cfg_diag *d)
+{
 	char size[CFG_SIZE_STR_MAX];
-	int r = 0;
 
 	if (cfg->cc.mode == CC_MODE_TDX &&
-	    cfg->machine.irqchip == IRQCHIP_IN_KERNEL) {
-		cfg_error(d, "$.machine.irqchip",
+	    cfg->machine.irqchip == IRQCHIP_IN_KERNEL &&
+	    KNOWN(d, "$.cc.mode", "$.machine.irqchip"))
+		rule_error(d, "$.machine.irqchip",
 			  "'in-kernel' is impossible with cc.mode 'tdx': KVM cannot emulate the IOAPIC and PIC of a TD; use \"split\"");
-		r = -EINVAL;
-	}
 	if (cfg->machine.backing != BACKING_HUGETLBFS_2M)
-		return r;
+		return;
 	/* A 4K discard inside a hugetlbfs page cannot be done (issue 3). */
-	if (converts_4k_pages(cfg->cc.mode)) {
-		cfg_error(d, "$.machine.shared_backing",
+	if (converts_4k_pages(cfg->cc.mode) &&
+	    KNOWN(d, "$.cc.mode", "$.machine.shared_backing"))
+		rule_error(d, "$.machine.shared_backing",
 			  "'hugetlbfs-2M' cannot back a guest that converts single 4K pages (cc.mode '%s'): a 4K discard inside a 2M hugetlbfs page is impossible; use \"memfd-thp\" or \"memfd\"",
-			  mode);
-		r = -EINVAL;
-	}
-	if (!IS_ALIGNED(cfg->machine.memory_size, SZ_2M)) {
+			  cc_mode_name(cfg->cc.mode));
+	if (!IS_ALIGNED(cfg->machine.memory_size, SZ_2M) &&
+	    KNOWN(d, "$.machine.memory", "$.machine.shared_backing")) {
 		cfg_format_size(cfg->machine.memory_size, size);
-		cfg_error(d, "$.machine.memory",
+		rule_error(d, "$.machine.memory",
 			  "'%s' is not a multiple of 2M, which machine.shared_backing 'hugetlbfs-2M' needs; round it to 2M or pick another backing",
 			  size);
-		r = -EINVAL;
 	}
-	return r;
 }
 
-static int check_cc(const struct vm_config *cfg, struct cfg_diag *d)
+static void check_cc(const struct vm_config *cfg, struct cfg_diag *d)
 {
 	const char *mode = cc_mode_name(cfg->cc.mode);
-	int r = 0;
 
-	if (cfg->cc.snp_given && cfg->cc.mode != CC_MODE_SNP) {
-		cfg_error(d, "$.cc.snp",
+	if (cfg->cc.snp_given && cfg->cc.mode != CC_MODE_SNP &&
+	    KNOWN(d, "$.cc.mode", "$.cc.snp"))
+		rule_error(d, "$.cc.snp",
 			  "SNP settings with cc.mode '%s'; remove them or set cc.mode to \"snp\"",
 			  mode);
-		r = -EINVAL;
-	}
-	if (cfg->cc.tdx_given && cfg->cc.mode != CC_MODE_TDX) {
-		cfg_error(d, "$.cc.tdx",
+	if (cfg->cc.tdx_given && cfg->cc.mode != CC_MODE_TDX &&
+	    KNOWN(d, "$.cc.mode", "$.cc.tdx"))
+		rule_error(d, "$.cc.tdx",
 			  "TDX settings with cc.mode '%s'; remove them or set cc.mode to \"tdx\"",
 			  mode);
-		r = -EINVAL;
-	}
-	return r;
 }
 
-static int check_boot(const struct vm_config *cfg, struct cfg_diag *d)
+/* The test guest's settings, which apply only without kernel and firmware. */
+static void check_scenario(const struct vm_config *cfg, struct cfg_diag *d)
 {
-	const char *mode = cc_mode_name(cfg->cc.mode);
-	int r = 0;
-
-	if (cfg->boot.initrd && !cfg->boot.kernel) {
-		cfg_error(d, "$.boot.initrd", "an initrd needs boot.kernel");
-		r = -EINVAL;
-	}
-	if (cfg->boot.cmdline && !cfg->boot.kernel) {
-		cfg_error(d, "$.boot.cmdline", "a command line needs boot.kernel");
-		r = -EINVAL;
-	}
-	if (cfg->boot.scenario && (cfg->boot.kernel || cfg->boot.firmware)) {
-		cfg_error(d, "$.boot.scenario",
+	if (!KNOWN(d, "$.boot.kernel", "$.boot.firmware", "$.boot.scenario"))
+		return;
+	if (cfg->boot.scenario && (cfg->boot.kernel || cfg->boot.firmware))
+		rule_error(d, "$.boot.scenario",
 			  "'%s' is a scenario of the embedded test guest, which does not run when boot.%s is given",
 			  cfg->boot.scenario,
 			  cfg->boot.kernel ? "kernel" : "firmware");
-		r = -EINVAL;
-	}
-	if (cfg->boot.scenario_arg && !cfg->boot.scenario) {
-		cfg_error(d, "$.boot.scenario_arg",
+	if (cfg->boot.scenario_arg && !cfg->boot.scenario &&
+	    KNOWN(d, "$.boot.scenario_arg"))
+		rule_error(d, "$.boot.scenario_arg",
 			  "%" PRIu64 " is an argument for a test-guest scenario, but boot.scenario is not set",
 			  cfg->boot.scenario_arg);
-		r = -EINVAL;
-	}
-	/* Only a CC launch hashes a kernel into what the firmware checks. */
-	if (cfg->boot.kernel && cfg->boot.firmware &&
-	    cfg->cc.mode != CC_MODE_SNP && cfg->cc.mode != CC_MODE_TDX) {
-		cfg_error(d, "$.boot.firmware",
-			  "boot.kernel and boot.firmware exclude each other with cc.mode '%s': only an SNP or TDX launch hands firmware a kernel; drop one",
-			  mode);
-		r = -EINVAL;
-	}
-	/* The TDX module starts vCPUs at the reset vector (x86-boot.md). */
-	if (cfg->boot.kernel && !cfg->boot.firmware && cfg->cc.mode == CC_MODE_TDX) {
-		cfg_error(d, "$.boot.kernel",
-			  "cc.mode 'tdx' cannot start a kernel directly: the TDX module starts vCPUs at the reset vector; add boot.firmware (TDVF)");
-		r = -EINVAL;
-	}
-	return r;
 }
 
-static int check_devices(const struct vm_config *cfg, struct cfg_diag *d)
+static void check_boot(const struct vm_config *cfg, struct cfg_diag *d)
+{
+	const char *mode = cc_mode_name(cfg->cc.mode);
+
+	if (cfg->boot.initrd && !cfg->boot.kernel &&
+	    KNOWN(d, "$.boot.initrd", "$.boot.kernel"))
+		rule_error(d, "$.boot.initrd", "an initrd needs boot.kernel");
+	if (cfg->boot.cmdline && !cfg->boot.kernel &&
+	    KNOWN(d, "$.boot.cmdline", "$.boot.kernel"))
+		rule_error(d, "$.boot.cmdline", "a command line needs boot.kernel");
+	check_scenario(cfg, d);
+	if (!KNOWN(d, "$.boot.kernel", "$.boot.firmware", "$.cc.mode"))
+		return;
+	/* Only a CC launch hashes a kernel into what the firmware checks. */
+	if (cfg->boot.kernel && cfg->boot.firmware &&
+	    cfg->cc.mode != CC_MODE_SNP && cfg->cc.mode != CC_MODE_TDX)
+		rule_error(d, "$.boot.firmware",
+			  "boot.kernel and boot.firmware exclude each other with cc.mode '%s': only an SNP or TDX launch hands firmware a kernel; drop one",
+			  mode);
+	/* The TDX module starts vCPUs at the reset vector (x86-boot.md). */
+	if (cfg->boot.kernel && !cfg->boot.firmware && cfg->cc.mode == CC_MODE_TDX)
+		rule_error(d, "$.boot.kernel",
+			  "cc.mode 'tdx' cannot start a kernel directly: the TDX module starts vCPUs at the reset vector; add boot.firmware (TDVF)");
+}
+
+static void check_disks(const struct vm_config *cfg, struct cfg_diag *d)
 {
 	char path[64];
-	int r = 0;
 
-	for (unsigned int i = 0; i < cfg->devices.nr_disks && i < CFG_MAX_DISKS; i++) {
+	if (!KNOWN(d, "$.devices.disks"))
+		return;
+	for (unsigned int i = 0; i < cfg->devices.nr_disks; i++) {
 		const struct disk_config *disk = &cfg->devices.disks[i];
 
 		for (unsigned int j = 0; j < i; j++) {
-			if (!disk->path || !cfg->devices.disks[j].path ||
-			    strcmp(disk->path, cfg->devices.disks[j].path))
+			if (strcmp(disk->path, cfg->devices.disks[j].path))
 				continue;
 			snprintf(path, sizeof(path), "$.devices.disks[%u].path", i);
-			cfg_error(d, path, "'%s' is also disks[%u]", disk->path, j);
-			r = -EINVAL;
+			rule_error(d, path, "'%s' is also disks[%u]", disk->path, j);
 			break;
 		}
 	}
-	for (unsigned int i = 0; i < cfg->devices.nr_nets && i < CFG_MAX_NETS; i++) {
+}
+
+static void check_nets(const struct vm_config *cfg, struct cfg_diag *d)
+{
+	char path[64];
+
+	if (!KNOWN(d, "$.devices.nets"))
+		return;
+	for (unsigned int i = 0; i < cfg->devices.nr_nets; i++) {
 		const struct net_config *net = &cfg->devices.nets[i];
 
 		for (unsigned int j = 0; j < i; j++) {
 			const struct net_config *other = &cfg->devices.nets[j];
 
-			if (net->tap && other->tap && !strcmp(net->tap, other->tap)) {
+			if (!strcmp(net->tap, other->tap)) {
 				snprintf(path, sizeof(path), "$.devices.nets[%u].tap", i);
-				cfg_error(d, path, "'%s' is also nets[%u]", net->tap, j);
-				r = -EINVAL;
+				rule_error(d, path, "'%s' is also nets[%u]", net->tap, j);
 				break;
 			}
 			if (net->mac_set && other->mac_set &&
 			    !memcmp(net->mac, other->mac, sizeof(net->mac))) {
 				snprintf(path, sizeof(path), "$.devices.nets[%u].mac", i);
-				cfg_error(d, path, "the address is also nets[%u]'s", j);
-				r = -EINVAL;
+				rule_error(d, path, "the address is also nets[%u]'s", j);
 				break;
 			}
 		}
 	}
-	return r;
 }
 
 int vm_config_check(const struct vm_config *cfg, struct cfg_diag *d)
 {
 	unsigned int before = d->errors;
 
-	/* Each value alone first; the rules below assume sane values. */
-	if (cfg_fields_check(cfg_schema, cfg, "$", d) < 0)
-		return -EINVAL;
-	(void)check_machine(cfg, d);
-	(void)check_cc(cfg, d);
-	(void)check_boot(cfg, d);
-	(void)check_devices(cfg, d);
+	/*
+	 * Each value alone first: what fails here is marked bad, so the rules
+	 * below meet only sane values (a disk has a path, a net a tap).
+	 */
+	(void)cfg_fields_check(cfg_schema, cfg, "$", d);
+	check_machine(cfg, d);
+	check_cc(cfg, d);
+	check_boot(cfg, d);
+	check_disks(cfg, d);
+	check_nets(cfg, d);
 	return d->errors == before ? 0 : -EINVAL;
 }

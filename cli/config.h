@@ -161,14 +161,25 @@ struct cfg_diag {
 		char path[48];
 		char flag[32];
 	} origins[CFG_MAX_ORIGINS];
+	/*
+	 * Paths that had an error ("$" for the whole file): their values are
+	 * unknown, so vm_config_check() skips the rules that read them.
+	 */
+	unsigned int nr_bad;
+	char bad[CFG_MAX_ORIGINS][64];
 };
 
 void cfg_diag_init(struct cfg_diag *d, FILE *out);
 void cfg_diag_origin(struct cfg_diag *d, const char *path, const char *flag);
+/* @path, a path above it or one below it had an error. */
+bool cfg_diag_is_bad(const struct cfg_diag *d, const char *path);
 /* An error about the value at JSON path @path ("$.machine.memory"). */
 void cfg_error(struct cfg_diag *d, const char *path, const char *fmt, ...)
 	__printf(3, 4);
-/* An error about a flag as a whole ("--disk"), or the file (@flag NULL). */
+/*
+ * An error about a flag as a whole ("--bogus"), or about the file as a
+ * whole (@flag NULL), which leaves nothing known of the file.
+ */
 void cfg_flag_error(struct cfg_diag *d, const char *flag, const char *fmt, ...)
 	__printf(3, 4);
 
@@ -191,6 +202,8 @@ void vm_config_finish(struct vm_config *cfg);
 /*
  * Check ranges and cross-field rules that need no host probe (TDX needs a
  * split irqchip, hugetlbfs-2M with a mode that converts 4K pages, ...).
+ * Rules that read a value @d already reported as bad are skipped, so that
+ * a config with errors gets each of the others too, and no false ones.
  * Pure: reads *cfg, writes only to @d. Returns 0 or -EINVAL.
  */
 int __must_check vm_config_check(const struct vm_config *cfg,

@@ -81,11 +81,12 @@ static char *load_errors(const char *text, bool raw, struct vm_config *cfg)
 	f = open_memstream(&out, &len);
 	cfg_diag_init(&d, f);
 	vm_config_init(cfg);
-	if (vm_config_load_file(cfg, "vm.json", &d) == 0) {
-		vm_config_finish(cfg);
-		if (vm_config_check(cfg, &d) < 0)
-			EXPECT(d.errors, "a failed check should say why");
-	}
+	/* As cfg_parse_args() does: the rules run even after errors. */
+	if (vm_config_load_file(cfg, "vm.json", &d) < 0)
+		EXPECT(d.errors, "a failed load should say why");
+	vm_config_finish(cfg);
+	if (vm_config_check(cfg, &d) < 0)
+		EXPECT(d.errors, "a failed check should say why");
 	fclose(f);
 	return out;
 }
@@ -296,6 +297,25 @@ static const struct bad_config bad_configs[] = {
 	  "{'devices': {'nets': [{'tap': 'tap0', 'mac': '52:54:00:00:00:01'},"
 	  " {'tap': 'tap1', 'mac': '52:54:00:00:00:01'}]}}",
 	  E "$.devices.nets[1].mac: the address is also nets[0]'s\n" },
+
+	/* Rules run beside value errors, but never on a value in error */
+	{ "unknown key and tdx with in-kernel",
+	  "{'machine': {'vcpu': 2, 'irqchip': 'in-kernel'}, 'cc': {'mode': 'tdx'}}",
+	  E "$.machine.vcpu: unknown key 'vcpu', did you mean 'vcpus'?\n"
+	  E "$.machine.irqchip: 'in-kernel' is impossible with cc.mode 'tdx': KVM cannot emulate the IOAPIC and PIC of a TD; use \"split\"\n" },
+	{ "no rule on a bad mode",
+	  "{'cc': {'mode': 'sev', 'tdx': {}}, 'machine': {'shared_backing': 'hugetlbfs-2M'}}",
+	  E "$.cc.mode: 'sev' is not one of none, sw, snp, tdx\n" },
+	{ "no rule on a missing kernel",
+	  "{'boot': {'kernel': 'nope', 'initrd': 'initrd.img', 'scenario': 'default'}}",
+	  E "$.boot.kernel: file 'nope' does not exist\n" },
+	{ "no duplicate check over a broken disk",
+	  "{'devices': {'disks': [{'readonly': true}, {'path': 'a.img'}, {'path': 'a.img'}]}}",
+	  E "$.devices.disks[0]: missing key 'path'\n" },
+	{ "rules after a bad section",
+	  "{'machine': 4, 'cc': {'mode': 'none', 'snp': {}}}",
+	  E "$.machine: expected an object, got a number\n"
+	  E "$.cc.snp: SNP settings with cc.mode 'none'; remove them or set cc.mode to \"snp\"\n" },
 
 	/* Every error in a file, in order */
 	{ "many errors at once",
@@ -577,6 +597,16 @@ static const struct bad_flags bad_flags[] = {
 	  "cvmm: error: --net: needs tap=NAME\n" },
 	{ "net junk", ARGS("run", "--net", "tap0"),
 	  "cvmm: error: --net: 'tap0' is not tap=NAME or mac=MAC\n" },
+	{ "net with a bad tap and no check after", ARGS("run", "--net", "tap=a/b", "--net", "tap=a/b"),
+	  "cvmm: error: --net: 'a/b' may only contain letters, digits, '-', '_' and '.'\n"
+	  "cvmm: error: --net: 'a/b' may only contain letters, digits, '-', '_' and '.'\n" },
+	{ "same tap twice by flags", ARGS("run", "--net", "tap=t0", "--net", "tap=t0"),
+	  "cvmm: error: --net: 't0' is also nets[0]\n" },
+	{ "unknown short option", ARGS("run", "-x"),
+	  "cvmm: error: -x: unknown option (see 'cvmm run --help')\n" },
+	{ "flag error and a rule", ARGS("run", "--vcpus", "0", "--cc", "tdx", "--irqchip", "in-kernel"),
+	  "cvmm: error: --vcpus: 0 is out of range 1..64\n"
+	  "cvmm: error: --irqchip: 'in-kernel' is impossible with cc.mode 'tdx': KVM cannot emulate the IOAPIC and PIC of a TD; use \"split\"\n" },
 	{ "kernel not a bzImage", ARGS("run", "--kernel", "notkernel"),
 	  "cvmm: error: --kernel: 'notkernel' is not a bzImage (no \"HdrS\" at offset 0x202)\n" },
 	{ "unknown flag", ARGS("run", "--bogus"),
