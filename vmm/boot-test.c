@@ -4,6 +4,7 @@
  * GUEST_LOAD_GPA, the boot info block tells it what it runs on and which
  * scenario to play, and every vCPU starts in 64-bit mode at its entry.
  */
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -80,6 +81,13 @@ static int boot_test_guest(struct vm *vm)
 			  (GUEST_STACK_TOP - 0x10000) / GUEST_STACK_SIZE);
 		return -EINVAL;
 	}
+	vm->testdev = (struct testdev){
+		.mem = &vm->mem,
+		.req_gpa = GUEST_BOOTINFO_GPA + offsetof(struct bootinfo, req),
+	};
+	r = testdev_register(&vm->testdev, &vm->pio);
+	if (r < 0)
+		return log_error_errno(r, "registering the test device");
 	r = mem_populate(&vm->mem, GUEST_LOAD_GPA, guest_image, guest_image_size);
 	if (r < 0)
 		return log_error_errno(r, "writing the test guest image");

@@ -166,14 +166,26 @@ static enum vcpu_action handle_memory_fault(struct vcpu *vcpu)
 
 	r = mem_handle_memory_fault(mem, mf->gpa, mf->size, mf->flags,
 				    vcpu->vm->cfg->cc.implicit_conversion);
-	if (r == 0)
+	/*
+	 * -EALREADY: the range is already as the access wants it, e.g. another
+	 * vCPU converted it first. Re-enter once; the same fault again on this
+	 * vCPU means no progress is possible.
+	 */
+	if (r == -EALREADY && !vcpu->fault_repeated) {
+		vcpu->fault_repeated = true;
 		return VCPU_CONTINUE;
+	}
+	if (r == 0) {
+		vcpu->fault_repeated = false;
+		return VCPU_CONTINUE;
+	}
 	log_error("vcpu%u: memory fault at gpa 0x%llx size 0x%llx flags 0x%llx (%s access to %s memory) not resolved: %s",
 		  vcpu->id, (unsigned long long)mf->gpa,
 		  (unsigned long long)mf->size, (unsigned long long)mf->flags,
 		  mf->flags & KVM_MEMORY_EXIT_FLAG_PRIVATE ? "private" : "shared",
-		  attr_map_is_private(&mem->attrs, mf->gpa) ? "private" : "shared",
-		  r == -EPERM ? "implicit conversions are denied" : strerror(-r));
+		  mem_gpa_is_private(mem, mf->gpa) ? "private" : "shared",
+		  r == -EPERM ? "implicit conversions are denied" :
+		  r == -EALREADY ? "it is already in that state" : strerror(-r));
 	return VCPU_FAIL;
 }
 
@@ -254,6 +266,8 @@ enum vcpu_action vcpu_handle_exit(struct vcpu *vcpu)
 	uint32_t reason = vcpu->run->exit_reason;
 
 	vcpu->exits[MIN(reason, VM_EXIT_REASONS)]++;
+	if (reason != KVM_EXIT_MEMORY_FAULT)
+		vcpu->fault_repeated = false;
 	if (reason < ARRAY_SIZE(exit_handlers) && exit_handlers[reason])
 		return exit_handlers[reason](vcpu);
 	return handle_unknown(vcpu);

@@ -13,6 +13,7 @@
 #include "cli/config.h"
 #include "devices/bus.h"
 #include "devices/debug-exit.h"
+#include "devices/testdev.h"
 #include "devices/uart.h"
 #include "memory/memory.h"
 #include "vmm/kvm-abi.h"
@@ -40,6 +41,8 @@ struct vcpu {
 	struct kvm_run *run;
 	pthread_t thread;
 	bool started;
+	/* The last memory fault needed no conversion (see handle_memory_fault). */
+	bool fault_repeated;
 	uint64_t exits[VM_EXIT_REASONS + 1];
 };
 
@@ -63,6 +66,7 @@ struct vm {
 	struct bus mmio;
 	struct uart uart;
 	struct debug_exit debug_exit;
+	struct testdev testdev;
 
 	struct vcpu *vcpus;
 	unsigned int nr_vcpus;

@@ -27,6 +27,29 @@
 #define GUEST_PORT_EXIT 0x500
 /* outl(anything): this vCPU is done, the others go on. */
 #define GUEST_PORT_PARK 0x504
+/* outl(cmd): a test request, arguments and results in bootinfo.req. */
+#define GUEST_PORT_TEST 0x508
+
+/* Test requests: what the host sees, for the memory scenarios. */
+enum testdev_cmd {
+	/*
+	 * Allocated bytes of [gpa, gpa + len), measured from the files after
+	 * pending discards are done: out[0] guest_memfd, out[1] shared side.
+	 */
+	TESTDEV_MEASURE = 1,
+	/*
+	 * The host's view of the shared side of [gpa, gpa + len): out[0] sum
+	 * of its 64-bit words, out[1] how many of them are nonzero, out[2]
+	 * how many equal arg.
+	 */
+	TESTDEV_HOST_READ = 2,
+	/*
+	 * Conversion engine counters: out[0] attribute calls, out[1]
+	 * guest_memfd discards, out[2] shared discards, out[3] guest_memfd
+	 * allocations, out[4] conversions, out[5] runs.
+	 */
+	TESTDEV_STATS = 3,
+};
 
 #define BOOTINFO_MAGIC 0x314f464e494d4d56ull /* "VMMINFO1" */
 #define BOOTINFO_MAX_RAM 4
@@ -58,6 +81,16 @@ struct bootinfo {
 	uint64_t arg;
 	/* Written by the guest: vCPUs that reached their entry. */
 	volatile uint32_t vcpus_up;
+	uint32_t pad2;
+	/* GUEST_PORT_TEST: arguments in, status (0 or errno) and out[] back. */
+	struct bootinfo_req {
+		uint32_t cmd;
+		uint32_t status;
+		uint64_t gpa;
+		uint64_t len;
+		uint64_t arg;
+		uint64_t out[8];
+	} req;
 };
 
 #endif

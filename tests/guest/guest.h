@@ -9,6 +9,10 @@
 
 #include "tests/guest/bootinfo.h"
 
+#define MIN(a, b) ((a) < (b) ? (a) : (b))
+#define MAX(a, b) ((a) > (b) ? (a) : (b))
+#define ALIGN_UP(x, a) (((x) + (a) - 1) & ~((uint64_t)(a) - 1))
+
 extern struct bootinfo *bi;
 
 static inline void outb(uint16_t port, uint8_t v)
@@ -75,5 +79,6 @@ struct scenario {
 };
 
 extern const struct scenario basic_scenarios[];
+extern const struct scenario mem_scenarios[];
 
 #endif
