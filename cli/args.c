@@ -340,11 +340,15 @@ static struct option *long_options(void)
 	if (!o)
 		return NULL;
 	for (size_t i = 0; i < ARRAY_SIZE(flags); i++) {
+		int has_arg = required_argument;
+
+		if (!flags[i].arg)
+			has_arg = no_argument;
+		else if (flags[i].kind == FLAG_BOOL)
+			has_arg = optional_argument;
 		o[i] = (struct option){
 			.name = flags[i].name,
-			.has_arg = !flags[i].arg ? no_argument :
-				   flags[i].kind == FLAG_BOOL ? optional_argument :
-								required_argument,
+			.has_arg = has_arg,
 			.val = 256 + (int)i,
 		};
 	}

@@ -45,8 +45,9 @@ static void print_flat(struct json_object *v, const char *prefix)
 		return;
 	default:
 		printf("%s = %s\n", prefix,
-		       json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN |
-							 JSON_C_TO_STRING_NOSLASHESCAPE));
+		       json_object_to_json_string_ext(
+			       v, JSON_C_TO_STRING_PLAIN |
+					  JSON_C_TO_STRING_NOSLASHESCAPE));
 		return;
 	}
 }

@@ -57,7 +57,8 @@ static int check_kernel(int fd, const char *shown, const char *json_path,
 {
 	char magic[4];
 
-	if (pread(fd, magic, sizeof(magic), BZIMAGE_HDRS_OFF) != sizeof(magic) ||
+	if (pread(fd, magic, sizeof(magic), BZIMAGE_HDRS_OFF) !=
+		    sizeof(magic) ||
 	    memcmp(magic, BZIMAGE_HDRS, sizeof(magic))) {
 		cfg_error(d, json_path,
 			  "'%s' is not a bzImage (no \"HdrS\" at offset 0x202)",
@@ -110,7 +111,8 @@ int cfg_check_file(enum cfg_file_kind kind, const char *shown,
 		cfg_error(d, json_path, "'%s' is a directory, not a file", shown);
 		return -EINVAL;
 	}
-	if (!S_ISREG(st.st_mode) && !(kind == CFG_FILE_DISK && S_ISBLK(st.st_mode))) {
+	if (!S_ISREG(st.st_mode) &&
+	    !(kind == CFG_FILE_DISK && S_ISBLK(st.st_mode))) {
 		cfg_error(d, json_path, "'%s' is not a regular file", shown);
 		return -EINVAL;
 	}

@@ -18,6 +18,9 @@
 #define CFG_MAX_FILE_SIZE (1u << 20)
 /* Deeper than any config, shallow enough to bound the parser's stack. */
 #define CFG_MAX_DEPTH 16
+#define JSON_PRETTY                                                         \
+	(JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |                \
+	 JSON_C_TO_STRING_NOSLASHESCAPE)
 
 static int object_from_json(const struct cfg_field *fields, void *base,
 			    struct json_object *obj, const char *path,
@@ -93,7 +96,7 @@ static void free_elems(const struct cfg_field *f, void *base)
 	unsigned int *count = CFG_AT(base, f->count_off, unsigned int);
 
 	for (unsigned int i = 0; i < *count; i++) {
-		void *elem = CFG_AT(base, f->off + i * f->elem_size, char);
+		void *elem = cfg_elem(f, base, i);
 
 		for (const struct cfg_field *ef = f->fields; ef->key; ef++) {
 			if (ef->type != CFG_T_STRING && ef->type != CFG_T_PATH)
@@ -122,7 +125,7 @@ static int array_from_json(const struct cfg_field *f, void *base,
 	}
 	for (size_t i = 0; i < n; i++) {
 		struct json_object *v = json_object_array_get_idx(arr, i);
-		void *elem = CFG_AT(base, f->off + i * f->elem_size, char);
+		void *elem = cfg_elem(f, base, i);
 		char sub[192];
 
 		snprintf(sub, sizeof(sub), "%.160s[%zu]", path, i);
@@ -186,10 +189,11 @@ static int object_from_json(const struct cfg_field *fields, void *base,
 			r = -EINVAL;
 	}
 	for (const struct cfg_field *f = fields; f->key; f++) {
-		if (f->required && !json_object_object_get_ex(obj, f->key, NULL)) {
-			cfg_error(c->diag, path, "missing key '%s'", f->key);
-			r = -EINVAL;
-		}
+		if (!f->required ||
+		    json_object_object_get_ex(obj, f->key, NULL))
+			continue;
+		cfg_error(c->diag, path, "missing key '%s'", f->key);
+		r = -EINVAL;
 	}
 	return r;
 }
@@ -345,9 +349,9 @@ static struct json_object *array_to_json(const struct cfg_field *f,
 	struct json_object *arr = json_object_new_array();
 
 	for (unsigned int i = 0; arr && i < n && i < f->max_elems; i++) {
-		const void *elem = CFG_AT(base, f->off + i * f->elem_size, const char);
+		const void *e = cfg_elem(f, base, i);
 
-		json_object_array_add(arr, object_to_json(f->fields, elem, cfg));
+		json_object_array_add(arr, object_to_json(f->fields, e, cfg));
 	}
 	return arr;
 }
@@ -402,9 +406,7 @@ int vm_config_to_json(const struct vm_config *cfg, char **ret_json)
 
 	if (!root)
 		return -ENOMEM;
-	text = json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY |
-						      JSON_C_TO_STRING_SPACED |
-						      JSON_C_TO_STRING_NOSLASHESCAPE);
+	text = json_object_to_json_string_ext(root, JSON_PRETTY);
 	if (text && asprintf(&copy, "%s\n", text) < 0)
 		copy = NULL;
 	json_object_put(root);

@@ -82,7 +82,9 @@ static void scan_number(struct scan *s, const char *tok, size_t len)
 	struct cfg_scan *out = s->out;
 	char num[48], *end;
 
-	if (memchr(tok, '.', len) || memchr(tok, 'e', len) || memchr(tok, 'E', len))
+	/* A fraction or exponent makes a double: not an integer to check. */
+	if (memchr(tok, '.', len) || memchr(tok, 'e', len) ||
+	    memchr(tok, 'E', len))
 		return;
 	snprintf(num, sizeof(num), "%.*s", (int)MIN(len, sizeof(num) - 1), tok);
 	errno = 0;

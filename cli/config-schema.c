@@ -10,13 +10,11 @@
 #include "cli/config-schema.h"
 #include "cli/config.h"
 
-_Static_assert(sizeof(enum cc_mode) == sizeof(unsigned int) &&
-		       sizeof(enum shared_backing) == sizeof(unsigned int) &&
-		       sizeof(enum irqchip) == sizeof(unsigned int) &&
-		       sizeof(enum implicit_conversion) == sizeof(unsigned int) &&
-		       sizeof(enum log_level) == sizeof(unsigned int) &&
-		       sizeof(enum log_format) == sizeof(unsigned int) &&
-		       sizeof(enum seccomp_mode) == sizeof(unsigned int),
+#define IS_UINT(e) (sizeof(enum e) == sizeof(unsigned int))
+_Static_assert(IS_UINT(cc_mode) && IS_UINT(shared_backing) &&
+		       IS_UINT(irqchip) && IS_UINT(implicit_conversion) &&
+		       IS_UINT(log_level) && IS_UINT(log_format) &&
+		       IS_UINT(seccomp_mode),
 	       "enum fields are stored as unsigned int");
 
 #define VMC(m) offsetof(struct vm_config, m)
@@ -72,8 +70,9 @@ static const char *const seccomp_names[] = {
 #define SNP_POLICY_RESERVED_1 (1ull << 17)
 #define SNP_POLICY_DEFINED ((1ull << 26) - 1)
 /* TD attributes: DEBUG 0, SEPT_VE_DISABLE 28, PKS 30, KL 31, PERFMON 63. */
-#define TDX_ATTR_DEFINED \
-	((1ull << 0) | (1ull << 28) | (1ull << 30) | (1ull << 31) | (1ull << 63))
+#define TDX_ATTR_DEFINED                                                   \
+	((1ull << 0) | (1ull << 28) | (1ull << 30) | (1ull << 31) |        \
+	 (1ull << 63))
 
 #define NAME_CHARS "abcdefghijklmnopqrstuvwxyz0123456789-_"
 #define TAP_CHARS \
@@ -144,8 +143,10 @@ static const struct cfg_field boot_fields[] = {
 	{ .key = "scenario", .type = CFG_T_STRING, .off = VMC(boot.scenario),
 	  .min = 1, .max = CFG_MAX_SCENARIO, .charset = NAME_CHARS,
 	  .charset_desc = "a-z, 0-9, '-' and '_'" },
-	{ .key = "scenario_arg", .type = CFG_T_UINT, .off = VMC(boot.scenario_arg),
-	  .size = MSIZE(struct vm_config, boot.scenario_arg), .max = UINT64_MAX },
+	{ .key = "scenario_arg", .type = CFG_T_UINT,
+	  .off = VMC(boot.scenario_arg),
+	  .size = MSIZE(struct vm_config, boot.scenario_arg),
+	  .max = UINT64_MAX },
 	{ .key = "seed", .type = CFG_T_UINT, .off = VMC(boot.seed),
 	  .size = MSIZE(struct vm_config, boot.seed), .max = UINT64_MAX },
 	{}

@@ -148,4 +148,11 @@ char *cfg_absolute_path(const char *path, enum cfg_file_kind kind);
 /* @base + member offset, typed. */
 #define CFG_AT(base, off, type) ((type *)((char *)(base) + (off)))
 
+/* Element @i of the array field @f in @base. */
+static inline void *cfg_elem(const struct cfg_field *f, const void *base,
+			     unsigned int i)
+{
+	return (char *)base + f->off + i * f->elem_size;
+}
+
 #endif

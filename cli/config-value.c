@@ -14,6 +14,8 @@
 #include "cli/config-schema.h"
 #include "cli/config.h"
 
+#define JSON_PLAIN (JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE)
+
 /* A value as the user wrote it, cut short to keep a line readable. */
 static const char *shorten(const char *s, char buf[48])
 {
@@ -410,8 +412,7 @@ static void type_error(const struct cfg_field *f, struct json_object *v,
 		got = "an array";
 		break;
 	default:
-		got = shorten(json_object_to_json_string_ext(v,
-				JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE),
+		got = shorten(json_object_to_json_string_ext(v, JSON_PLAIN),
 			      buf);
 		break;
 	}
@@ -472,9 +473,10 @@ int cfg_value_from_json(const struct cfg_field *f, void *base,
 		if (t != json_type_int)
 			break;
 		r = json_u64(f, v, path, c, &u);
-		if (r == 0)
-			r = f->type == CFG_T_SIZE ? check_size(f, u, path, c->diag) :
-						    check_bits(f, u, path, c->diag);
+		if (r == 0 && f->type == CFG_T_SIZE)
+			r = check_size(f, u, path, c->diag);
+		else if (r == 0)
+			r = check_bits(f, u, path, c->diag);
 		if (r == 0)
 			*CFG_AT(base, f->off, uint64_t) = u;
 		return r;
@@ -503,9 +505,11 @@ int cfg_value_check(const struct cfg_field *f, const void *base,
 	case CFG_T_UINT:
 		return check_uint(f, load_uint(f, base), path, d);
 	case CFG_T_SIZE:
-		return check_size(f, *CFG_AT(base, f->off, const uint64_t), path, d);
+		return check_size(f, *CFG_AT(base, f->off, const uint64_t),
+				  path, d);
 	case CFG_T_BITS:
-		return check_bits(f, *CFG_AT(base, f->off, const uint64_t), path, d);
+		return check_bits(f, *CFG_AT(base, f->off, const uint64_t),
+				  path, d);
 	case CFG_T_ENUM: {
 		unsigned int v = *CFG_AT(base, f->off, const unsigned int);
 
@@ -524,7 +528,9 @@ int cfg_value_check(const struct cfg_field *f, const void *base,
 			cfg_error(d, path, "must not be empty");
 			return -EINVAL;
 		}
-		return f->type == CFG_T_STRING ? check_string(f, s, path, d) : 0;
+		if (f->type == CFG_T_PATH)
+			return 0;
+		return check_string(f, s, path, d);
 	case CFG_T_MAC:
 		if (!*CFG_AT(base, f->set_off, const bool))
 			return 0;
@@ -546,6 +552,28 @@ static bool value_is_set(const struct cfg_field *f, const void *base)
 	return true;
 }
 
+static int array_check(const struct cfg_field *f, const void *base,
+		       const char *path, struct cfg_diag *d)
+{
+	unsigned int n = *CFG_AT(base, f->count_off, const unsigned int);
+	char elem[160];
+	int r = 0;
+
+	if (n > f->max_elems) {
+		cfg_error(d, path, "%u %s, more than the %u supported", n,
+			  f->elem_noun, f->max_elems);
+		return -EINVAL;
+	}
+	for (unsigned int i = 0; i < n; i++) {
+		const void *e = cfg_elem(f, base, i);
+
+		snprintf(elem, sizeof(elem), "%.140s[%u]", path, i);
+		if (cfg_fields_check(f->fields, e, elem, d) < 0)
+			r = -EINVAL;
+	}
+	return r;
+}
+
 int cfg_fields_check(const struct cfg_field *fields, const void *base,
 		     const char *path, struct cfg_diag *d)
 {
@@ -553,43 +581,22 @@ int cfg_fields_check(const struct cfg_field *fields, const void *base,
 	int r = 0;
 
 	for (const struct cfg_field *f = fields; f->key; f++) {
-		snprintf(sub, sizeof(sub), "%s.%s", path, f->key);
+		snprintf(sub, sizeof(sub), "%.80s.%s", path, f->key);
 		/* Reported already: its value is whatever was there before. */
 		if (cfg_diag_is_bad(d, sub))
 			continue;
 		if (f->type == CFG_T_OBJECT) {
 			if (cfg_fields_check(f->fields, base, sub, d) < 0)
 				r = -EINVAL;
-			continue;
-		}
-		if (f->type == CFG_T_ARRAY) {
-			unsigned int n = *CFG_AT(base, f->count_off, const unsigned int);
-
-			if (n > f->max_elems) {
-				cfg_error(d, sub, "%u %s, more than the %u supported",
-					  n, f->elem_noun, f->max_elems);
+		} else if (f->type == CFG_T_ARRAY) {
+			if (array_check(f, base, sub, d) < 0)
 				r = -EINVAL;
-				continue;
-			}
-			for (unsigned int i = 0; i < n; i++) {
-				char elem[144];
-
-				snprintf(elem, sizeof(elem), "%s[%u]", sub, i);
-				if (cfg_fields_check(f->fields,
-						     CFG_AT(base, f->off + i * f->elem_size,
-							    const char),
-						     elem, d) < 0)
-					r = -EINVAL;
-			}
-			continue;
-		}
-		if (f->required && !value_is_set(f, base)) {
+		} else if (f->required && !value_is_set(f, base)) {
 			cfg_error(d, path, "missing key '%s'", f->key);
 			r = -EINVAL;
-			continue;
-		}
-		if (cfg_value_check(f, base, sub, d) < 0)
+		} else if (cfg_value_check(f, base, sub, d) < 0) {
 			r = -EINVAL;
+		}
 	}
 	return r;
 }
@@ -604,7 +611,8 @@ struct json_object *cfg_value_to_json(const struct cfg_field *f,
 		return NULL;
 	switch (f->type) {
 	case CFG_T_BOOL:
-		return json_object_new_boolean(*CFG_AT(base, f->off, const bool));
+		return json_object_new_boolean(
+			*CFG_AT(base, f->off, const bool));
 	case CFG_T_UINT:
 		return json_object_new_uint64(load_uint(f, base));
 	case CFG_T_SIZE:
@@ -626,7 +634,8 @@ struct json_object *cfg_value_to_json(const struct cfg_field *f,
 	}
 	case CFG_T_STRING:
 	case CFG_T_PATH:
-		return json_object_new_string(*CFG_AT(base, f->off, char *const));
+		return json_object_new_string(
+			*CFG_AT(base, f->off, char *const));
 	case CFG_T_MAC: {
 		char mac[18];
 

@@ -59,7 +59,8 @@ void vm_config_finish(struct vm_config *cfg)
 	/* TDX cannot have the IOAPIC and PIC in KVM (tdx.md, launch step 3). */
 	if (cfg->machine.irqchip == IRQCHIP_AUTO)
 		cfg->machine.irqchip = cfg->cc.mode == CC_MODE_TDX ?
-					       IRQCHIP_SPLIT : IRQCHIP_IN_KERNEL;
+					       IRQCHIP_SPLIT :
+					       IRQCHIP_IN_KERNEL;
 	if (!cfg->boot.scenario && !cfg->boot.kernel && !cfg->boot.firmware)
 		cfg->boot.scenario = strdup("default");
 }
@@ -76,7 +77,7 @@ void cfg_diag_origin(struct cfg_diag *d, const char *path, const char *flag)
 	for (unsigned int i = 0; i < d->nr_origins && !o; i++)
 		if (!strcmp(d->origins[i].path, path))
 			o = &d->origins[i];
-	/* Past the limits an error names the file's path instead: still true. */
+	/* Past the limits errors name the file's path instead: still true. */
 	if (!o && (d->nr_origins == CFG_MAX_ORIGINS ||
 		   strlen(path) >= sizeof(o->path)))
 		return;
@@ -92,7 +93,8 @@ static bool path_within(const char *a, const char *b)
 {
 	size_t len = strlen(a);
 
-	return !strncmp(a, b, len) && (!b[len] || b[len] == '.' || b[len] == '[');
+	return !strncmp(a, b, len) &&
+	       (!b[len] || b[len] == '.' || b[len] == '[');
 }
 
 /*
@@ -143,7 +145,8 @@ static void mark_bad(struct cfg_diag *d, const char *path)
 bool cfg_diag_is_bad(const struct cfg_diag *d, const char *path)
 {
 	for (unsigned int i = 0; i < d->nr_bad; i++)
-		if (path_within(d->bad[i], path) || path_within(path, d->bad[i]))
+		if (path_within(d->bad[i], path) ||
+		    path_within(path, d->bad[i]))
 			return true;
 	return false;
 }
@@ -333,7 +336,8 @@ static void check_boot(const struct vm_config *cfg, struct cfg_diag *d)
 			  "boot.kernel and boot.firmware exclude each other with cc.mode '%s': only an SNP or TDX launch hands firmware a kernel; drop one",
 			  mode);
 	/* The TDX module starts vCPUs at the reset vector (x86-boot.md). */
-	if (cfg->boot.kernel && !cfg->boot.firmware && cfg->cc.mode == CC_MODE_TDX)
+	if (cfg->boot.kernel && !cfg->boot.firmware &&
+	    cfg->cc.mode == CC_MODE_TDX)
 		rule_error(d, "$.boot.kernel",
 			  "cc.mode 'tdx' cannot start a kernel directly: the TDX module starts vCPUs at the reset vector; add boot.firmware (TDVF)");
 }

@@ -93,7 +93,7 @@ struct vm_config {
 		enum implicit_conversion implicit_conversion;
 		/* Preallocate guest_memfd when a range goes private. */
 		bool preallocate;
-		/* KVM_PRE_FAULT_MEMORY on ranges that are private and stay so. */
+		/* KVM_PRE_FAULT_MEMORY on ranges private now and after. */
 		bool prefault;
 		/* Defer and coalesce discards of adjacent conversions. */
 		bool coalesce_discards;
@@ -111,7 +111,7 @@ struct vm_config {
 		char *initrd;
 		char *cmdline;
 		char *firmware;
-		/* Scenario of the embedded test guest (when no kernel is given). */
+		/* Scenario of the embedded test guest (without a kernel). */
 		char *scenario;
 		uint64_t scenario_arg;
 		uint64_t seed;
