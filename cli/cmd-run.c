@@ -30,9 +30,9 @@ int cmd_run(int argc, char **argv)
 
 	vm_config_init(&cfg);
 	r = cfg_parse_run_args(argc, argv, &cfg, &opts);
-	if (r < 0) {
+	if (r < 0 || opts.help) {
 		vm_config_free(&cfg);
-		return CVMM_EXIT_USAGE;
+		return r < 0 ? CVMM_EXIT_USAGE : CVMM_EXIT_OK;
 	}
 	log_set_level(cfg.logging.level);
 	log_set_format(cfg.logging.format);
