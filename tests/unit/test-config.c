@@ -417,7 +417,8 @@ static void test_good_config_values(void)
 	EXPECT_EQ(cfg.machine.irqchip, IRQCHIP_IN_KERNEL, "snp defaults to in-kernel");
 	EXPECT_EQ(cfg.cc.mode, CC_MODE_SNP, "mode should be read");
 	EXPECT_EQ(cfg.cc.implicit_conversion, IMPLICIT_DENY, "policy should be read");
-	EXPECT(cfg.cc.prefault && !cfg.cc.preallocate && cfg.cc.coalesce_discards,
+	EXPECT(cfg.cc.prefault && !cfg.cc.preallocate &&
+		       cfg.cc.coalesce_discards,
 	       "booleans should be read and defaulted");
 	EXPECT_EQ(cfg.cc.snp_policy, 0x30000, "policy should be read as an integer");
 	EXPECT(cfg.cc.snp_debug_swap && cfg.cc.snp_given, "snp block should be read");
@@ -430,7 +431,8 @@ static void test_good_config_values(void)
 	EXPECT(cfg.devices.disks[0].readonly && !cfg.devices.disks[1].readonly,
 	       "readonly should be per disk");
 	EXPECT_EQ(cfg.devices.nr_nets, 1, "one net");
-	EXPECT(cfg.devices.nets[0].mac_set && cfg.devices.nets[0].mac[3] == 0xab &&
+	EXPECT(cfg.devices.nets[0].mac_set &&
+		       cfg.devices.nets[0].mac[3] == 0xab &&
 		       cfg.devices.nets[0].mac[5] == 0x01,
 	       "mac should be read in either case");
 	EXPECT_EQ(cfg.logging.level, LOG_LEVEL_DEBUG, "log level should be read");
@@ -556,7 +558,8 @@ static void test_flags_override_file(void)
 	EXPECT_EQ(cfg.machine.irqchip, IRQCHIP_SPLIT, "--cc tdx should default to split");
 	EXPECT_EQ(cfg.machine.vcpus, 8, "--vcpus should be read");
 	EXPECT(cfg.devices.nr_nets == 1 && !strcmp(cfg.devices.nets[0].tap, "tap0") &&
-		       cfg.devices.nets[0].mac_set && cfg.devices.nets[0].mac[5] == 2,
+		       cfg.devices.nets[0].mac_set &&
+		       cfg.devices.nets[0].mac[5] == 2,
 	       "--net should add a tap with its mac");
 	EXPECT_EQ(cfg.cc.tdx_attributes, 0x10000001, "--tdx-attributes should be read");
 	EXPECT(cfg.cc.tdx_given, "--tdx-attributes should mark the tdx block given");
@@ -641,12 +644,15 @@ static void test_bad_flags(void)
 	write_text("bad.json", "{\"machine\": {\"memory\": \"12Q\"}}");
 	for (size_t i = 0; i < ARRAY_SIZE(bad_flags); i++) {
 		const struct bad_flags *t = &bad_flags[i];
-		enum cfg_command cmd = !strcmp(t->args[0], "show") ?
-					       CFG_CMD_CONFIG_SHOW : CFG_CMD_RUN;
+		enum cfg_command cmd = CFG_CMD_RUN;
 		struct run_options opts;
 		struct vm_config cfg;
+		char *out;
 		int r;
-		char *out = parse(cmd, t->args, &cfg, &opts, &r);
+
+		if (!strcmp(t->args[0], "show"))
+			cmd = CFG_CMD_CONFIG_SHOW;
+		out = parse(cmd, t->args, &cfg, &opts, &r);
 
 		EXPECT(r == -EINVAL, "'%s' should fail", t->name);
 		EXPECT(!strcmp(out, t->errors), "'%s' should give\n%sbut gave\n%s",
