@@ -150,6 +150,10 @@ static enum vcpu_action handle_hypercall(struct vcpu *vcpu)
 	r = mem_map_gpa_range(&vcpu->vm->mem, hc->args[0], hc->args[1],
 			      hc->args[2], &ret);
 	hc->ret = ret;
+	log_event("conversion", "origin=explicit vcpu=%u gpa=0x%llx pages=%llu attrs=0x%llx ret=%llu",
+		  vcpu->id, (unsigned long long)hc->args[0],
+		  (unsigned long long)hc->args[1],
+		  (unsigned long long)hc->args[2], (unsigned long long)ret);
 	if (r < 0)
 		log_debug("vcpu%u: MAP_GPA_RANGE gpa 0x%llx pages %llu attrs 0x%llx refused: %s",
 			  vcpu->id, (unsigned long long)hc->args[0],
@@ -166,7 +170,10 @@ static enum vcpu_action handle_memory_fault(struct vcpu *vcpu)
 
 	r = mem_handle_memory_fault(mem, mf->gpa, mf->size, mf->flags,
 				    vcpu->vm->cfg->cc.implicit_conversion);
-	/*
+	log_event("conversion", "origin=implicit vcpu=%u gpa=0x%llx size=0x%llx flags=0x%llx result=%s",
+		  vcpu->id, (unsigned long long)mf->gpa,
+		  (unsigned long long)mf->size, (unsigned long long)mf->flags,
+		  r ? errno_name(r) : "ok");	/*
 	 * -EALREADY: the range is already as the access wants it, e.g. another
 	 * vCPU converted it first. Re-enter once; the same fault again on this
 	 * vCPU means no progress is possible.
