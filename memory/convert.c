@@ -543,3 +543,35 @@ int mem_convert_floor(struct guest_memory *mem, uint64_t gpa, uint64_t len,
 {
 	return convert_baseline(mem, gpa, len, to_private, len);
 }
+
+/*
+ * KVM_PRE_FAULT_MEMORY on vcpu_fd for [gpa, gpa + len), which must be
+ * private now. mem->lock is held throughout, so no conversion can make any
+ * of it shared while KVM maps it: pre-faulting a range that just went
+ * shared is what has crashed TDX hosts.
+ */
+int mem_prefault_private(struct guest_memory *mem, int vcpu_fd, uint64_t gpa,
+			 uint64_t len)
+{
+	struct kvm_pre_fault_memory range = { .gpa = gpa, .size = len };
+	bool private;
+	uint64_t end;
+	int r = 0;
+
+	if (!len || !add_ok(gpa, len, &end))
+		return -EINVAL;
+	pthread_mutex_lock(&mem->lock);
+	if (attr_map_run(&mem->attrs, gpa, end, &private) != len || !private) {
+		pthread_mutex_unlock(&mem->lock);
+		return -EPERM;
+	}
+	/* KVM returns after each chunk with gpa and size moved on. */
+	while (range.size && r == 0) {
+		r = kvm_ioctl(vcpu_fd, KVM_PRE_FAULT_MEMORY, &range);
+		mem->stats.prefaults++;
+		if (r == -EINTR || r == -EAGAIN)
+			r = 0;
+	}
+	pthread_mutex_unlock(&mem->lock);
+	return r < 0 ? r : 0;
+}

@@ -63,6 +63,13 @@ int mem_handle_memory_fault(struct guest_memory *mem, uint64_t gpa,
 			    uint64_t size, uint64_t flags,
 			    enum implicit_conversion policy);
 
+/*
+ * Pre-fault [gpa, gpa + len) into KVM's page tables through vcpu_fd, only
+ * if all of it is private (else -EPERM); holds the lock so it stays so.
+ */
+int mem_prefault_private(struct guest_memory *mem, int vcpu_fd, uint64_t gpa,
+			 uint64_t len);
+
 /* The state of one GPA, read under the lock. */
 bool mem_gpa_is_private(struct guest_memory *mem, uint64_t gpa);
 

@@ -136,6 +136,20 @@ static enum vcpu_action handle_shutdown(struct vcpu *vcpu)
 	return VCPU_FAIL;
 }
 
+/*
+ * Best effort, as QEMU does it: a failed pre-fault only means the guest
+ * faults the pages in itself. Shared ranges are never pre-faulted.
+ */
+static void prefault(struct vcpu *vcpu, uint64_t gpa, uint64_t len)
+{
+	int r = mem_prefault_private(&vcpu->vm->mem, vcpu->fd, gpa, len);
+
+	if (r < 0)
+		log_debug("vcpu%u: pre-fault of 0x%llx+0x%llx failed: %s, ignoring",
+			  vcpu->id, (unsigned long long)gpa,
+			  (unsigned long long)len, errno_name(r));
+}
+
 static enum vcpu_action handle_hypercall(struct vcpu *vcpu)
 {
 	struct cvmm_exit_hypercall *hc = kvm_run_hypercall(vcpu->run);
@@ -150,6 +164,9 @@ static enum vcpu_action handle_hypercall(struct vcpu *vcpu)
 	r = mem_map_gpa_range(&vcpu->vm->mem, hc->args[0], hc->args[1],
 			      hc->args[2], &ret);
 	hc->ret = ret;
+	if (r == 0 && vcpu->vm->cfg->cc.prefault &&
+	    (hc->args[2] & KVM_MAP_GPA_RANGE_ENCRYPTED))
+		prefault(vcpu, hc->args[0], hc->args[1] * PAGE_SIZE);
 	log_event("conversion", "origin=explicit vcpu=%u gpa=0x%llx pages=%llu attrs=0x%llx ret=%llu",
 		  vcpu->id, (unsigned long long)hc->args[0],
 		  (unsigned long long)hc->args[1],

@@ -102,6 +102,11 @@ static int enable_private_memory(struct vm *vm)
 			  hc < 0 ? 0 : hc);
 		return VM_ERR_NO_CAP;
 	}
+	if (vm->cfg->cc.prefault &&
+	    kvm_check_extension(vm->vm_fd, KVM_CAP_PRE_FAULT_MEMORY) <= 0) {
+		log_error("--prefault: this host's KVM lacks KVM_CAP_PRE_FAULT_MEMORY");
+		return VM_ERR_NO_CAP;
+	}
 	r = kvm_enable_cap(vm->vm_fd, KVM_CAP_EXIT_HYPERCALL,
 			   1ull << KVM_HC_MAP_GPA_RANGE);
 	if (r < 0)

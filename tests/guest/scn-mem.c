@@ -458,6 +458,26 @@ static int scn_stress(void)
 	return bad ? 1 : 0;
 }
 
+/*
+ * What a range going private costs in guest_memfd before the guest
+ * touches it: nothing by default, everything with --preallocate or
+ * --prefault. The host-side test knows which was asked for.
+ */
+static int scn_prepare(void)
+{
+	uint64_t a = area_start() + 0x300000, n = 64;
+
+	need_private_memory();
+	to_private(a, n);
+	printf("result: prepare-gmem-bytes %lu\n",
+	       testdev(TESTDEV_MEASURE, a, n * PAGE)[0]);
+	fill(a, 0x77);
+	CHECK(holds(a, 0x77), "a prepared private page does not hold data");
+	to_shared(a, n);
+	expect_allocated("prepared range shared again", a, n * PAGE, 0, 0);
+	return 0;
+}
+
 const struct scenario mem_scenarios[] = {
 	{ "mem-psc-contig", "252 contiguous 4K pages, both ways", scn_psc_contig, NULL },
 	{ "mem-psc-scattered", "k separate single-page runs", scn_psc_scattered, NULL },
@@ -467,5 +487,6 @@ const struct scenario mem_scenarios[] = {
 	{ "mem-content", "contents across conversions", scn_content, NULL },
 	{ "mem-hostile", "bad MAP_GPA_RANGE requests", scn_hostile, NULL },
 	{ "mem-stress", "randomized conversions against a model", scn_stress, NULL },
+	{ "mem-prepare", "guest_memfd use of a range made private", scn_prepare, NULL },
 	{ NULL, NULL, NULL, NULL },
 };

@@ -36,6 +36,9 @@ CASES = [
     sw("stress", "mem-stress", "--scenario-arg", "10000", "--seed", "42"),
     sw("stress-2vcpu-anon", "mem-stress", "--scenario-arg", "2000",
        "--seed", "7", "--backing", "anonymous", "--vcpus", "2"),
+    sw("prepare", "mem-prepare"),
+    sw("prepare-preallocate", "mem-prepare", "--preallocate"),
+    sw("prepare-prefault", "mem-prepare", "--prefault"),
     rigrun.Case("hugetlbfs-refused",
                 ["--cc", "sw", "--backing", "hugetlbfs-2M"], stats=False),
 ]
@@ -156,6 +159,21 @@ def main():
                     "gmem %s, guest touched %s private bytes" % (
                         m.get("gmem_allocated_bytes"),
                         r.get("stress-private-bytes")), c)
+
+    for name, want in (("prepare", 0), ("prepare-preallocate", 64 * 4096),
+                       ("prepare-prefault", 64 * 4096)):
+        c = by[name]
+        got = results(c).get("prepare-gmem-bytes")
+        t.check(name + ": guest_memfd after going private", got == want,
+                "%s bytes, expected %s" % (got, want), c)
+    m = (by["prepare-prefault"].stats_json or {}).get("memory", {})
+    t.check("prepare-prefault: KVM_PRE_FAULT_MEMORY issued",
+            m.get("prefaults", 0) >= 1, "prefaults %s" % m.get("prefaults"),
+            by["prepare-prefault"])
+    m = (by["prepare-preallocate"].stats_json or {}).get("memory", {})
+    t.check("prepare-preallocate: fallocate counted",
+            m.get("gmem_allocs", 0) >= 1, "gmem_allocs %s" % m.get("gmem_allocs"),
+            by["prepare-preallocate"])
 
     c = by["hugetlbfs-refused"]
     t.check("hugetlbfs-2M with sw refused at start", c.status == 2 and
