@@ -295,8 +295,9 @@ static int set_state(struct guest_memory *mem, uint64_t gpa, uint64_t end,
 	return 0;
 }
 
-static int convert_run(struct guest_memory *mem, uint64_t gpa, uint64_t end,
-		       bool to_private)
+/* A run's new state in KVM and the map; its old side is still there. */
+static int convert_run_state(struct guest_memory *mem, uint64_t gpa,
+			     uint64_t end, bool to_private)
 {
 	int r;
 
@@ -306,11 +307,19 @@ static int convert_run(struct guest_memory *mem, uint64_t gpa, uint64_t end,
 	r = set_state(mem, gpa, end, to_private);
 	if (r < 0)
 		return r;
-	if (to_private && mem->preallocate) {
-		r = for_each_piece(mem, gpa, end, alloc_gmem);
-		if (r < 0)
-			return r;
-	}
+	if (to_private && mem->preallocate)
+		return for_each_piece(mem, gpa, end, alloc_gmem);
+	return 0;
+}
+
+static int convert_run(struct guest_memory *mem, uint64_t gpa, uint64_t end,
+		       bool to_private)
+{
+	int r;
+
+	r = convert_run_state(mem, gpa, end, to_private);
+	if (r < 0)
+		return r;
 	return discard_run(mem, gpa, end, to_private);
 }
 
@@ -361,6 +370,47 @@ int mem_convert(struct guest_memory *mem, uint64_t gpa, uint64_t len,
 	r = convert_locked(mem, gpa, end, to_private, &pages);
 	if (r == 0)
 		count_origin(&mem->stats, origin);
+	pthread_mutex_unlock(&mem->lock);
+	return r;
+}
+
+int mem_convert_keep_shared(struct guest_memory *mem, uint64_t gpa,
+			    uint64_t len)
+{
+	uint64_t end, run;
+	bool private;
+	int r;
+
+	r = check_range(mem, gpa, len, &end);
+	if (r < 0)
+		return r;
+	pthread_mutex_lock(&mem->lock);
+	for (; gpa < end && r == 0; gpa += run) {
+		run = attr_map_run(&mem->attrs, gpa, end, &private);
+		if (!private)
+			r = convert_run_state(mem, gpa, gpa + run, true);
+	}
+	if (r == 0)
+		count_origin(&mem->stats, CONV_ORIGIN_LAUNCH);
+	pthread_mutex_unlock(&mem->lock);
+	return r;
+}
+
+int mem_discard_shared(struct guest_memory *mem, uint64_t gpa, uint64_t len)
+{
+	uint64_t end;
+	bool private;
+	int r;
+
+	r = check_range(mem, gpa, len, &end);
+	if (r < 0)
+		return r;
+	pthread_mutex_lock(&mem->lock);
+	/* Only a private range has a dead shared side. */
+	if (attr_map_run(&mem->attrs, gpa, end, &private) != len || !private)
+		r = -EINVAL;
+	else
+		r = discard_now(mem, gpa, end, true);
 	pthread_mutex_unlock(&mem->lock);
 	return r;
 }

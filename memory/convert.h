@@ -33,6 +33,22 @@ int mem_convert(struct guest_memory *mem, uint64_t gpa, uint64_t len,
 		bool to_private, enum conv_origin origin);
 
 /*
+ * The launch's conversion (sev-snp.md and tdx.md, section 3 steps 9 and
+ * 11): make [gpa, gpa + len) private like mem_convert() from
+ * CONV_ORIGIN_LAUNCH, but keep its shared side, which holds the source
+ * the launch command copies from. mem_discard_shared() releases it once
+ * the launch is done. Errors as mem_convert().
+ */
+int mem_convert_keep_shared(struct guest_memory *mem, uint64_t gpa,
+			    uint64_t len);
+
+/*
+ * Release the shared side of [gpa, gpa + len), which must be private
+ * (-EINVAL if any page is not). Errors otherwise as mem_convert().
+ */
+int mem_discard_shared(struct guest_memory *mem, uint64_t gpa, uint64_t len);
+
+/*
  * Execute the deferred discard, if any. Call before measuring allocated
  * memory, at exit and when a vCPU halts.
  */
