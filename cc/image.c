@@ -1,0 +1,200 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * The files of a CC launch: the firmware, read whole (at most 16M, checked
+ * by the config loader too), and the kernel and initrd, mapped only to be
+ * hashed. Every failure names the file and says why in plain words.
+ */
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+
+#include "cc/image.h"
+
+static int fail(char *reason, size_t len, int r, const char *fmt, ...)
+	__printf(4, 5);
+
+static int fail(char *reason, size_t len, int r, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(reason, len, fmt, ap);
+	va_end(ap);
+	return r;
+}
+
+static int read_whole(const char *path, size_t max, uint8_t **ret,
+		      size_t *ret_size)
+{
+	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
+	_cleanup_free_ uint8_t *buf = NULL;
+	struct stat st;
+	size_t done = 0;
+
+	if (fd < 0 || fstat(fd, &st) < 0)
+		return -errno;
+	if (!S_ISREG(st.st_mode))
+		return -EINVAL;
+	if ((uint64_t)st.st_size > max)
+		return -EFBIG;
+	buf = malloc(st.st_size ? st.st_size : 1);
+	if (!buf)
+		return -ENOMEM;
+	while (done < (size_t)st.st_size) {
+		ssize_t n = read(fd, buf + done, st.st_size - done);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		if (n == 0)
+			return -EIO;	/* the file shrank under us */
+		done += n;
+	}
+	*ret = TAKE_PTR(buf);
+	*ret_size = done;
+	return 0;
+}
+
+/* SHA-256 of a whole file, mapped rather than read: initrds are large. */
+static int hash_file(const char *path, uint8_t ret[SHA256_DIGEST_SIZE])
+{
+	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
+	struct stat st;
+	void *p;
+
+	if (fd < 0 || fstat(fd, &st) < 0)
+		return -errno;
+	if (!st.st_size) {
+		sha256("", 0, ret);
+		return 0;
+	}
+	p = mmap(NULL, st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+	if (p == MAP_FAILED)
+		return -errno;
+	sha256(p, st.st_size, ret);
+	munmap(p, st.st_size);
+	return 0;
+}
+
+int cc_kernel_hashes(const char *kernel, const char *initrd,
+		     const char *cmdline, struct snp_kernel_hashes *ret,
+		     char *reason, size_t len)
+{
+	struct snp_kernel_hashes h;
+	int r;
+
+	/* The command line is hashed with its NUL (sev-snp.md section 5). */
+	snp_kernel_hashes_compute(NULL, 0, NULL, 0, cmdline, &h);
+	r = hash_file(kernel, h.kernel);
+	if (r < 0)
+		return fail(reason, len, r, "%s: cannot read the kernel: %s",
+			    kernel, strerror(-r));
+	if (initrd) {
+		r = hash_file(initrd, h.initrd);
+		if (r < 0)
+			return fail(reason, len, r,
+				    "%s: cannot read the initrd: %s", initrd,
+				    strerror(-r));
+	}
+	*ret = h;
+	return 0;
+}
+
+static const char *parse_error(int r)
+{
+	switch (r) {
+	case -ENOEXEC:
+		return "not an OVMF image: no footer table (GUID 96b582de-1fb2-45f7-baea-a366c55a082d) before the reset vector";
+	case -E2BIG:
+		return "its OVMF metadata lists more sections than cvmm handles";
+	default:
+		return "malformed OVMF footer table or metadata";
+	}
+}
+
+static int check_snp(const struct vm_config *cfg, const struct cc_image *img,
+		     char *reason, size_t len)
+{
+	const char *fw = cfg->boot.firmware;
+
+	if (!img->info.has_sev_meta)
+		return fail(reason, len, -EINVAL,
+			    "%s: no SEV metadata (\"ASEV\", GUID dc886566-984a-4798-a75e-5585a7bf67cc): not an OVMF built for SEV-SNP",
+			    fw);
+	if (cfg->machine.vcpus > 1 && !img->info.has_sev_es_reset)
+		return fail(reason, len, -EINVAL,
+			    "%s: no SEV-ES reset block, so application processors cannot start (machine.vcpus %u)",
+			    fw, cfg->machine.vcpus);
+	if (cfg->boot.kernel && !img->info.has_sev_hashes)
+		return fail(reason, len, -EINVAL,
+			    "%s: no kernel-hashes table (GUID 7255371f-3a3b-4b04-927b-1da6efa8d454), so boot.kernel cannot be measured",
+			    fw);
+	return 0;
+}
+
+int cc_image_load(const struct vm_config *cfg, struct cc_image *ret,
+		  char *reason, size_t len)
+{
+	const char *fw = cfg->boot.firmware;
+	struct cc_image img = {};
+	unsigned int what;
+	int r;
+
+	if (cfg->cc.mode != CC_MODE_SNP && cfg->cc.mode != CC_MODE_TDX)
+		return fail(reason, len, -EINVAL,
+			    "cc.mode '%s' has no measured launch; use \"snp\" or \"tdx\"",
+			    cc_mode_name(cfg->cc.mode));
+	if (!fw)
+		return fail(reason, len, -EINVAL,
+			    "cc.mode '%s' needs boot.firmware: %s",
+			    cc_mode_name(cfg->cc.mode),
+			    cfg->cc.mode == CC_MODE_SNP ?
+				    "an OVMF built for SEV-SNP (OVMF.amdsev.fd)" :
+				    "TDVF, an OVMF built for TDX (OVMF.inteltdx.fd)");
+	r = read_whole(fw, CFG_MAX_FIRMWARE, &img.fw, &img.fw_size);
+	if (r < 0)
+		return fail(reason, len, r, "%s: cannot read the firmware: %s",
+			    fw, r == -EFBIG ? "larger than 16M" : strerror(-r));
+
+	what = cfg->cc.mode == CC_MODE_SNP ? OVMF_PARSE_SEV : OVMF_PARSE_TDX;
+	r = ovmf_parse(img.fw, img.fw_size, what, &img.info);
+	if (r < 0) {
+		r = fail(reason, len, -EINVAL, "%s: %s", fw, parse_error(r));
+		goto err_free;
+	}
+	if (cfg->cc.mode == CC_MODE_TDX && !img.info.has_tdvf) {
+		r = fail(reason, len, -EINVAL,
+			 "%s: no TDVF metadata (GUID e47a6535-984a-4798-865e-4685a7bf8ec2): not a firmware built for TDX",
+			 fw);
+		goto err_free;
+	}
+	if (cfg->cc.mode == CC_MODE_SNP) {
+		r = check_snp(cfg, &img, reason, len);
+		if (r < 0)
+			goto err_free;
+	}
+	if (cfg->cc.mode == CC_MODE_SNP && cfg->boot.kernel) {
+		r = cc_kernel_hashes(cfg->boot.kernel, cfg->boot.initrd,
+				     cfg->boot.cmdline, &img.hashes, reason,
+				     len);
+		if (r < 0)
+			goto err_free;
+		img.has_kernel_hashes = true;
+	}
+	*ret = img;
+	return 0;
+
+err_free:
+	cc_image_free(&img);
+	return r;
+}
+
+void cc_image_free(struct cc_image *img)
+{
+	free(img->fw);
+	*img = (struct cc_image){};
+}

@@ -1,0 +1,58 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * What a CC launch reads from the files a config names: the firmware image
+ * with its parsed metadata and, for SNP, the SHA-256 hashes of the kernel,
+ * initrd and command line that go into the kernel-hashes page. `cvmm
+ * measure`, `cvmm run --plan` and the launch itself all start here, so they
+ * agree on the inputs.
+ */
+#ifndef CVMM_CC_IMAGE_H
+#define CVMM_CC_IMAGE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "cc/ovmf.h"
+#include "cc/snp-measure.h"
+#include "cli/config.h"
+
+struct cc_image {
+	uint8_t *fw;			/* the firmware file, malloc()ed */
+	size_t fw_size;
+	/* Parsed for the mode: ASEV for snp, TDVF for tdx. */
+	struct ovmf_info info;
+	/* SNP: a kernel is measured (NORMAL kernel-hashes page). */
+	bool has_kernel_hashes;
+	struct snp_kernel_hashes hashes;
+};
+
+#define CC_REASON_MAX 256
+
+/**
+ * cc_image_load() - read and check the firmware (and kernel) of a CC launch
+ * @reason: on failure, "FILE: why" or why, for "cvmm: error: %s"
+ *
+ * cfg->cc.mode must be snp or tdx and cfg->boot.firmware set. The firmware
+ * must carry the metadata the mode launches from: ASEV for snp (and the
+ * kernel-hashes entry when a kernel is given), TDVF for tdx. Returns 0,
+ * -EINVAL for a config or firmware that cannot be launched, or the errno of
+ * reading a file.
+ */
+int __must_check cc_image_load(const struct vm_config *cfg,
+			       struct cc_image *ret, char *reason, size_t len);
+
+/* Accepts a zeroed or loaded image; leaves it zeroed. */
+void cc_image_free(struct cc_image *img);
+
+/*
+ * Hash a kernel, an optional initrd (NULL: none) and a command line (NULL:
+ * "") as QEMU does for the SNP kernel-hashes table. Returns 0 or the
+ * -errno of reading a file, with the file's name in @reason.
+ */
+int __must_check cc_kernel_hashes(const char *kernel, const char *initrd,
+				  const char *cmdline,
+				  struct snp_kernel_hashes *ret, char *reason,
+				  size_t len);
+
+#endif

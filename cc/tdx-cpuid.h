@@ -1,0 +1,36 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * The CPUID a TD is created with (tdx.md section 3 step 6): the host's
+ * supported CPUID reduced to the bits KVM_TDX_CAPABILITIES lists as
+ * configurable, and the XFAM that goes with it. Pure.
+ */
+#ifndef CVMM_CC_TDX_CPUID_H
+#define CVMM_CC_TDX_CPUID_H
+
+#include <stdint.h>
+
+#include "vmm/kvm-abi.h"
+
+/**
+ * tdx_cpuid_mask() - the CPUID entries for KVM_TDX_INIT_VM
+ * @ret: room for @host->nent entries
+ *
+ * As QEMU: each entry of @host whose (function, index) @conf lists is
+ * ANDed register by register with it; entries @conf does not list are
+ * dropped. Returns the number of entries written.
+ */
+uint32_t tdx_cpuid_mask(const struct kvm_cpuid2 *host,
+			const struct kvm_cpuid2 *conf,
+			struct kvm_cpuid_entry2 *ret);
+
+/*
+ * XCR0 | XSS bits the CPUID's leaf 0xD offers: subleaf 0 EDX:EAX and
+ * subleaf 1 EDX:ECX. The caller ANDs it with supported_xfam.
+ */
+uint64_t tdx_cpuid_xfam(const struct kvm_cpuid_entry2 *e, uint32_t nent);
+
+/* CPUID 0x80000008 EAX[7:0], the physical-address width; 0 if absent. */
+unsigned int cpuid_phys_bits(const struct kvm_cpuid_entry2 *e,
+			     uint32_t nent);
+
+#endif
