@@ -22,13 +22,17 @@ enum flag_kind {
 	FLAG_NET,
 	FLAG_PLAN,
 	FLAG_JSON,
+	FLAG_SNP_VCPU_SIG,
+	FLAG_SNP_KERNEL_HASHES,
+	FLAG_TDX_MRTD_TWO_PASS,
 	FLAG_HELP,
 };
 
 #define FOR_RUN (1u << CFG_CMD_RUN)
 #define FOR_CHECK (1u << CFG_CMD_CONFIG_CHECK)
 #define FOR_SHOW (1u << CFG_CMD_CONFIG_SHOW)
-#define FOR_ALL (FOR_RUN | FOR_CHECK | FOR_SHOW)
+#define FOR_MEASURE (1u << CFG_CMD_MEASURE)
+#define FOR_ALL (FOR_RUN | FOR_CHECK | FOR_SHOW | FOR_MEASURE)
 
 struct cfg_flag {
 	const char *name;
@@ -115,8 +119,17 @@ static const struct cfg_flag flags[] = {
 	  "print the launch plan and exit without starting vCPUs", "Other",
 	  FOR_RUN },
 	{ "json", NULL, FLAG_JSON, NULL,
-	  "print the effective config as JSON (itself a valid config)", "Other",
-	  FOR_SHOW },
+	  "print JSON: the effective config (itself a valid config), or the measurement and its inputs",
+	  "Other", FOR_SHOW | FOR_MEASURE },
+	{ "snp-vcpu-sig", "SIG", FLAG_SNP_VCPU_SIG, NULL,
+	  "measure: CPUID(1).EAX of the SNP vCPUs (default 0x800f12, EPYC-v4)",
+	  NULL, FOR_MEASURE },
+	{ "snp-kernel-hashes", "K,I,C", FLAG_SNP_KERNEL_HASHES, NULL,
+	  "measure: SHA-256 (hex) of kernel, initrd and command line with its NUL, instead of hashing boot.kernel and the others",
+	  NULL, FOR_MEASURE },
+	{ "tdx-mrtd-two-pass", NULL, FLAG_TDX_MRTD_TWO_PASS, NULL,
+	  "measure: MRTD as stacks that add all pages of a section before extending any",
+	  NULL, FOR_MEASURE },
 	{ "help", NULL, FLAG_HELP, NULL, "show this help and exit", NULL,
 	  FOR_ALL },
 };
@@ -125,6 +138,7 @@ static const char *const command_names[] = {
 	[CFG_CMD_RUN] = "run",
 	[CFG_CMD_CONFIG_CHECK] = "config check",
 	[CFG_CMD_CONFIG_SHOW] = "config show",
+	[CFG_CMD_MEASURE] = "measure",
 };
 
 /* A flag as given, kept until the file has been read. */
@@ -200,6 +214,11 @@ static void print_help(enum cfg_command cmd)
 	case CFG_CMD_CONFIG_SHOW:
 		printf("Usage: cvmm config show [FILE] [OPTIONS] [--json]\n\n"
 		       "Print the effective config: defaults, then FILE, then the options.\n");
+		break;
+	case CFG_CMD_MEASURE:
+		printf("Usage: cvmm measure [CONFIG] [OPTIONS] [--json]\n\n"
+		       "Print the launch measurement of the CC guest CONFIG describes,\n"
+		       "computed offline: the SNP launch digest or the TDX MRTD (SHA-384).\n");
 		break;
 	}
 	cfg_print_flags(cmd, stdout);
@@ -323,6 +342,9 @@ static int apply_flag(struct vm_config *cfg, const struct given_flag *g,
 		break;
 	case FLAG_PLAN:
 	case FLAG_JSON:
+	case FLAG_SNP_VCPU_SIG:
+	case FLAG_SNP_KERNEL_HASHES:
+	case FLAG_TDX_MRTD_TWO_PASS:
 	case FLAG_HELP:
 		return 0;
 	}
@@ -400,6 +422,11 @@ static int collect(enum cfg_command cmd, int argc, char **argv,
 		}
 		opts->plan |= fl->kind == FLAG_PLAN;
 		opts->json |= fl->kind == FLAG_JSON;
+		opts->tdx_mrtd_two_pass |= fl->kind == FLAG_TDX_MRTD_TWO_PASS;
+		if (fl->kind == FLAG_SNP_VCPU_SIG)
+			opts->snp_vcpu_sig = optarg;
+		if (fl->kind == FLAG_SNP_KERNEL_HASHES)
+			opts->snp_kernel_hashes = optarg;
 		given[n] = (struct given_flag){ .flag = fl, .arg = optarg };
 		snprintf(given[n].name, sizeof(given[n].name), "--%s", fl->name);
 		n++;

@@ -16,6 +16,13 @@ struct run_options {
 	bool help;
 	/* "config show --json": print JSON, not "key = value" lines. */
 	bool json;
+	/*
+	 * measure: --snp-vcpu-sig and --snp-kernel-hashes as given (NULL:
+	 * not given), checked by cli/cmd-measure.c; --tdx-mrtd-two-pass.
+	 */
+	const char *snp_vcpu_sig;
+	const char *snp_kernel_hashes;
+	bool tdx_mrtd_two_pass;
 };
 
 /* The commands that take the VM flags; they differ in a few extras. */
@@ -23,6 +30,7 @@ enum cfg_command {
 	CFG_CMD_RUN,
 	CFG_CMD_CONFIG_CHECK,
 	CFG_CMD_CONFIG_SHOW,
+	CFG_CMD_MEASURE,
 };
 
 /*

@@ -5,6 +5,7 @@
 
 #include "cli/args.h"
 #include "cli/commands.h"
+#include "cli/plan-print.h"
 #include "lib/log.h"
 #include "vmm/vm.h"
 
@@ -36,6 +37,11 @@ int cmd_run(int argc, char **argv)
 	}
 	log_set_level(cfg.logging.level);
 	log_set_format(cfg.logging.format);
+	if (opts.plan) {
+		r = launch_plan_print(&cfg, stdout);
+		vm_config_free(&cfg);
+		return r < 0 ? exit_status_of(r) : CVMM_EXIT_OK;
+	}
 
 	r = vm_build(&cfg, start, &vm);
 	if (r < 0) {

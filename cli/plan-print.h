@@ -1,0 +1,18 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/* cvmm run --plan: the launch plan of a config, printed (cc/plan.h). */
+#ifndef CVMM_PLAN_PRINT_H
+#define CVMM_PLAN_PRINT_H
+
+#include <stdio.h>
+
+#include "cli/config.h"
+
+/*
+ * Print the launch steps of @cfg (checked by cfg_parse_run_args()) to @f,
+ * using only the config and the files it names: no /dev/kvm. Errors go to
+ * stderr as "cvmm: error: ...". Returns 0, -EINVAL for a config that
+ * cannot be launched (exit 2), or another -errno (exit 1).
+ */
+int launch_plan_print(const struct vm_config *cfg, FILE *f);
+
+#endif
