@@ -11,6 +11,7 @@
 #include "lib/log.h"
 #include "memory/convert.h"
 #include "vmm/kvm.h"
+#include "vmm/launch.h"
 #include "vmm/vm.h"
 
 static double ms_between(uint64_t from, uint64_t to)
@@ -135,6 +136,8 @@ int vm_write_stats(struct vm *vm, const char *path)
 	add_u64(root, "console_bytes", vm->uart.bytes_out);
 	json_object_object_add(root, "exits", exits_json(vm));
 	json_object_object_add(root, "memory", memory_json(vm));
+	if (vm->cc)
+		json_object_object_add(root, "launch", launch_stats_json(vm));
 	if (json_object_to_file_ext(path, root, JSON_C_TO_STRING_PRETTY) < 0)
 		r = log_error_errno(-EIO, "writing stats to '%s'", path);
 	json_object_put(root);

@@ -12,6 +12,7 @@
 
 #include "lib/log.h"
 #include "memory/convert.h"
+#include "vmm/cc-exits.h"
 #include "vmm/kvm.h"
 #include "vmm/vm.h"
 #include "vmm/x86.h"
@@ -225,6 +226,9 @@ static enum vcpu_action handle_system_event(struct vcpu *vcpu)
 		log_info("vcpu%u: guest asked for a reset; ending the VM", vcpu->id);
 		vm_request_stop(vcpu->vm, 0);
 		return VCPU_SHUTDOWN;
+	case KVM_SYSTEM_EVENT_SEV_TERM:
+	case KVM_SYSTEM_EVENT_TDX_FATAL:
+		return vcpu_handle_cc_termination(vcpu);
 	default:
 		log_error("vcpu%u: system event %u (ndata %u, data[0] 0x%llx)",
 			  vcpu->id, run->system_event.type,
@@ -270,6 +274,7 @@ static const exit_handler_fn exit_handlers[] = {
 	[KVM_EXIT_INTERNAL_ERROR] = handle_internal_error,
 	[KVM_EXIT_FAIL_ENTRY] = handle_fail_entry,
 	[KVM_EXIT_INTR] = handle_intr,
+	[KVM_EXIT_TDX] = vcpu_handle_tdx,
 };
 
 static enum vcpu_action handle_unknown(struct vcpu *vcpu)

@@ -15,6 +15,7 @@
 #include "memory/convert.h"
 #include "vmm/boot.h"
 #include "vmm/kvm.h"
+#include "vmm/launch.h"
 #include "vmm/vm.h"
 #include "vmm/x86.h"
 
@@ -69,12 +70,6 @@ static int check_host(struct vm *vm)
 		log_error("this host's KVM lacks KVM_CAP_USER_MEMORY2 (KVM_SET_USER_MEMORY_REGION2, Linux 6.8+)");
 		return VM_ERR_NO_CAP;
 	}
-	if (vm->cfg->cc.mode == CC_MODE_SNP || vm->cfg->cc.mode == CC_MODE_TDX) {
-		log_error("--cc %s: this cvmm cannot launch %s guests yet; see 'cvmm run --plan'",
-			  cc_mode_name(vm->cfg->cc.mode),
-			  vm->cfg->cc.mode == CC_MODE_SNP ? "SEV-SNP" : "TDX");
-		return VM_ERR_NO_CAP;
-	}
 	return 0;
 }
 
@@ -126,7 +121,8 @@ static int create_memory(struct vm *vm)
 	struct mem_plan plan;
 	int r;
 
-	r = mem_plan_build(vm->cfg, 0, gmem > 0 && flags > 0 ? flags : 0,
+	r = mem_plan_build(vm->cfg, launch_firmware_size(vm),
+			   gmem > 0 && flags > 0 ? flags : 0,
 			   vm_has_private_memory(vm), &plan);
 	if (r < 0)
 		return log_error_errno(r, "memory size 0x%llx cannot be laid out",
@@ -180,6 +176,9 @@ static int create_vcpu(struct vm *vm, struct vcpu *vcpu, uint32_t id)
 	if (run == MAP_FAILED)
 		return log_error_errno(-errno, "mapping vCPU %u's kvm_run", id);
 	vcpu->run = run;
+	/* A TD's CPUID is set after KVM_TDX_INIT_VCPU (vmm/launch.c). */
+	if (vm->type == KVM_X86_TDX_VM)
+		return 0;
 	r = x86_set_cpuid(vcpu->fd, vm->cpuid, id, vm->nr_vcpus);
 	if (r < 0)
 		return log_error_errno(r, "KVM_SET_CPUID2 on vCPU %u", id);
@@ -231,6 +230,10 @@ int vm_build(const struct vm_config *cfg, uint64_t start_ns, struct vm **ret_vm)
 	r = check_host(vm);
 	if (r < 0)
 		goto err_free;
+	/* SNP, TDX: the launch rules, the firmware and the plan, up front. */
+	r = launch_prepare(vm);
+	if (r < 0)
+		goto err_free;
 
 	vm->vm_fd = kvm_create_vm(vm->kvm_fd, vm->type);
 	if (vm->vm_fd < 0) {
@@ -246,6 +249,10 @@ int vm_build(const struct vm_config *cfg, uint64_t start_ns, struct vm **ret_vm)
 	}
 	/* Only used for real mode on Intel; harmless elsewhere. */
 	(void)kvm_ioctl_val(vm->vm_fd, KVM_SET_TSS_ADDR, VM_TSS_GPA);
+	/* SEV_INIT2, TDX INIT_VM: before memory and any vCPU. */
+	r = launch_vm_init(vm);
+	if (r < 0)
+		goto err_free;
 
 	r = create_memory(vm);
 	if (r < 0)
@@ -257,7 +264,7 @@ int vm_build(const struct vm_config *cfg, uint64_t start_ns, struct vm **ret_vm)
 	if (r < 0)
 		goto err_free;
 	/* Images go in place, into memory the guest runs from, last. */
-	r = boot_load(vm);
+	r = vm->cc ? launch_load(vm) : boot_load(vm);
 	if (r < 0)
 		goto err_free;
 	*ret_vm = vm;
@@ -327,6 +334,7 @@ struct vm *vm_free(struct vm *vm)
 	}
 	free(vm->vcpus);
 	free(vm->cpuid);
+	vm->cc = launch_free(vm->cc);
 	bus_free(&vm->pio);
 	bus_free(&vm->mmio);
 	mem_destroy(&vm->mem);

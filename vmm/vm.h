@@ -18,6 +18,8 @@
 #include "memory/memory.h"
 #include "vmm/kvm-abi.h"
 
+struct cc_launch;
+
 /* Exit reasons counted one by one; the rest are summed as "other". */
 #define VM_EXIT_REASONS 48
 
@@ -60,6 +62,8 @@ struct vm {
 	unsigned long type;
 	size_t run_size;
 	struct kvm_cpuid2 *cpuid;
+	/* SNP and TDX: the launch and what outlives it (vmm/launch.h). */
+	struct cc_launch *cc;
 
 	struct guest_memory mem;
 	struct bus pio;

@@ -1,0 +1,21 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/* Shared between vmm/launch.c and its SNP and TDX halves. */
+#ifndef CVMM_LAUNCH_INTERNAL_H
+#define CVMM_LAUNCH_INTERNAL_H
+
+#include "vmm/launch.h"
+#include "vmm/vm.h"
+
+#define SEV_DEVICE_PATH "/dev/sev"
+
+/* Steps of the plan only an SNP or only a TDX launch has. Log. */
+int launch_snp_step(struct vm *vm, const struct launch_step *s);
+int launch_tdx_step(struct vm *vm, const struct launch_step *s);
+
+/* KVM_GET_CPUID2 of a vCPU into a malloc()ed kvm_cpuid2. */
+int launch_vcpu_cpuid(int vcpu_fd, struct kvm_cpuid2 **ret);
+
+/* CPUID(1).EAX, the family/model/stepping signature; 0 if absent. */
+uint32_t launch_cpuid_sig(const struct kvm_cpuid2 *cpuid);
+
+#endif

@@ -1,0 +1,349 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * The SEV-SNP steps of the launch (sev-snp.md sections 1 to 3): /dev/sev
+ * and KVM_SEV_INIT2, the reset state KVM turns into each VMSA, the CPUID
+ * page, and SNP_LAUNCH_START, _UPDATE and _FINISH. Every command carries
+ * the /dev/sev fd, and every failure names the firmware's status code.
+ */
+#include <endian.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "lib/log.h"
+#include "vmm/kvm.h"
+#include "vmm/launch-internal.h"
+
+/* SEV firmware status codes (linux/psp-sev.h, sev-snp.md section 2). */
+#define SEV_RET_POLICY_FAILURE 0x07
+#define SEV_RET_INVALID_PARAM 0x16
+#define SEV_RET_INVALID_PAGE_STATE 0x1A
+#define SEV_RET_INVALID_PAGE_OWNER 0x1C
+
+/* The reset state of sev-snp.md section 6, QEMU's. */
+#define RESET_CS_SELECTOR 0xf000
+#define RESET_RFLAGS 0x2
+/* QEMU's 0x60000010 as KVM leaves it on AMD (CD and NW cleared). */
+#define RESET_CR0 0x10
+#define SEG_TYPE_DATA_RW_ACCESSED 0x3
+#define SEG_TYPE_CODE_RX_ACCESSED 0xb
+#define SEG_TYPE_LDT 0x2
+#define SEG_TYPE_TSS_BUSY 0xb
+
+#define CPUID_ENTRY_SIZE 48
+#define CPUID_ENTRIES_OFF 16
+
+static const char *sev_ret_name(uint32_t err)
+{
+	switch (err) {
+	case 0:
+		return "none";
+	case SEV_RET_POLICY_FAILURE:
+		return "POLICY_FAILURE";
+	case SEV_RET_INVALID_PARAM:
+		return "INVALID_PARAM";
+	case SEV_RET_INVALID_PAGE_STATE:
+		return "INVALID_PAGE_STATE";
+	case SEV_RET_INVALID_PAGE_OWNER:
+		return "INVALID_PAGE_OWNER";
+	default:
+		return "see linux/psp-sev.h";
+	}
+}
+
+/* KVM_MEMORY_ENCRYPT_OP takes a pointer, so its size is a long's. */
+static int sev_cmd(struct vm *vm, uint32_t id, void *data,
+		   uint32_t *ret_error)
+{
+	struct cvmm_sev_cmd cmd = {
+		.id = id,
+		.data = (uintptr_t)data,
+		.sev_fd = vm->cc->sev_fd,
+	};
+	int r;
+
+	vm->cc->encrypt_ops++;
+	r = kvm_ioctl_val(vm->vm_fd, KVM_MEMORY_ENCRYPT_OP, &cmd);
+	*ret_error = cmd.error;
+	return r < 0 ? r : 0;
+}
+
+/* KVM_GET_DEVICE_ATTR on /dev/kvm; -ENXIO for an unknown attribute. */
+static int sev_attr(int kvm_fd, uint64_t attr, uint64_t *ret)
+{
+	struct kvm_device_attr a = {
+		.group = KVM_X86_GRP_SEV,
+		.attr = attr,
+		.addr = (uintptr_t)ret,
+	};
+	int r = kvm_ioctl(kvm_fd, KVM_GET_DEVICE_ATTR, &a);
+
+	return r < 0 ? r : 0;
+}
+
+/* What KVM and the firmware accept, checked before anything is made. */
+static int check_host(struct vm *vm, uint64_t vmsa_features)
+{
+	uint64_t policy = vm->cfg->cc.snp_policy, allowed = 0, bits = 0;
+	int r;
+
+	r = sev_attr(vm->kvm_fd, KVM_X86_SEV_VMSA_FEATURES, &allowed);
+	if (vmsa_features && (r < 0 || (vmsa_features & ~allowed))) {
+		log_error("cc.snp.debug_swap: this host's KVM does not offer DebugSwap (KVM_X86_SEV_VMSA_FEATURES %s 0x%llx)",
+			  r < 0 ? "unknown:" : "=",
+			  (unsigned long long)allowed);
+		return VM_ERR_NO_CAP;
+	}
+	/* KVM_X86_SNP_POLICY_BITS is 6.19+; older KVMs check at START. */
+	r = sev_attr(vm->kvm_fd, KVM_X86_SNP_POLICY_BITS, &bits);
+	if (r == 0 && (policy & ~bits)) {
+		log_error("cc.snp.policy 0x%llx has bits 0x%llx that this host's KVM and firmware do not accept (KVM_X86_SNP_POLICY_BITS = 0x%llx)",
+			  (unsigned long long)policy,
+			  (unsigned long long)(policy & ~bits),
+			  (unsigned long long)bits);
+		return VM_ERR_NO_CAP;
+	}
+	if (r < 0)
+		log_debug("KVM_X86_SNP_POLICY_BITS unavailable (%s); the policy is checked by SNP_LAUNCH_START",
+			  errno_name(r));
+	return 0;
+}
+
+/* Step 3: before any vCPU exists. KVM adds SNPActive itself. */
+static int snp_init2(struct vm *vm, const struct launch_step *s)
+{
+	struct cvmm_sev_init init = { .vmsa_features = s->arg };
+	uint32_t err = 0;
+	int r;
+
+	vm->cc->sev_fd = open(SEV_DEVICE_PATH, O_RDWR | O_CLOEXEC);
+	if (vm->cc->sev_fd < 0) {
+		(void)log_error_errno(-errno, "cannot open %s, which every SNP command needs",
+				      SEV_DEVICE_PATH);
+		return VM_ERR_NO_CAP;
+	}
+	r = check_host(vm, s->arg);
+	if (r < 0)
+		return r;
+	r = sev_cmd(vm, CVMM_SEV_INIT2, &init, &err);
+	if (r < 0)
+		return log_error_errno(r, "KVM_SEV_INIT2 (vmsa_features 0x%llx): firmware status 0x%x (%s)",
+				       (unsigned long long)s->arg, err,
+				       sev_ret_name(err));
+	return 0;
+}
+
+static struct kvm_segment reset_seg(uint16_t selector, uint64_t base,
+				    uint8_t type, bool code_or_data)
+{
+	return (struct kvm_segment){
+		.base = base,
+		.limit = 0xffff,
+		.selector = selector,
+		.type = type,
+		.present = 1,
+		.s = code_or_data,
+	};
+}
+
+/*
+ * Step 6: the reset state of sev-snp.md section 6, which KVM copies into
+ * the VMSA at LAUNCH_FINISH. FPU, XCR0, DR6/DR7 and PAT keep KVM's reset
+ * values, which are the table's; RDX is the vCPU's own CPUID(1).EAX.
+ */
+static int snp_reset_state(struct vm *vm, const struct launch_step *s)
+{
+	int fd = vm->vcpus[s->vcpu].fd;
+	_cleanup_free_ struct kvm_cpuid2 *cpuid = NULL;
+	struct kvm_dtable table = { .limit = 0xffff };
+	uint32_t eip = s->arg;
+	struct kvm_sregs sregs;
+	struct kvm_regs regs;
+	int r;
+
+	r = launch_vcpu_cpuid(fd, &cpuid);
+	if (r < 0)
+		return log_error_errno(r, "KVM_GET_CPUID2 on vCPU %u", s->vcpu);
+	if (s->vcpu == 0)
+		vm->cc->vcpu_sig = launch_cpuid_sig(cpuid);
+	r = kvm_ioctl(fd, KVM_GET_SREGS, &sregs);
+	if (r < 0)
+		return log_error_errno(r, "KVM_GET_SREGS on vCPU %u", s->vcpu);
+	sregs.cs = reset_seg(RESET_CS_SELECTOR, eip & 0xffff0000,
+			     SEG_TYPE_CODE_RX_ACCESSED, true);
+	sregs.ds = reset_seg(0, 0, SEG_TYPE_DATA_RW_ACCESSED, true);
+	sregs.es = sregs.fs = sregs.gs = sregs.ss = sregs.ds;
+	sregs.ldt = reset_seg(0, 0, SEG_TYPE_LDT, false);
+	sregs.tr = reset_seg(0, 0, SEG_TYPE_TSS_BUSY, false);
+	sregs.gdt = table;
+	sregs.idt = table;
+	sregs.cr0 = RESET_CR0;
+	sregs.cr2 = sregs.cr3 = sregs.cr4 = 0;
+	sregs.efer = 0;		/* KVM adds SVME */
+	r = kvm_ioctl(fd, KVM_SET_SREGS, &sregs);
+	if (r < 0)
+		return log_error_errno(r, "KVM_SET_SREGS on vCPU %u", s->vcpu);
+	regs = (struct kvm_regs){
+		.rflags = RESET_RFLAGS,
+		.rip = eip & 0xffff,
+		.rdx = launch_cpuid_sig(cpuid),
+	};
+	r = kvm_ioctl(fd, KVM_SET_REGS, &regs);
+	if (r < 0)
+		return log_error_errno(r, "KVM_SET_REGS on vCPU %u", s->vcpu);
+	return 0;
+}
+
+/* Step 7: QEMU builds the CPUID page from vCPU 0's KVM_GET_CPUID2. */
+static int snp_write_cpuid_page(struct vm *vm, const struct launch_step *s)
+{
+	_cleanup_free_ struct kvm_cpuid2 *cpuid = NULL;
+	_cleanup_free_ uint8_t *page = malloc(PAGE_SIZE);
+	int r;
+
+	if (!page)
+		return log_error_errno(-ENOMEM, "allocating the CPUID page");
+	r = launch_vcpu_cpuid(vm->vcpus[0].fd, &cpuid);
+	if (r < 0)
+		return log_error_errno(r, "KVM_GET_CPUID2 on vCPU 0");
+	r = snp_cpuid_page(cpuid->entries, cpuid->nent, page);
+	if (r < 0) {
+		log_error("vCPU 0 has %u CPUID entries, more than the %u an SNP CPUID page holds",
+			  cpuid->nent, SNP_CPUID_MAX_ENTRIES);
+		return r;
+	}
+	r = mem_populate(&vm->mem, s->gpa, page, PAGE_SIZE);
+	if (r < 0)
+		return log_error_errno(r, "writing the CPUID page at gpa 0x%llx",
+				       (unsigned long long)s->gpa);
+	free(vm->cc->cpuid_page);
+	vm->cc->cpuid_page = TAKE_PTR(page);
+	return 0;
+}
+
+static uint32_t le32_at(const uint8_t *p)
+{
+	uint32_t v;
+
+	memcpy(&v, p, sizeof(v));
+	return le32toh(v);
+}
+
+/*
+ * On INVALID_PARAM KVM has copied the firmware's corrected table over the
+ * source: name the entries it changed, as QEMU does, then give up.
+ */
+static void explain_cpuid(const struct vm *vm, const uint8_t *fixed)
+{
+	const uint8_t *ours = vm->cc->cpuid_page;
+	uint32_t n = MIN(le32_at(ours), (uint32_t)SNP_CPUID_MAX_ENTRIES);
+
+	for (uint32_t i = 0; i < n; i++) {
+		size_t off = CPUID_ENTRIES_OFF + i * CPUID_ENTRY_SIZE;
+		const uint8_t *a = ours + off, *b = fixed + off;
+
+		if (!memcmp(a, b, CPUID_ENTRY_SIZE))
+			continue;
+		log_error("SNP CPUID page: leaf 0x%x subleaf 0x%x: cvmm gave eax..edx %08x %08x %08x %08x, the firmware allows %08x %08x %08x %08x",
+			  le32_at(a), le32_at(a + 4), le32_at(a + 24),
+			  le32_at(a + 28), le32_at(a + 32), le32_at(a + 36),
+			  le32_at(b + 24), le32_at(b + 28), le32_at(b + 32),
+			  le32_at(b + 36));
+	}
+}
+
+/* Step 9: repeat while KVM reports progress or -EAGAIN. */
+static int snp_launch_update(struct vm *vm, const struct launch_step *s)
+{
+	void *hva = mem_gpa_to_hva(&vm->mem, s->gpa, s->len);
+	struct cvmm_sev_snp_launch_update u = {
+		.gfn_start = s->gpa / PAGE_SIZE,
+		.uaddr = (uintptr_t)hva,
+		.len = s->len,
+		.type = s->page_type,
+	};
+	uint32_t err = 0;
+	uint64_t left;
+	int r;
+
+	if (!hva)
+		return log_error_errno(-EFAULT, "SNP launch range gpa 0x%llx len 0x%llx is not guest memory",
+				       (unsigned long long)s->gpa,
+				       (unsigned long long)s->len);
+	do {
+		left = u.len;
+		r = sev_cmd(vm, CVMM_SEV_SNP_LAUNCH_UPDATE, &u, &err);
+		if (r == -EAGAIN || (r == 0 && u.len))
+			vm->cc->retries++;
+		/* Guard against a KVM that returns 0 without progress. */
+		if (r == 0 && u.len && u.len >= left)
+			r = -EIO;
+	} while (r == -EAGAIN || (r == 0 && u.len));
+	if (r == 0 && u.gfn_start != (s->gpa + s->len) / PAGE_SIZE)
+		r = -EIO;
+	if (r < 0 && s->page_type == SNP_PAGE_TYPE_CPUID &&
+	    err == SEV_RET_INVALID_PARAM && vm->cc->cpuid_page)
+		explain_cpuid(vm, hva);
+	if (r < 0)
+		return log_error_errno(r, "KVM_SEV_SNP_LAUNCH_UPDATE gpa 0x%llx len 0x%llx type %s (0x%llx left): firmware status 0x%x (%s)",
+				       (unsigned long long)s->gpa,
+				       (unsigned long long)s->len,
+				       snp_page_type_name(s->page_type),
+				       (unsigned long long)u.len, err,
+				       sev_ret_name(err));
+	vm->cc->bytes_launched += s->len;
+	return 0;
+}
+
+static int snp_launch_start(struct vm *vm, const struct launch_step *s)
+{
+	struct cvmm_sev_snp_launch_start start = { .policy = s->arg };
+	uint32_t err = 0;
+	int r;
+
+	r = sev_cmd(vm, CVMM_SEV_SNP_LAUNCH_START, &start, &err);
+	if (r < 0)
+		return log_error_errno(r, "KVM_SEV_SNP_LAUNCH_START (policy 0x%llx): firmware status 0x%x (%s)%s",
+				       (unsigned long long)s->arg, err,
+				       sev_ret_name(err),
+				       err == SEV_RET_POLICY_FAILURE ?
+					       "; the firmware refuses this policy (ABI version, SMT or single-socket bits?)" :
+					       "");
+	return 0;
+}
+
+/* Step 10: KVM measures the VMSAs, vCPU 0 first, then finishes. */
+static int snp_launch_finish(struct vm *vm)
+{
+	struct cvmm_sev_snp_launch_finish finish = {};
+	uint32_t err = 0;
+	int r;
+
+	r = sev_cmd(vm, CVMM_SEV_SNP_LAUNCH_FINISH, &finish, &err);
+	if (r < 0)
+		return log_error_errno(r, "KVM_SEV_SNP_LAUNCH_FINISH: firmware status 0x%x (%s)",
+				       err, sev_ret_name(err));
+	return 0;
+}
+
+int launch_snp_step(struct vm *vm, const struct launch_step *s)
+{
+	switch (s->op) {
+	case LAUNCH_SEV_INIT2:
+		return snp_init2(vm, s);
+	case LAUNCH_SET_RESET_STATE:
+		return snp_reset_state(vm, s);
+	case LAUNCH_WRITE:
+		return snp_write_cpuid_page(vm, s);
+	case LAUNCH_SNP_LAUNCH_START:
+		return snp_launch_start(vm, s);
+	case LAUNCH_SNP_LAUNCH_UPDATE:
+		return snp_launch_update(vm, s);
+	case LAUNCH_SNP_LAUNCH_FINISH:
+		return snp_launch_finish(vm);
+	default:
+		log_error("launch step %s is not an SNP step",
+			  launch_op_name(s->op));
+		return -EINVAL;
+	}
+}
