@@ -18,9 +18,9 @@
 
 /* TDX_FATAL: data[i] holds guest register i (tdx.md section 6). */
 enum {
-	REG_RCX = 1, REG_RDX = 2, REG_RBX = 3, REG_RSI = 6, REG_RDI = 7,
-	REG_R8 = 8, REG_R9 = 9, REG_R12 = 12, REG_R13 = 13, REG_R14 = 14,
-	REG_R15 = 15, NR_FATAL_REGS = 16,
+	TDR_RCX = 1, TDR_RDX = 2, TDR_RBX = 3, TDR_RSI = 6, TDR_RDI = 7,
+	TDR_R8 = 8, TDR_R9 = 9, TDR_R12 = 12, TDR_R13 = 13, TDR_R14 = 14,
+	TDR_R15 = 15, TDR_COUNT = 16,
 };
 /* R12 bit 63: R13 holds a GPA. */
 #define TDX_FATAL_GPA_VALID (1ull << 63)
@@ -107,12 +107,12 @@ int tdx_exit_answer(struct cvmm_exit_tdx *e, struct cc_exit_state *st,
 /* TDX_FATAL's message: up to 64 bytes in the registers RCX selects. */
 static void fatal_message(const uint64_t *data, char *msg, size_t len)
 {
-	static const int order[] = { REG_R14, REG_R15, REG_RBX, REG_RDI,
-				     REG_RSI, REG_R8, REG_R9, REG_RDX };
+	static const int order[] = { TDR_R14, TDR_R15, TDR_RBX, TDR_RDI,
+				     TDR_RSI, TDR_R8, TDR_R9, TDR_RDX };
 	size_t n = 0;
 
 	for (size_t i = 0; i < ARRAY_SIZE(order); i++) {
-		if (!(data[REG_RCX] & (1ull << order[i])))
+		if (!(data[TDR_RCX] & (1ull << order[i])))
 			continue;
 		for (int b = 0; b < 8 && n + 1 < len; b++) {
 			char c = (char)(data[order[i]] >> (8 * b));
@@ -147,12 +147,12 @@ int cc_describe_system_event(uint32_t type, uint32_t ndata,
 			 (unsigned int)(data[0] >> 16) & 0xff);
 		return 0;
 	case KVM_SYSTEM_EVENT_TDX_FATAL:
-		if (ndata < NR_FATAL_REGS) {
+		if (ndata < TDR_COUNT) {
 			snprintf(buf, len, "the TD reported a fatal error (KVM_SYSTEM_EVENT_TDX_FATAL, %u registers)",
 				 ndata);
 			return 0;
 		}
-		code = data[REG_R12];
+		code = data[TDR_R12];
 		fatal_message(data, msg, sizeof(msg));
 		snprintf(buf, len, "the TD reported a fatal error (KVM_SYSTEM_EVENT_TDX_FATAL): error code 0x%llx%s, message \"%s\"",
 			 (unsigned long long)code,
@@ -161,7 +161,7 @@ int cc_describe_system_event(uint32_t type, uint32_t ndata,
 		if (code & TDX_FATAL_GPA_VALID)
 			snprintf(buf + strlen(buf), len - strlen(buf),
 				 ", GPA 0x%llx",
-				 (unsigned long long)data[REG_R13]);
+				 (unsigned long long)data[TDR_R13]);
 		return 0;
 	default:
 		return -EINVAL;
