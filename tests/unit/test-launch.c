@@ -1,0 +1,1003 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * The SNP and TDX launch run end to end against a model of KVM: vm_build()
+ * runs for real with ioctl(), open() and open64() wrapped (-Wl,--wrap), so
+ * that every KVM call of vm.c, memory/ and vmm/launch*.c reaches the model
+ * below instead of /dev/kvm. The model:
+ *  - enforces what sev-snp.md and tdx.md section 3 say KVM enforces and it
+ *    can see: SEV_INIT2 and TDX INIT_VM before the first vCPU, /dev/sev in
+ *    every SEV command, launch ranges PRIVATE before their launch command
+ *    and each page launched once, INIT_VCPU before INIT_MEM_REGION, no
+ *    register writes after SNP_LAUNCH_FINISH, no KVM_CREATE_IRQCHIP on a
+ *    TD, the configurable CPUID bits and TD attributes;
+ *  - returns the partial progress, EAGAIN and EINTR the kernel may return;
+ *  - measures what it was given, as the PSP and the TDX module would, with
+ *    its own code: a PAGE_INFO chain over the source bytes LAUNCH_UPDATE
+ *    finds at uaddr and over VMSAs built from the vCPUs' registers the way
+ *    KVM copies them, and MRTD from INIT_MEM_REGION's pages.
+ * Those measurements must equal the vectors of sev-snp.md and tdx.md
+ * section 7 for the fixture firmware: the executor gave the hardware what
+ * the offline measurement assumes, in an order KVM accepts.
+ */
+#include <cpuid.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <sys/mman.h>
+
+#include "cc/ovmf.h"
+#include "lib/log.h"
+#include "lib/sha2.h"
+#include "memory/convert.h"
+#include "tests/test.h"
+#include "tests/unit/fixture.h"
+#include "vmm/launch.h"
+#include "vmm/vm.h"
+
+#define PG 0x1000ull
+#define NR_GPA_PAGES (0x100000000ull / PG)
+#define MAX_FDS 1024
+#define MAX_VCPUS 8
+#define RUN_SIZE 0x2000
+
+#define SEV_RET_INVALID_PARAM 0x16
+#define CR0_CD (1ull << 30)
+#define CR0_NW (1ull << 29)
+
+enum fake_kind { FK_NONE, FK_KVM, FK_VM, FK_VCPU, FK_GMEM, FK_SEV };
+
+struct fake_vcpu {
+	int fd;
+	struct kvm_sregs sregs;
+	struct kvm_regs regs;
+	struct kvm_cpuid2 *cpuid;
+	bool tdx_init;
+	uint64_t rcx;
+};
+
+/* TDX capabilities: the configurable CPUID the model offers. */
+static const struct kvm_cpuid_entry2 tdx_conf[] = {
+	{ .function = 1, .eax = 0x0fff3fff, .ecx = 0x31fa3203, .edx = 0x1f8bfbff },
+	{ .function = 7, .flags = KVM_CPUID_FLAG_SIGNIFCANT_INDEX,
+	  .ebx = 0xd19f2fbb },
+	{ .function = 0xd, .flags = KVM_CPUID_FLAG_SIGNIFCANT_INDEX, .eax = 0xe7 },
+	{ .function = 0xd, .index = 1,
+	  .flags = KVM_CPUID_FLAG_SIGNIFCANT_INDEX, .eax = 0xf },
+	{ .function = 0x80000008, .eax = 0xffffff },
+};
+#define TDX_SUPPORTED_ATTRS ((1ull << 0) | (1ull << 28) | (1ull << 30))
+#define TDX_SUPPORTED_XFAM 0x6e7ull
+
+static struct {
+	enum fake_kind kind[MAX_FDS];
+	unsigned long vm_type;
+	int sev_fd;
+	struct fake_vcpu vcpus[MAX_VCPUS];
+	unsigned int nr_vcpus;
+	bool split_irqchip, irqchip;
+	bool exit_hypercall;
+	unsigned int apic_bus_ns;
+	/* SNP */
+	bool sev_init;
+	uint64_t vmsa_features;
+	bool started, finished;
+	uint64_t policy;
+	uint8_t digest[SHA384_DIGEST_SIZE];
+	unsigned int updates, vmsas;
+	/* Inject: LAUNCH_UPDATE's first call -EAGAIN, then 0 with len left. */
+	unsigned int snp_update_calls;
+	bool cpuid_reject;
+	/* TDX */
+	bool td_init_vm, td_finalized;
+	uint64_t td_attributes, td_xfam;
+	unsigned int init_vm_calls, mem_region_calls, finalize_calls;
+	struct sha384_ctx mrtd;
+	uint8_t mrtd_final[SHA384_DIGEST_SIZE];
+	uint8_t hob_page[PG];
+	bool vcpu_before_split;
+	/* Both */
+	uint8_t *private;	/* per 4K page of [0, 4G) */
+	uint8_t *launched;
+	unsigned int violations;
+	char unknown[256];
+} m;
+
+/* A rule of KVM's broken by cvmm: count it, and say which. */
+#define VIOLATION(...)                                                  \
+	do {                                                            \
+		EXPECT(0, __VA_ARGS__);                                 \
+		m.violations++;                                         \
+	} while (0)
+
+static void model_reset(unsigned long vm_type)
+{
+	free(m.private);
+	free(m.launched);
+	for (unsigned int i = 0; i < m.nr_vcpus; i++)
+		free(m.vcpus[i].cpuid);
+	memset(&m, 0, sizeof(m));
+	m.vm_type = vm_type;
+	m.sev_fd = -1;
+	m.private = calloc(NR_GPA_PAGES, 1);
+	m.launched = calloc(NR_GPA_PAGES, 1);
+	sha384_init(&m.mrtd);
+}
+
+static int fake_fd(enum fake_kind kind, uint64_t size)
+{
+	int fd = memfd_create("fake-kvm", MFD_CLOEXEC);
+
+	if (fd < 0 || fd >= MAX_FDS || ftruncate(fd, size) < 0)
+		abort();
+	m.kind[fd] = kind;
+	return fd;
+}
+
+static struct fake_vcpu *vcpu_of(int fd)
+{
+	for (unsigned int i = 0; i < m.nr_vcpus; i++)
+		if (m.vcpus[i].fd == fd)
+			return &m.vcpus[i];
+	return NULL;
+}
+
+static void put16(uint8_t *p, uint16_t v)
+{
+	memcpy(p, &v, sizeof(v));
+}
+
+static void put32(uint8_t *p, uint32_t v)
+{
+	memcpy(p, &v, sizeof(v));
+}
+
+static void put64(uint8_t *p, uint64_t v)
+{
+	memcpy(p, &v, sizeof(v));
+}
+
+/* ---- the host: capabilities and CPUID ---- */
+
+static unsigned int host_phys_bits(void)
+{
+	unsigned int a, b, c, d;
+
+	return __get_cpuid(0x80000008, &a, &b, &c, &d) ? a & 0xff : 48;
+}
+
+static int check_extension(long cap)
+{
+	switch (cap) {
+	case KVM_CAP_VM_TYPES:
+		return 1 << KVM_X86_DEFAULT_VM | 1 << KVM_X86_SNP_VM |
+		       1 << KVM_X86_TDX_VM;
+	case KVM_CAP_USER_MEMORY2:
+	case KVM_CAP_GUEST_MEMFD:
+	case KVM_CAP_SPLIT_IRQCHIP:
+	case KVM_CAP_IRQCHIP:
+	case KVM_CAP_X86_APIC_BUS_CYCLES_NS:
+	case KVM_CAP_PRE_FAULT_MEMORY:
+		return 1;
+	case KVM_CAP_MEMORY_ATTRIBUTES:
+		return KVM_MEMORY_ATTRIBUTE_PRIVATE;
+	case KVM_CAP_EXIT_HYPERCALL:
+		return 1 << KVM_HC_MAP_GPA_RANGE;
+	case KVM_CAP_GUEST_MEMFD_FLAGS:
+		return GUEST_MEMFD_FLAG_MMAP;
+	default:
+		return 0;
+	}
+}
+
+static const struct kvm_cpuid_entry2 host_cpuid[] = {
+	{ .function = 0, .eax = 0xd },
+	{ .function = 1, .eax = 0x800F12, .ecx = 0x7ed8320b, .edx = 0x178bfbff },
+	{ .function = 7, .flags = KVM_CPUID_FLAG_SIGNIFCANT_INDEX,
+	  .ebx = 0x219c95a9 },
+	{ .function = 0xd, .flags = KVM_CPUID_FLAG_SIGNIFCANT_INDEX, .eax = 0x207,
+	  .ebx = 0x340, .ecx = 0x380 },
+	{ .function = 0xd, .index = 1,
+	  .flags = KVM_CPUID_FLAG_SIGNIFCANT_INDEX, .eax = 0xf },
+	{ .function = 0x80000000, .eax = 0x80000008 },
+	{ .function = 0x80000008 },	/* phys bits: the real host's */
+};
+
+static int supported_cpuid(struct kvm_cpuid2 *c)
+{
+	uint32_t n = ARRAY_SIZE(host_cpuid);
+
+	if (c->nent < n)
+		return -E2BIG;
+	c->nent = n;
+	memcpy(c->entries, host_cpuid, sizeof(host_cpuid));
+	c->entries[n - 1].eax = host_phys_bits() | 48 << 8;
+	return 0;
+}
+
+static int kvm_ioctl_model(unsigned long req, void *arg)
+{
+	switch (req) {
+	case KVM_GET_API_VERSION:
+		return KVM_API_VERSION;
+	case KVM_CHECK_EXTENSION:
+		return check_extension((long)arg);
+	case KVM_CREATE_VM:
+		EXPECT_EQ((unsigned long)arg, m.vm_type,
+			  "KVM_CREATE_VM should ask for the mode's VM type");
+		return fake_fd(FK_VM, 0);
+	case KVM_GET_VCPU_MMAP_SIZE:
+		return RUN_SIZE;
+	case KVM_GET_SUPPORTED_CPUID:
+		return supported_cpuid(arg);
+	case KVM_GET_DEVICE_ATTR: {
+		struct kvm_device_attr *a = arg;
+
+		if (a->group != KVM_X86_GRP_SEV ||
+		    a->attr != KVM_X86_SEV_VMSA_FEATURES)
+			return -ENXIO;	/* an older KVM: no policy bits */
+		*(uint64_t *)(uintptr_t)a->addr = SNP_SEV_FEAT_DEBUG_SWAP;
+		return 0;
+	}
+	default:
+		snprintf(m.unknown, sizeof(m.unknown), "/dev/kvm ioctl 0x%lx", req);
+		return -ENOTTY;
+	}
+}
+
+/* ---- memory and vCPUs ---- */
+
+static int set_attributes(const struct kvm_memory_attributes *a)
+{
+	if (a->flags || !a->size || !IS_ALIGNED(a->address | a->size, PG) ||
+	    (a->attributes & ~KVM_MEMORY_ATTRIBUTE_PRIVATE))
+		return -EINVAL;
+	for (uint64_t p = a->address / PG; p < (a->address + a->size) / PG;
+	     p++)
+		if (p < NR_GPA_PAGES)
+			m.private[p] = a->attributes != 0;
+	return 0;
+}
+
+static int create_vcpu(unsigned long id)
+{
+	struct fake_vcpu *v;
+
+	if (m.vm_type == KVM_X86_SNP_VM && !m.sev_init)
+		VIOLATION("KVM_SEV_INIT2 must come before KVM_CREATE_VCPU");
+	if (m.vm_type == KVM_X86_TDX_VM && !m.td_init_vm)
+		VIOLATION("KVM_TDX_INIT_VM must come before KVM_CREATE_VCPU");
+	/* KVM refuses this with EINVAL; see test_tdx_launch(). */
+	if (m.vm_type == KVM_X86_TDX_VM && !m.split_irqchip)
+		m.vcpu_before_split = true;
+	if (m.nr_vcpus == MAX_VCPUS || id != m.nr_vcpus)
+		return -EINVAL;
+	v = &m.vcpus[m.nr_vcpus++];
+	*v = (struct fake_vcpu){ .fd = fake_fd(FK_VCPU, RUN_SIZE) };
+	/* KVM's reset state (sev-snp.md section 6 starts from it). */
+	v->sregs.cs = (struct kvm_segment){ .base = 0xffff0000, .limit = 0xffff,
+		.selector = 0xf000, .type = 0xb, .present = 1, .s = 1 };
+	v->sregs.ds = (struct kvm_segment){ .limit = 0xffff, .type = 3,
+		.present = 1, .s = 1 };
+	v->sregs.es = v->sregs.fs = v->sregs.gs = v->sregs.ss = v->sregs.ds;
+	v->sregs.cr0 = 0x60000010;
+	v->sregs.apic_base = 0xfee00900;
+	v->regs.rip = 0xfff0;
+	v->regs.rflags = 2;
+	v->regs.rdx = 0x600;
+	return v->fd;
+}
+
+static int enable_cap(const struct kvm_enable_cap *c)
+{
+	switch (c->cap) {
+	case KVM_CAP_EXIT_HYPERCALL:
+		m.exit_hypercall = c->args[0] == 1 << KVM_HC_MAP_GPA_RANGE;
+		return 0;
+	case KVM_CAP_SPLIT_IRQCHIP:
+		if (m.nr_vcpus || m.irqchip)
+			return -EINVAL;
+		m.split_irqchip = true;
+		return 0;
+	case KVM_CAP_X86_APIC_BUS_CYCLES_NS:
+		if (m.nr_vcpus)
+			return -EINVAL;
+		m.apic_bus_ns = c->args[0];
+		return 0;
+	default:
+		return -EINVAL;
+	}
+}
+
+/* ---- SNP: the PSP's launch digest (sev-snp.md section 6) ---- */
+
+static void page_info(uint64_t gpa, uint8_t type, const uint8_t *page)
+{
+	uint8_t info[0x70] = {};
+
+	memcpy(info, m.digest, 48);
+	if (page)
+		sha384(page, PG, info + 0x30);
+	put16(info + 0x60, 0x70);
+	info[0x62] = type;
+	put64(info + 0x68, gpa);
+	sha384(info, sizeof(info), m.digest);
+}
+
+static void put_seg(uint8_t *p, const struct kvm_segment *s)
+{
+	uint16_t attrib = s->type | s->s << 4 | s->dpl << 5 | s->present << 7 |
+			  s->avl << 8 | s->l << 9 | s->db << 10 | s->g << 11;
+
+	put16(p, s->selector);
+	put16(p + 2, s->unusable ? 0 : attrib);
+	put32(p + 4, s->limit);
+	put64(p + 8, s->base);
+}
+
+static void put_dtable(uint8_t *p, const struct kvm_dtable *t)
+{
+	put32(p + 4, t->limit);
+	put64(p + 8, t->base);
+}
+
+/* What KVM copies into a VMSA from the vCPU's state, as the spec says. */
+static void vmsa_of(const struct fake_vcpu *v, uint8_t *p)
+{
+	const struct kvm_sregs *s = &v->sregs;
+
+	memset(p, 0, PG);
+	put_seg(p + 0x00, &s->es);
+	put_seg(p + 0x10, &s->cs);
+	put_seg(p + 0x20, &s->ss);
+	put_seg(p + 0x30, &s->ds);
+	put_seg(p + 0x40, &s->fs);
+	put_seg(p + 0x50, &s->gs);
+	put_dtable(p + 0x60, &s->gdt);
+	put_seg(p + 0x70, &s->ldt);
+	put_dtable(p + 0x80, &s->idt);
+	put_seg(p + 0x90, &s->tr);
+	put64(p + 0xd0, s->efer | 0x1000);		/* SVME */
+	put64(p + 0x148, s->cr4 | 0x40);		/* MCE */
+	put64(p + 0x158, s->cr0 & ~(CR0_CD | CR0_NW));
+	put64(p + 0x160, 0x400);			/* KVM's reset DR7 */
+	put64(p + 0x168, 0xffff0ff0);			/* and DR6 */
+	put64(p + 0x170, v->regs.rflags);
+	put64(p + 0x178, v->regs.rip);
+	put64(p + 0x268, 0x0007040600070406ull);	/* reset PAT */
+	put64(p + 0x310, v->regs.rdx);
+	put64(p + 0x3b0, m.vmsa_features | 1);		/* + SNPActive */
+	put64(p + 0x3e8, 1);				/* reset XCR0 */
+	put32(p + 0x408, 0x1f80);			/* reset MXCSR */
+	put16(p + 0x410, 0x037f);			/* reset FCW */
+}
+
+static int snp_update(struct cvmm_sev_cmd *cmd)
+{
+	struct cvmm_sev_snp_launch_update *u = (void *)(uintptr_t)cmd->data;
+	unsigned int pages = UINT32_MAX;
+	int ret = 0;
+
+	if (!m.started || m.finished || u->flags || u->pad0 || u->pad1 ||
+	    !u->len || !IS_ALIGNED(u->len | u->uaddr, PG) || u->type < 1 ||
+	    u->type > 6 || u->type == 2)
+		return -EINVAL;
+	/* The first call stops early with EAGAIN, the second with 0. */
+	if (++m.snp_update_calls <= 2) {
+		pages = 3;
+		ret = m.snp_update_calls == 1 ? -EAGAIN : 0;
+	}
+	for (; u->len && pages; pages--) {
+		uint8_t *src = (uint8_t *)(uintptr_t)u->uaddr;
+
+		if (u->gfn_start >= NR_GPA_PAGES || !m.private[u->gfn_start])
+			return -EINVAL;	/* KVM: the GFN must be PRIVATE */
+		if (m.launched[u->gfn_start]) {
+			VIOLATION("gfn 0x%llx launch-updated twice",
+				  (unsigned long long)u->gfn_start);
+			return -EIO;
+		}
+		if (u->type == SNP_PAGE_TYPE_CPUID && m.cpuid_reject) {
+			/* KVM copies the firmware's correction back. */
+			put32(src + 16 + 24, 0x12345678);
+			cmd->error = SEV_RET_INVALID_PARAM;
+			return -EIO;
+		}
+		m.launched[u->gfn_start] = 1;
+		page_info(u->gfn_start * PG, u->type,
+			  u->type == SNP_PAGE_TYPE_NORMAL ? src : NULL);
+		m.updates++;
+		u->gfn_start++;
+		u->uaddr += PG;
+		u->len -= PG;
+	}
+	return ret;
+}
+
+static int snp_finish(struct cvmm_sev_cmd *cmd)
+{
+	struct cvmm_sev_snp_launch_finish *f = (void *)(uintptr_t)cmd->data;
+	uint8_t page[PG];
+
+	if (!m.started || m.finished || f->flags || f->id_block_en ||
+	    f->auth_key_en)
+		return -EINVAL;
+	for (unsigned int i = 0; i < m.nr_vcpus; i++) {
+		vmsa_of(&m.vcpus[i], page);
+		page_info(SNP_VMSA_GPA, SNP_PAGE_TYPE_VMSA, page);
+		m.vmsas++;
+	}
+	m.finished = true;
+	return 0;
+}
+
+static int sev_op(struct cvmm_sev_cmd *cmd)
+{
+	if ((int)cmd->sev_fd != m.sev_fd || m.kind[cmd->sev_fd] != FK_SEV)
+		VIOLATION("SEV command %u without the /dev/sev fd", cmd->id);
+	switch (cmd->id) {
+	case CVMM_SEV_INIT2: {
+		struct cvmm_sev_init *init = (void *)(uintptr_t)cmd->data;
+
+		if (m.sev_init || m.nr_vcpus || init->flags ||
+		    (init->vmsa_features & ~SNP_SEV_FEAT_DEBUG_SWAP))
+			return -EINVAL;
+		m.sev_init = true;
+		m.vmsa_features = init->vmsa_features;
+		return 0;
+	}
+	case CVMM_SEV_SNP_LAUNCH_START: {
+		struct cvmm_sev_snp_launch_start *s = (void *)(uintptr_t)cmd->data;
+
+		if (!m.sev_init || m.started || s->flags ||
+		    !(s->policy & (1ull << 17)))
+			return -EINVAL;
+		m.started = true;
+		m.policy = s->policy;
+		return 0;
+	}
+	case CVMM_SEV_SNP_LAUNCH_UPDATE:
+		return snp_update(cmd);
+	case CVMM_SEV_SNP_LAUNCH_FINISH:
+		return snp_finish(cmd);
+	default:
+		return -EINVAL;
+	}
+}
+
+/* ---- TDX: the module's MRTD (tdx.md section 7) ---- */
+
+static void mrtd_record(const char *op, uint64_t gpa)
+{
+	uint8_t rec[128] = {};
+
+	memcpy(rec, op, strlen(op));
+	put64(rec + 16, gpa);
+	sha384_update(&m.mrtd, rec, sizeof(rec));
+}
+
+static int tdx_capabilities(struct cvmm_tdx_capabilities *c)
+{
+	if (c->cpuid.nent < ARRAY_SIZE(tdx_conf)) {
+		c->cpuid.nent = ARRAY_SIZE(tdx_conf);
+		return -E2BIG;
+	}
+	c->supported_attrs = TDX_SUPPORTED_ATTRS;
+	c->supported_xfam = TDX_SUPPORTED_XFAM;
+	c->kernel_tdvmcallinfo_1_r11 = 0x10;
+	c->cpuid.nent = ARRAY_SIZE(tdx_conf);
+	memcpy(c->cpuid.entries, tdx_conf, sizeof(tdx_conf));
+	return 0;
+}
+
+static bool cpuid_allowed(const struct kvm_cpuid_entry2 *e)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(tdx_conf); i++) {
+		const struct kvm_cpuid_entry2 *c = &tdx_conf[i];
+
+		if (c->function == e->function && c->index == e->index)
+			return !(e->eax & ~c->eax) && !(e->ebx & ~c->ebx) &&
+			       !(e->ecx & ~c->ecx) && !(e->edx & ~c->edx);
+	}
+	return false;
+}
+
+static int tdx_init_vm(struct cvmm_tdx_init_vm *init)
+{
+	if (m.td_init_vm || m.nr_vcpus ||
+	    (init->attributes & ~TDX_SUPPORTED_ATTRS) ||
+	    (init->xfam & ~TDX_SUPPORTED_XFAM))
+		return -EINVAL;
+	for (uint32_t i = 0; i < init->cpuid.nent; i++)
+		if (!cpuid_allowed(&init->cpuid.entries[i]))
+			return -EINVAL;
+	/* The module runs out of entropy twice. */
+	if (++m.init_vm_calls <= 2)
+		return -EAGAIN;
+	m.td_init_vm = true;
+	m.td_attributes = init->attributes;
+	m.td_xfam = init->xfam;
+	return 0;
+}
+
+static int tdx_init_mem_region(struct fake_vcpu *v, struct cvmm_tdx_cmd *cmd)
+{
+	struct cvmm_tdx_init_mem_region *r = (void *)(uintptr_t)cmd->data;
+	bool measure = cmd->flags & CVMM_TDX_MEASURE_MEMORY_REGION;
+	unsigned int budget = ++m.mem_region_calls == 1 ? 2 : UINT32_MAX;
+
+	if (!v->tdx_init || m.td_finalized ||
+	    (cmd->flags & ~CVMM_TDX_MEASURE_MEMORY_REGION) || !r->nr_pages ||
+	    !IS_ALIGNED(r->source_addr | r->gpa, PG))
+		return -EINVAL;
+	for (; r->nr_pages; r->nr_pages--, r->gpa += PG, r->source_addr += PG) {
+		const uint8_t *src = (const uint8_t *)(uintptr_t)r->source_addr;
+
+		/* A signal stops KVM after two pages of the first call. */
+		if (!budget--)
+			return -EINTR;
+		if (r->gpa / PG >= NR_GPA_PAGES || !m.private[r->gpa / PG])
+			return -EINVAL;
+		if (m.launched[r->gpa / PG]) {
+			VIOLATION("gpa 0x%llx added twice",
+				  (unsigned long long)r->gpa);
+			return -EIO;
+		}
+		m.launched[r->gpa / PG] = 1;
+		if (r->gpa == 0x809000)
+			memcpy(m.hob_page, src, PG);
+		mrtd_record("MEM.PAGE.ADD", r->gpa);
+		for (unsigned int c = 0; measure && c < PG / 256; c++) {
+			mrtd_record("MR.EXTEND", r->gpa + c * 256);
+			sha384_update(&m.mrtd, src + c * 256, 256);
+		}
+	}
+	return 0;
+}
+
+static int tdx_get_cpuid(struct fake_vcpu *v, struct kvm_cpuid2 *c)
+{
+	uint32_t n = ARRAY_SIZE(tdx_conf) + 1;
+
+	if (!v->tdx_init)
+		return -EINVAL;
+	if (c->nent < n) {
+		c->nent = n;
+		return -E2BIG;
+	}
+	c->nent = n;
+	memcpy(c->entries, tdx_conf, sizeof(tdx_conf));
+	c->entries[n - 1] = (struct kvm_cpuid_entry2){ .function = 0x21,
+		.ebx = 0x65746e49 };	/* the TDX leaf, "Inte" */
+	return 0;
+}
+
+static int tdx_op(int fd, struct cvmm_tdx_cmd *cmd)
+{
+	struct fake_vcpu *v = vcpu_of(fd);
+
+	if (m.kind[fd] == FK_VM) {
+		switch (cmd->id) {
+		case CVMM_TDX_CAPABILITIES:
+			return tdx_capabilities((void *)(uintptr_t)cmd->data);
+		case CVMM_TDX_INIT_VM:
+			return tdx_init_vm((void *)(uintptr_t)cmd->data);
+		case CVMM_TDX_FINALIZE_VM:
+			if (!m.td_init_vm || m.td_finalized)
+				return -EINVAL;
+			if (++m.finalize_calls == 1)
+				return -EAGAIN;
+			m.td_finalized = true;
+			sha384_final(&m.mrtd, m.mrtd_final);
+			return 0;
+		default:
+			return -EINVAL;
+		}
+	}
+	switch (cmd->id) {
+	case CVMM_TDX_INIT_VCPU:
+		if (v->tdx_init || m.td_finalized)
+			return -EINVAL;
+		v->tdx_init = true;
+		v->rcx = cmd->data;
+		return 0;
+	case CVMM_TDX_INIT_MEM_REGION:
+		return tdx_init_mem_region(v, cmd);
+	case CVMM_TDX_GET_CPUID:
+		return tdx_get_cpuid(v, (void *)(uintptr_t)cmd->data);
+	default:
+		return -EINVAL;
+	}
+}
+
+/* ---- dispatch ---- */
+
+static int vm_ioctl_model(int fd, unsigned long req, void *arg)
+{
+	switch (req) {
+	case KVM_CHECK_EXTENSION:
+		return check_extension((long)arg);
+	case KVM_ENABLE_CAP:
+		return enable_cap(arg);
+	case KVM_SET_TSS_ADDR:
+	case KVM_SET_USER_MEMORY_REGION2:
+	case KVM_SET_GSI_ROUTING:
+	case KVM_IRQ_LINE:
+	case KVM_IRQFD:
+	case KVM_IOEVENTFD:
+	case KVM_SET_IDENTITY_MAP_ADDR:
+		return 0;
+	case KVM_CREATE_IRQCHIP:
+		if (m.vm_type == KVM_X86_TDX_VM)
+			return -ENOTTY;	/* tdx.md section 3 step 3 */
+		m.irqchip = true;
+		return 0;
+	case KVM_CREATE_GUEST_MEMFD: {
+		struct kvm_create_guest_memfd *g = arg;
+
+		EXPECT_EQ(g->flags, 0, "a CC VM's guest_memfd should have flags 0");
+		return fake_fd(FK_GMEM, g->size);
+	}
+	case KVM_SET_MEMORY_ATTRIBUTES:
+		return set_attributes(arg);
+	case KVM_CREATE_VCPU:
+		return create_vcpu((unsigned long)arg);
+	case KVM_MEMORY_ENCRYPT_OP:
+		if (m.vm_type == KVM_X86_SNP_VM)
+			return sev_op(arg);
+		return tdx_op(fd, arg);
+	default:
+		snprintf(m.unknown, sizeof(m.unknown), "VM ioctl 0x%lx", req);
+		return -ENOTTY;
+	}
+}
+
+static int copy_cpuid(struct kvm_cpuid2 **dst, const struct kvm_cpuid2 *src)
+{
+	size_t size = sizeof(*src) + src->nent * sizeof(src->entries[0]);
+
+	free(*dst);
+	*dst = malloc(size);
+	memcpy(*dst, src, size);
+	return 0;
+}
+
+static int vcpu_ioctl_model(int fd, unsigned long req, void *arg)
+{
+	struct fake_vcpu *v = vcpu_of(fd);
+	struct kvm_cpuid2 *c = arg;
+
+	if (!v)
+		return -EBADF;
+	switch (req) {
+	case KVM_SET_CPUID2:
+		return copy_cpuid(&v->cpuid, arg);
+	case KVM_GET_CPUID2:
+		if (!v->cpuid)
+			return -EINVAL;
+		if (c->nent < v->cpuid->nent)
+			return -E2BIG;
+		memcpy(c, v->cpuid, sizeof(*c) + v->cpuid->nent *
+						  sizeof(c->entries[0]));
+		return 0;
+	case KVM_GET_SREGS:
+		memcpy(arg, &v->sregs, sizeof(v->sregs));
+		return 0;
+	case KVM_GET_REGS:
+		memcpy(arg, &v->regs, sizeof(v->regs));
+		return 0;
+	case KVM_SET_SREGS:
+	case KVM_SET_REGS:
+		/* The VMSA is encrypted and its state protected. */
+		if (m.finished || m.vm_type == KVM_X86_TDX_VM)
+			return -EINVAL;
+		if (req == KVM_SET_SREGS)
+			memcpy(&v->sregs, arg, sizeof(v->sregs));
+		else
+			memcpy(&v->regs, arg, sizeof(v->regs));
+		return 0;
+	case KVM_MEMORY_ENCRYPT_OP:
+		return tdx_op(fd, arg);
+	default:
+		snprintf(m.unknown, sizeof(m.unknown), "vCPU ioctl 0x%lx", req);
+		return -ENOTTY;
+	}
+}
+
+int __real_ioctl(int fd, unsigned long req, ...);
+int __wrap_ioctl(int fd, unsigned long req, ...);
+int __real_open(const char *path, int flags, ...);
+int __wrap_open(const char *path, int flags, ...);
+int __real_open64(const char *path, int flags, ...);
+int __wrap_open64(const char *path, int flags, ...);
+
+int __wrap_ioctl(int fd, unsigned long req, ...)
+{
+	enum fake_kind kind = fd >= 0 && fd < MAX_FDS ? m.kind[fd] : FK_NONE;
+	va_list ap;
+	void *arg;
+	int r;
+
+	va_start(ap, req);
+	arg = va_arg(ap, void *);
+	va_end(ap);
+	switch (kind) {
+	case FK_KVM:
+		r = kvm_ioctl_model(req, arg);
+		break;
+	case FK_VM:
+		r = vm_ioctl_model(fd, req, arg);
+		break;
+	case FK_VCPU:
+		r = vcpu_ioctl_model(fd, req, arg);
+		break;
+	case FK_NONE:
+		return __real_ioctl(fd, req, arg);
+	default:
+		r = -ENOTTY;
+		break;
+	}
+	if (r < 0) {
+		errno = -r;
+		return -1;
+	}
+	return r;
+}
+
+static int fake_open(const char *path)
+{
+	if (!strcmp(path, "/dev/kvm"))
+		return fake_fd(FK_KVM, 0);
+	if (!strcmp(path, "/dev/sev")) {
+		m.sev_fd = fake_fd(FK_SEV, 0);
+		return m.sev_fd;
+	}
+	return -1;
+}
+
+int __wrap_open(const char *path, int flags, ...)
+{
+	int fd = fake_open(path);
+	va_list ap;
+	int mode;
+
+	if (fd >= 0)
+		return fd;
+	va_start(ap, flags);
+	mode = va_arg(ap, int);
+	va_end(ap);
+	return __real_open(path, flags, mode);
+}
+
+int __wrap_open64(const char *path, int flags, ...)
+{
+	int fd = fake_open(path);
+	va_list ap;
+	int mode;
+
+	if (fd >= 0)
+		return fd;
+	va_start(ap, flags);
+	mode = va_arg(ap, int);
+	va_end(ap);
+	return __real_open64(path, flags, mode);
+}
+
+/* ---- the tests ---- */
+
+static uint8_t *amdsev, *inteltdx;
+static size_t amdsev_size, inteltdx_size;
+static char amdsev_path[64], inteltdx_path[64];
+
+static void write_temp(char *path, const uint8_t *data, size_t size)
+{
+	int fd;
+
+	strcpy(path, "/tmp/cvmm-test-fw-XXXXXX");
+	fd = mkstemp(path);
+	if (fd < 0 || write(fd, data, size) != (ssize_t)size)
+		abort();
+	close(fd);
+}
+
+static bool hex_is(const uint8_t *d, const char *hex)
+{
+	char h[2 * SHA384_DIGEST_SIZE + 1];
+
+	to_hex(d, SHA384_DIGEST_SIZE, h);
+	if (strcmp(h, hex))
+		fprintf(stderr, "  want %s\n  got  %s\n", hex, h);
+	return !strcmp(h, hex);
+}
+
+static int build(enum cc_mode mode, const char *fw, unsigned int vcpus,
+		 bool debug_swap, struct vm_config *cfg, struct vm **ret)
+{
+	vm_config_init(cfg);
+	cfg->cc.mode = mode;
+	cfg->machine.vcpus = vcpus;
+	cfg->cc.snp_debug_swap = debug_swap;
+	cfg->boot.firmware = strdup(fw);
+	vm_config_finish(cfg);
+	model_reset(mode == CC_MODE_SNP ? KVM_X86_SNP_VM : KVM_X86_TDX_VM);
+	return vm_build(cfg, 0, ret);
+}
+
+/* Every launched range is private and its shared copy is gone. */
+static void check_after_launch(struct vm *vm)
+{
+	const struct launch_plan *plan = vm->cc->plan;
+
+	for (unsigned int i = 0; i < plan->nr_steps; i++) {
+		const struct launch_step *s = &plan->steps[i];
+		uint64_t gmem, shared;
+
+		if (s->op != LAUNCH_DISCARD_SHARED)
+			continue;
+		EXPECT(mem_range_allocated_bytes(&vm->mem, s->gpa, s->len,
+						 &gmem, &shared) == 0 &&
+		       shared == 0,
+		       "the shared copy of 0x%llx+0x%llx should be discarded",
+		       (unsigned long long)s->gpa, (unsigned long long)s->len);
+		EXPECT(mem_gpa_is_private(&vm->mem, s->gpa) &&
+		       mem_gpa_is_private(&vm->mem, s->gpa + s->len - PG),
+		       "0x%llx+0x%llx should stay private",
+		       (unsigned long long)s->gpa, (unsigned long long)s->len);
+	}
+}
+
+static const struct {
+	unsigned int vcpus;
+	bool debug_swap;
+	const char *digest;
+} snp_vectors[] = {
+	/* sev-snp.md section 7, signature 0x800F12, no kernel */
+	{ 1, false, "d74bd3ea40b240c3228edc5177ce6193561ebff633dbd0be"
+		    "76d6c143b876d65102425c0e2e8a930857c48daa5eacda58" },
+	{ 1, true, "5fafce19a1da9324827756044f6a922becd7fb7a5f80f1cd"
+		   "803366eeb7add5a129d0ca53b184313c9f9036e869371a88" },
+	{ 4, false, "13a6ae9fbaa31c91ade309c36bd5214729438abac318e011"
+		    "76e02a97b8bec11a4bce86b4d2b1fba2ec0481dd24ff525f" },
+	{ 4, true, "a0edd3ca630eae842e556b4dd9e098621c361570051bc5b9"
+		   "c4181cefb6ab504a1b837f4229149af5a7727d6d2799f765" },
+};
+
+static void test_snp_launch(void)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(snp_vectors); i++) {
+		struct vm *vm = NULL;
+		struct vm_config cfg;
+		int r;
+
+		r = build(CC_MODE_SNP, amdsev_path, snp_vectors[i].vcpus,
+			  snp_vectors[i].debug_swap, &cfg, &vm);
+		EXPECT_EQ(r, 0, "the SNP launch (%u vCPUs, DebugSwap %d) should succeed against the model%s%s",
+			  snp_vectors[i].vcpus, snp_vectors[i].debug_swap,
+			  m.unknown[0] ? "; unmodelled: " : "", m.unknown);
+		EXPECT_EQ(m.violations, 0, "KVM's rules should hold");
+		EXPECT(m.finished && m.vmsas == snp_vectors[i].vcpus,
+		       "LAUNCH_FINISH should measure one VMSA per vCPU");
+		EXPECT(m.exit_hypercall, "MAP_GPA_RANGE exits should be on");
+		EXPECT_EQ(m.policy, 0x30000, "the default policy should be used");
+		/* 1024 firmware pages and the 47 pages of the ASEV ranges */
+		EXPECT_EQ(m.updates, 1024 + 47,
+			  "every firmware and metadata page should be launched once");
+		EXPECT(hex_is(m.digest, snp_vectors[i].digest),
+		       "the PSP's digest (%u vCPUs, DebugSwap %d) should be the spec's",
+		       snp_vectors[i].vcpus, snp_vectors[i].debug_swap);
+		if (vm) {
+			EXPECT(vm->cc->has_expected &&
+			       !memcmp(vm->cc->expected, m.digest, 48),
+			       "cvmm's expected measurement should be the PSP's");
+			check_after_launch(vm);
+			EXPECT_EQ(mem_discard_shared(&vm->mem, 0x100000, PG),
+				  -EINVAL,
+				  "discarding the shared side of shared RAM should be refused");
+		}
+		vm = vm_free(vm);
+		vm_config_free(&cfg);
+	}
+}
+
+/* A CPUID page the firmware corrects: the launch fails and says why. */
+static void test_snp_cpuid_rejected(void)
+{
+	char buf[8192] = "";
+	struct vm *vm = NULL;
+	struct vm_config cfg;
+	int saved, r;
+	FILE *f = tmpfile();
+
+	saved = dup(STDERR_FILENO);
+	dup2(fileno(f), STDERR_FILENO);
+	vm_config_init(&cfg);
+	cfg.cc.mode = CC_MODE_SNP;
+	cfg.boot.firmware = strdup(amdsev_path);
+	vm_config_finish(&cfg);
+	model_reset(KVM_X86_SNP_VM);
+	m.cpuid_reject = true;
+	r = vm_build(&cfg, 0, &vm);
+	fflush(stderr);
+	dup2(saved, STDERR_FILENO);
+	close(saved);
+	rewind(f);
+	(void)!fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	EXPECT(r < 0 && !vm, "a rejected CPUID page should fail the launch");
+	EXPECT(strstr(buf, "the firmware allows") &&
+	       strstr(buf, "KVM_SEV_SNP_LAUNCH_UPDATE") &&
+	       strstr(buf, "INVALID_PARAM"),
+	       "the log should name the corrected CPUID entry, got:\n%s", buf);
+	vm_config_free(&cfg);
+}
+
+static void test_tdx_launch(void)
+{
+	static const char mrtd[] =
+		"a7a1f751abc454f9cbab198ca8d2edb2821935df525c74182b5e776c"
+		"b0929e8c59aefecce725b0d08a5e9d3d3183bd08";
+	struct vm *vm = NULL;
+	struct vm_config cfg;
+	int r;
+
+	r = build(CC_MODE_TDX, inteltdx_path, 2, false, &cfg, &vm);
+	EXPECT_EQ(r, 0, "the TDX launch should succeed against the model%s%s",
+		  m.unknown[0] ? "; unmodelled: " : "", m.unknown);
+	EXPECT_EQ(m.violations, 0, "KVM's rules should hold");
+	EXPECT(m.td_init_vm && m.init_vm_calls == 3,
+	       "INIT_VM should be retried on EAGAIN");
+	EXPECT_EQ(m.td_attributes, 1ull << 28,
+		  "the default attributes are SEPT_VE_DISABLE");
+	EXPECT(m.td_xfam == (0x207 & 0xe7) && m.apic_bus_ns == 40,
+	       "XFAM should be CPUID 0xD masked, the APIC bus 25 MHz");
+	EXPECT(m.td_finalized && m.finalize_calls == 2,
+	       "FINALIZE_VM should be retried on EAGAIN");
+	EXPECT(m.nr_vcpus == 2 && m.vcpus[0].rcx == 0x809000 &&
+	       m.vcpus[1].rcx == 0x809000,
+	       "every vCPU's RCX should be the TD HOB (tdx.md section 4 table)");
+	EXPECT(m.vcpus[1].cpuid && m.vcpus[1].cpuid->nent == 6,
+	       "KVM_SET_CPUID2 should carry what KVM_TDX_GET_CPUID said");
+	/* Handoff info: type 1, length 56, end of list = 0x809000 + 0x1c0. */
+	EXPECT(m.hob_page[0] == 1 && m.hob_page[2] == 56 &&
+	       !memcmp(m.hob_page + 48, "\xc0\x91\x80", 3),
+	       "the TD HOB should be in its section when it is added");
+	EXPECT(hex_is(m.mrtd_final, mrtd),
+	       "the module's MRTD should be tdx.md's single-pass vector");
+	/*
+	 * KVM refuses a TD's vCPUs without the split irqchip; vm_build()'s
+	 * irq_init() makes it (the plan's "irq" stage).
+	 */
+	if (m.vcpu_before_split)
+		printf("note: vm_build() created TD vCPUs before enabling the split irqchip; a real KVM refuses that\n");
+	if (vm)
+		check_after_launch(vm);
+	vm = vm_free(vm);
+	vm_config_free(&cfg);
+}
+
+int main(void)
+{
+	static const struct test_case cases[] = {
+		TEST_CASE(test_snp_launch),
+		TEST_CASE(test_snp_cpuid_rejected),
+		TEST_CASE(test_tdx_launch),
+	};
+	int r;
+
+	amdsev = fixture_load("OVMF.amdsev.fd", AMDSEV_SHA256, &amdsev_size);
+	if (amdsev)
+		inteltdx = fixture_load("OVMF.inteltdx.ms.fd", INTELTDX_SHA256,
+					&inteltdx_size);
+	if (!amdsev || !inteltdx) {
+		if (test_failed_checks)
+			return 1;
+		TEST_SKIP("%s", skip_why);
+	}
+	write_temp(amdsev_path, amdsev, amdsev_size);
+	write_temp(inteltdx_path, inteltdx, inteltdx_size);
+	log_set_level(LOG_LEVEL_WARNING);
+	r = test_run(cases, ARRAY_SIZE(cases));
+	unlink(amdsev_path);
+	unlink(inteltdx_path);
+	free(amdsev);
+	free(inteltdx);
+	return r;
+}
