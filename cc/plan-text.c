@@ -330,7 +330,7 @@ static void write_header(const struct launch_plan *plan,
 		fprintf(f, "guest RAM: where the host offers guest_memfd MMAP|INIT_SHARED, each slot below is a guest_memfd mapped as RAM instead\n");
 	if (plan->mode == CC_MODE_SNP || plan->mode == CC_MODE_TDX)
 		fprintf(f, "launch source: the shared mapping of each range (guest_memfd flags 0)\n");
-	fprintf(f, "stage: who does it (vm, cc-vm, irq, memory, vcpus: building the VM; load: the images; run)\n");
+	fprintf(f, "stage: when (vm, cc-vm, irq, memory, vcpus: building the VM; load: the images; run)\n");
 }
 
 void launch_plan_write(const struct launch_plan *plan,

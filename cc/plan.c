@@ -17,9 +17,9 @@
  * PRIVATE and INIT_MEM_REGION, FINALIZE_VM, the shared copies discarded.
  * Two steps move against QEMU's order, where KVM needs neither: cvmm
  * enables EXIT_HYPERCALL right after CREATE_VM (QEMU's step 4; KVM wants it
- * before the vCPUs run), and the split irqchip comes from vm_build()'s
- * irq_init() after INIT_VM (QEMU's step 3; KVM wants it before the first
- * vCPU, which it refuses to create without it).
+ * before the vCPUs run), and the split irqchip comes after INIT_VM (QEMU's
+ * step 3; KVM wants it before the first vCPU, which it refuses to create
+ * without it).
  *
  * In both, the range is made private in KVM's attributes before its launch
  * command (KVM requires it) but its shared side is kept until the launch
@@ -193,7 +193,7 @@ static int plan_test_guest(struct planner *p, const struct vm_config *cfg)
 {
 	if (cfg->boot.kernel || cfg->boot.firmware)
 		return fail(p, -EOPNOTSUPP,
-			    "booting a kernel or firmware with cc.mode '%s' is not supported by this build yet",
+			    "--plan describes the test guest and the snp and tdx launches; a kernel or firmware boot with cc.mode '%s' is not planned yet",
 			    cc_mode_name(cfg->cc.mode));
 	add_range(p, LAUNCH_WRITE, GUEST_LOAD_GPA, guest_image_size,
 		  LAUNCH_SRC_TEST_GUEST);
@@ -504,7 +504,9 @@ int launch_plan_build(const struct vm_config *cfg, const struct cc_image *img,
 		return r;
 	plan_vm(&p, cfg);
 	plan_cc_vm(&p, cfg);
-	plan_irqchip(&p, cfg);
+	/* The test guest runs without one: its HLT must exit to cvmm. */
+	if (cc_mode_is_measured(cfg->cc.mode))
+		plan_irqchip(&p, cfg);
 	plan_memory(&p);
 	plan_vcpus(&p);
 	p.stage = LAUNCH_STAGE_LOAD;

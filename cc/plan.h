@@ -34,7 +34,7 @@ static inline bool cc_mode_is_measured(enum cc_mode mode)
 enum launch_stage {
 	LAUNCH_STAGE_VM,	/* vm_build(): the VM and its capabilities */
 	LAUNCH_STAGE_CC_VM,	/* launch_vm_init(): VM-wide CC setup */
-	LAUNCH_STAGE_IRQ,	/* vm_build(): irq_init(), the irqchip */
+	LAUNCH_STAGE_IRQ,	/* launch_vm_init(): the irqchip of snp, tdx */
 	LAUNCH_STAGE_MEMORY,	/* vm_build(): guest_memfds and memslots */
 	LAUNCH_STAGE_VCPUS,	/* vm_build(): vCPUs and their CPUID */
 	LAUNCH_STAGE_LOAD,	/* launch_load() or boot_load(): images */

@@ -222,6 +222,10 @@ static int do_cap(struct vm *vm, const struct launch_step *s)
 {
 	int r;
 
+	if (s->op == LAUNCH_CREATE_IRQCHIP) {
+		r = kvm_ioctl_val(vm->vm_fd, KVM_CREATE_IRQCHIP, 0);
+		return r < 0 ? log_error_errno(r, "KVM_CREATE_IRQCHIP") : 0;
+	}
 	if (kvm_check_extension(vm->vm_fd, s->cap) <= 0) {
 		log_error("this host's KVM lacks capability %u, which the launch enables",
 			  s->cap);
@@ -238,6 +242,7 @@ static int do_step(struct vm *vm, const struct launch_step *s)
 {
 	switch (s->op) {
 	case LAUNCH_ENABLE_CAP:
+	case LAUNCH_CREATE_IRQCHIP:
 		return do_cap(vm, s);
 	case LAUNCH_WRITE:
 		return do_write(vm, s);
@@ -325,7 +330,10 @@ int launch_vm_init(struct vm *vm)
 	r = check_built(vm, LAUNCH_STAGE_VM);
 	if (r < 0)
 		return r;
-	return run_stage(vm, LAUNCH_STAGE_CC_VM);
+	r = run_stage(vm, LAUNCH_STAGE_CC_VM);
+	if (r < 0)
+		return r;
+	return run_stage(vm, LAUNCH_STAGE_IRQ);
 }
 
 static void log_expected(const struct cc_launch *l, enum cc_mode mode)

@@ -7,7 +7,8 @@
  *	launch_prepare()	before KVM_CREATE_VM: rules, firmware, plan
  *	launch_vm_init()	after KVM_CREATE_VM and EXIT_HYPERCALL,
  *				before memory and vCPUs (SEV_INIT2; TDX
- *				CAPABILITIES, split irqchip, INIT_VM)
+ *				CAPABILITIES, APIC bus, INIT_VM; then the
+ *				irqchip, in-kernel or split)
  *	launch_load()		after the vCPUs exist, instead of boot_load()
  *
  * All three do nothing but return 0 for cc.mode none and sw.

@@ -93,7 +93,6 @@ static struct {
 	struct sha384_ctx mrtd;
 	uint8_t mrtd_final[SHA384_DIGEST_SIZE];
 	uint8_t hob_page[PG];
-	bool vcpu_before_split;
 	/* Both */
 	uint8_t *private;	/* per 4K page of [0, 4G) */
 	uint8_t *launched;
@@ -265,9 +264,8 @@ static int create_vcpu(unsigned long id)
 		VIOLATION("KVM_SEV_INIT2 must come before KVM_CREATE_VCPU");
 	if (m.vm_type == KVM_X86_TDX_VM && !m.td_init_vm)
 		VIOLATION("KVM_TDX_INIT_VM must come before KVM_CREATE_VCPU");
-	/* KVM refuses this with EINVAL; see test_tdx_launch(). */
 	if (m.vm_type == KVM_X86_TDX_VM && !m.split_irqchip)
-		m.vcpu_before_split = true;
+		return -EINVAL;	/* tdx.md section 3 step 3 */
 	if (m.nr_vcpus == MAX_VCPUS || id != m.nr_vcpus)
 		return -EINVAL;
 	v = &m.vcpus[m.nr_vcpus++];
@@ -628,6 +626,8 @@ static int vm_ioctl_model(int fd, unsigned long req, void *arg)
 	case KVM_CREATE_IRQCHIP:
 		if (m.vm_type == KVM_X86_TDX_VM)
 			return -ENOTTY;	/* tdx.md section 3 step 3 */
+		if (m.nr_vcpus || m.irqchip || m.split_irqchip)
+			return -EINVAL;
 		m.irqchip = true;
 		return 0;
 	case KVM_CREATE_GUEST_MEMFD: {
@@ -876,6 +876,7 @@ static void test_snp_launch(void)
 		EXPECT(m.finished && m.vmsas == snp_vectors[i].vcpus,
 		       "LAUNCH_FINISH should measure one VMSA per vCPU");
 		EXPECT(m.exit_hypercall, "MAP_GPA_RANGE exits should be on");
+		EXPECT(m.irqchip, "an SNP guest gets the in-kernel irqchip");
 		EXPECT_EQ(m.policy, 0x30000, "the default policy should be used");
 		/* 1024 firmware pages and the 47 pages of the ASEV ranges */
 		EXPECT_EQ(m.updates, 1024 + 47,
@@ -961,12 +962,8 @@ static void test_tdx_launch(void)
 	       "the TD HOB should be in its section when it is added");
 	EXPECT(hex_is(m.mrtd_final, mrtd),
 	       "the module's MRTD should be tdx.md's single-pass vector");
-	/*
-	 * KVM refuses a TD's vCPUs without the split irqchip; vm_build()'s
-	 * irq_init() makes it (the plan's "irq" stage).
-	 */
-	if (m.vcpu_before_split)
-		printf("note: vm_build() created TD vCPUs before enabling the split irqchip; a real KVM refuses that\n");
+	EXPECT(m.split_irqchip && !m.irqchip,
+	       "a TD gets the split irqchip, never KVM_CREATE_IRQCHIP");
 	if (vm)
 		check_after_launch(vm);
 	vm = vm_free(vm);

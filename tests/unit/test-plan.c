@@ -349,7 +349,6 @@ static void test_simple_plans(void)
 		ws.n = 0;
 		want_vm(&ws, sw ? KVM_X86_SW_PROTECTED_VM : KVM_X86_DEFAULT_VM,
 			sw);
-		want(&ws, LAUNCH_CREATE_IRQCHIP, LAUNCH_STAGE_IRQ);
 		want_memory(&ws, sw, 0);
 		want_vcpus(&ws, 1, true);
 		want_range(&ws, LAUNCH_WRITE, GUEST_LOAD_GPA, guest_image_size,
