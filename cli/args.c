@@ -114,6 +114,12 @@ static const struct cfg_flag flags[] = {
 	  "write statistics as JSON to FILE at exit", NULL, FOR_ALL },
 	{ "seccomp", "MODE", FLAG_VALUE, "$.seccomp",
 	  "system call filter: kill, log or off", NULL, FOR_ALL },
+	{ "user", "NAME", FLAG_VALUE, "$.user",
+	  "run as this user (name or uid) once the VM is built", NULL,
+	  FOR_ALL },
+	{ "group", "NAME", FLAG_VALUE, "$.group",
+	  "run as this group (name or gid; default: the user's)", NULL,
+	  FOR_ALL },
 
 	{ "plan", NULL, FLAG_PLAN, NULL,
 	  "print the launch plan and exit without starting vCPUs", "Other",

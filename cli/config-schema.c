@@ -75,6 +75,9 @@ static const char *const seccomp_names[] = {
 	 (1ull << 63))
 
 #define NAME_CHARS "abcdefghijklmnopqrstuvwxyz0123456789-_"
+/* User and group names as useradd(8) takes them, or numeric ids. */
+#define ID_CHARS \
+	"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_."
 #define TAP_CHARS \
 	"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_."
 
@@ -210,6 +213,12 @@ const struct cfg_field cfg_schema[] = {
 	{ .key = "stats", .type = CFG_T_OBJECT, .fields = stats_fields },
 	{ .key = "seccomp", .type = CFG_T_ENUM, .off = VMC(seccomp),
 	  NAMES(seccomp_names) },
+	{ .key = "user", .type = CFG_T_STRING, .off = VMC(user), .min = 1,
+	  .max = 32, .charset = ID_CHARS,
+	  .charset_desc = "letters, digits, '-', '_' and '.'" },
+	{ .key = "group", .type = CFG_T_STRING, .off = VMC(group), .min = 1,
+	  .max = 32, .charset = ID_CHARS,
+	  .charset_desc = "letters, digits, '-', '_' and '.'" },
 	{}
 };
 

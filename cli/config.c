@@ -51,6 +51,8 @@ void vm_config_free(struct vm_config *cfg)
 	for (unsigned int i = 0; i < cfg->devices.nr_nets; i++)
 		free(cfg->devices.nets[i].tap);
 	free(cfg->stats.path);
+	free(cfg->user);
+	free(cfg->group);
 	memset(cfg, 0, sizeof(*cfg));
 }
 

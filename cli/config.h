@@ -137,6 +137,12 @@ struct vm_config {
 	} stats;
 
 	enum seccomp_mode seccomp;
+	/*
+	 * Who cvmm runs as once the VM is built: a name or a number; NULL
+	 * keeps the identity it was started with (vmm/privs.c).
+	 */
+	char *user;
+	char *group;
 };
 
 /*
