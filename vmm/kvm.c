@@ -53,8 +53,16 @@ int kvm_create_guest_memfd(int vm_fd, uint64_t size, uint64_t flags)
 		.size = size,
 		.flags = flags,
 	};
+	int fd = kvm_ioctl(vm_fd, KVM_CREATE_GUEST_MEMFD, &gmem);
 
-	return kvm_ioctl(vm_fd, KVM_CREATE_GUEST_MEMFD, &gmem);
+	/* Unlike the VM and vCPU fds, KVM makes it without O_CLOEXEC. */
+	if (fd >= 0 && fcntl(fd, F_SETFD, FD_CLOEXEC) < 0) {
+		int r = -errno;
+
+		close(fd);
+		return r;
+	}
+	return fd;
 }
 
 const char *kvm_vm_type_name(unsigned long type)

@@ -3,6 +3,7 @@
  * --stats FILE: start-up times, the VMM's own peak memory, KVM exits by
  * reason and the private-memory counters, as one JSON object.
  */
+#include <fcntl.h>
 #include <json-c/json.h>
 #include <stdio.h>
 #include <string.h>
@@ -115,6 +116,19 @@ static struct json_object *memory_json(struct vm *vm)
 	return o;
 }
 
+/* json_object_to_file() would open the file without O_CLOEXEC. */
+static int write_json(const char *path, struct json_object *root)
+{
+	_cleanup_close_ int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC |
+					    O_CLOEXEC, 0644);
+
+	if (fd < 0)
+		return -errno;
+	if (json_object_to_fd(fd, root, JSON_C_TO_STRING_PRETTY) < 0)
+		return -EIO;
+	return 0;
+}
+
 int vm_write_stats(struct vm *vm, const char *path)
 {
 	struct json_object *root = json_object_new_object();
@@ -138,8 +152,9 @@ int vm_write_stats(struct vm *vm, const char *path)
 	json_object_object_add(root, "memory", memory_json(vm));
 	if (vm->cc)
 		json_object_object_add(root, "launch", launch_stats_json(vm));
-	if (json_object_to_file_ext(path, root, JSON_C_TO_STRING_PRETTY) < 0)
-		r = log_error_errno(-EIO, "writing stats to '%s'", path);
+	r = write_json(path, root);
+	if (r < 0)
+		log_error_errno(r, "writing stats to '%s'", path);
 	json_object_put(root);
 	return r;
 }

@@ -14,6 +14,7 @@
 #include "memory/convert.h"
 #include "vmm/cc-exits.h"
 #include "vmm/kvm.h"
+#include "vmm/seccomp.h"
 #include "vmm/vm.h"
 #include "vmm/x86.h"
 
@@ -321,7 +322,15 @@ static void *vcpu_thread(void *arg)
 	struct vcpu *vcpu = arg;
 	struct vm *vm = vcpu->vm;
 	enum vcpu_action action = VCPU_CONTINUE;
+	int r;
 
+	/* Before anything the guest controls; failing ends the VM at once. */
+	r = seccomp_install(SECCOMP_ROLE_VCPU, vm->cfg);
+	if (r < 0) {
+		log_error_errno(r, "vcpu%u: installing its seccomp filter",
+				vcpu->id);
+		action = VCPU_FAIL;
+	}
 	while (action == VCPU_CONTINUE) {
 		if (__atomic_load_n(&vm->stopping, __ATOMIC_ACQUIRE))
 			return NULL;

@@ -16,6 +16,7 @@
 #include "vmm/boot.h"
 #include "vmm/kvm.h"
 #include "vmm/launch.h"
+#include "vmm/seccomp.h"
 #include "vmm/vm.h"
 #include "vmm/x86.h"
 
@@ -220,6 +221,10 @@ int vm_build(const struct vm_config *cfg, uint64_t start_ns, struct vm **ret_vm)
 	vm->type = vm_type_of(cfg->cc.mode);
 	vm->times.start = start_ns;
 	pthread_mutex_init(&vm->lock, NULL);
+	/* Names need the user database: before anything is opened. */
+	r = privs_lookup(cfg, &vm->privs);
+	if (r < 0)
+		goto err_free;
 
 	vm->kvm_fd = kvm_open();
 	if (vm->kvm_fd < 0) {
@@ -298,12 +303,20 @@ void vm_request_stop(struct vm *vm, int status)
 
 int vm_run(struct vm *vm)
 {
-	int r = 0;
+	int r;
 
+	/* Everything privileged is open, and threads inherit what is left. */
+	r = privs_drop(&vm->privs);
 	for (unsigned int i = 0; i < vm->nr_vcpus && r == 0; i++) {
 		r = vcpu_start(&vm->vcpus[i]);
 		if (r < 0)
 			log_error_errno(r, "starting vCPU %u's thread", i);
+	}
+	/* After the vCPU threads, which install their own. */
+	if (r == 0) {
+		r = seccomp_install(SECCOMP_ROLE_MAIN, vm->cfg);
+		if (r < 0)
+			log_error_errno(r, "installing the main thread's seccomp filter");
 	}
 	if (r < 0)
 		vm_request_stop(vm, 1);

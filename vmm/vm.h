@@ -17,6 +17,7 @@
 #include "devices/uart.h"
 #include "memory/memory.h"
 #include "vmm/kvm-abi.h"
+#include "vmm/privs.h"
 
 struct cc_launch;
 
@@ -64,6 +65,8 @@ struct vm {
 	struct kvm_cpuid2 *cpuid;
 	/* SNP and TDX: the launch and what outlives it (vmm/launch.h). */
 	struct cc_launch *cc;
+	/* Who to run as once built: vm_run() drops privileges first. */
+	struct privs privs;
 
 	struct guest_memory mem;
 	struct bus pio;
