@@ -49,6 +49,11 @@ enum testdev_cmd {
 	 * allocations, out[4] conversions, out[5] runs.
 	 */
 	TESTDEV_STATS = 3,
+	/*
+	 * Builds with -Ddebug_hooks=true only: the vCPU thread makes a system
+	 * call its seccomp filter forbids (socket). EINVAL without hooks.
+	 */
+	TESTDEV_FORBIDDEN_SYSCALL = 4,
 };
 
 #define BOOTINFO_MAGIC 0x314f464e494d4d56ull /* "VMMINFO1" */

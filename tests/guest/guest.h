@@ -80,5 +80,6 @@ struct scenario {
 
 extern const struct scenario basic_scenarios[];
 extern const struct scenario mem_scenarios[];
+extern const struct scenario security_scenarios[];
 
 #endif

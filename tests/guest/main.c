@@ -10,6 +10,7 @@ struct bootinfo *bi;
 static const struct scenario *const scenario_tables[] = {
 	basic_scenarios,
 	mem_scenarios,
+	security_scenarios,
 };
 
 static const struct scenario *find_scenario(const char *name)
