@@ -68,24 +68,32 @@ static enum vcpu_action bus_result(struct vcpu *vcpu, int r, const char *what,
 static enum vcpu_action handle_io(struct vcpu *vcpu)
 {
 	struct kvm_run *run = vcpu->run;
-	bool is_write = run->io.direction == KVM_EXIT_IO_OUT;
-	uint8_t *data = (uint8_t *)run + run->io.data_offset;
-	uint32_t size = run->io.size;
+	/*
+	 * A copy, checked once (fuzz-exit): the data may overlap kvm_run
+	 * itself, and what a device reads must not change the count.
+	 */
+	__typeof__(run->io) io = run->io;
+	bool is_write = io.direction == KVM_EXIT_IO_OUT;
+	uint32_t size = io.size;
 	enum vcpu_action action = VCPU_CONTINUE;
+	uint64_t end;
+	uint8_t *data;
 
 	if (size != 1 && size != 2 && size != 4)
 		return VCPU_FAIL;
-	if (run->io.data_offset + (uint64_t)size * run->io.count > vcpu->vm->run_size)
+	if (!add_ok(io.data_offset, (uint64_t)size * io.count, &end) ||
+	    end > vcpu->vm->run_size)
 		return VCPU_FAIL;
-	for (uint32_t i = 0; i < run->io.count && action == VCPU_CONTINUE;
+	data = (uint8_t *)run + io.data_offset;
+	for (uint32_t i = 0; i < io.count && action == VCPU_CONTINUE;
 	     i++, data += size) {
 		uint64_t value = 0;
 		int r;
 
 		memcpy(&value, data, size);
-		r = bus_access(&vcpu->vm->pio, run->io.port, data, size, is_write);
-		action = bus_result(vcpu, r, "port", run->io.port, size,
-				    is_write, value);
+		r = bus_access(&vcpu->vm->pio, io.port, data, size, is_write);
+		action = bus_result(vcpu, r, "port", io.port, size, is_write,
+				    value);
 	}
 	return action;
 }
