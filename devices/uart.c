@@ -86,8 +86,12 @@ static uint8_t iir_locked(const struct uart *uart)
 
 static void update_irq_locked(struct uart *uart)
 {
-	if (uart->set_irq)
-		uart->set_irq(uart->irq_ctx, !(iir_locked(uart) & IIR_NO_INT));
+	bool level = !(iir_locked(uart) & IIR_NO_INT);
+
+	if (!uart->set_irq || level == uart->irq_level)
+		return;
+	uart->irq_level = level;
+	uart->set_irq(uart->irq_ctx, level);
 }
 
 static void rx_push_locked(struct uart *uart, uint8_t c)
@@ -95,6 +99,15 @@ static void rx_push_locked(struct uart *uart, uint8_t c)
 	if (uart->rx_count == UART_FIFO_SIZE)
 		return;
 	uart->rx[(uart->rx_head + uart->rx_count++) % UART_FIFO_SIZE] = c;
+}
+
+/* The FIFO is empty: whoever had more for it may send it now. */
+static void rx_drained_locked(struct uart *uart)
+{
+	if (!uart->rx_waiting || !uart->rx_space)
+		return;
+	uart->rx_waiting = false;
+	uart->rx_space(uart->rx_ctx);
 }
 
 static void transmit_locked(struct uart *uart, uint8_t c)
@@ -135,6 +148,8 @@ static uint8_t read_locked(struct uart *uart, uint64_t reg)
 		v = uart->rx[uart->rx_head];
 		uart->rx_head = (uart->rx_head + 1) % UART_FIFO_SIZE;
 		uart->rx_count--;
+		if (!uart->rx_count)
+			rx_drained_locked(uart);
 		return v;
 	case UART_IER:
 		return uart->lcr & LCR_DLAB ? uart->dlm : uart->ier;
@@ -177,11 +192,19 @@ static void write_locked(struct uart *uart, uint64_t reg, uint8_t v)
 		if ((v & IER_THRI) && !(uart->ier & IER_THRI))
 			uart->thr_interrupt = true;
 		uart->ier = v & 0x0f;
+		/*
+		 * Linux's 8250 driver writes IER at the end of each burst (the
+		 * console restores it, the tty path stops THRI): output up to
+		 * here is complete, a shell prompt included.
+		 */
+		flush_locked(uart);
 		return;
 	case UART_IIR_FCR:
 		uart->fcr = v;
-		if (v & 0x02)
+		if (v & 0x02) {
 			uart->rx_count = 0;
+			rx_drained_locked(uart);
+		}
 		return;
 	case UART_LCR:
 		uart->lcr = v;
@@ -236,6 +259,7 @@ size_t uart_receive(struct uart *uart, const uint8_t *buf, size_t len)
 	pthread_mutex_lock(&uart->lock);
 	for (n = 0; n < len && uart->rx_count < UART_FIFO_SIZE; n++)
 		rx_push_locked(uart, buf[n]);
+	uart->rx_waiting = n < len;
 	update_irq_locked(uart);
 	pthread_mutex_unlock(&uart->lock);
 	return n;

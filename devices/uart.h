@@ -16,9 +16,20 @@
 struct uart {
 	pthread_mutex_t lock;
 	int out_fd;
-	/* Called with the new level of the interrupt line; may be NULL. */
+	/*
+	 * Called with the new level of the interrupt line when it changes,
+	 * with the UART's lock held; may be NULL.
+	 */
 	void (*set_irq)(void *ctx, bool level);
 	void *irq_ctx;
+	bool irq_level;
+	/*
+	 * Called (lock held) when the guest has emptied the receive FIFO
+	 * after a uart_receive() that did not fit; may be NULL.
+	 */
+	void (*rx_space)(void *ctx);
+	void *rx_ctx;
+	bool rx_waiting;
 
 	uint8_t ier, lcr, mcr, lsr_extra, scr, dll, dlm, fcr;
 	bool thr_interrupt;
