@@ -1,0 +1,36 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * ACPI tables for a PC platform booted without firmware: RSDP, XSDT,
+ * FADT (hardware-reduced), DSDT, MADT and MCFG, written into guest memory
+ * where a kernel finds them through boot_params.acpi_rsdp_addr (or by
+ * scanning 0xe0000-0xfffff).
+ */
+#ifndef CVMM_ACPI_H
+#define CVMM_ACPI_H
+
+#include <stdint.h>
+
+#include "lib/util.h"
+
+struct guest_memory;
+
+/* In the BIOS area below 1 MiB, which the e820 map reserves. */
+#define ACPI_TABLES_GPA 0xe0000ull
+#define ACPI_TABLES_SIZE 0x10000ull
+
+struct acpi_platform {
+	unsigned int nr_vcpus;
+	/* The PCI host bridge's 64-bit window. */
+	uint64_t pci_mmio64_base;
+	uint64_t pci_mmio64_size;
+};
+
+/*
+ * Write the tables at ACPI_TABLES_GPA; *ret_rsdp_gpa is the RSDP.
+ * Counts the bytes in mem->stats.bytes_populated.
+ */
+int __must_check acpi_write_tables(struct guest_memory *mem,
+				   const struct acpi_platform *p,
+				   uint64_t *ret_rsdp_gpa);
+
+#endif
