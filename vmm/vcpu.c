@@ -65,6 +65,24 @@ static enum vcpu_action bus_result(struct vcpu *vcpu, int r, const char *what,
 	return VCPU_FAIL;
 }
 
+/*
+ * VM_IO_PROBE: as on a PC, nobody answering means reads float to
+ * all-ones and writes vanish. Kernels probe ports to find hardware.
+ */
+static int probe_unknown(struct vcpu *vcpu, int r, const char *what,
+			 uint64_t addr, uint8_t *data, uint32_t size,
+			 bool is_write)
+{
+	if (r != -ENODEV || vcpu->vm->io_policy != VM_IO_PROBE)
+		return r;
+	if (!is_write)
+		memset(data, 0xff, size);
+	log_debug("vcpu%u: %s unknown %s 0x%llx (size %u), ignoring",
+		  vcpu->id, is_write ? "write to" : "read of", what,
+		  (unsigned long long)addr, size);
+	return 0;
+}
+
 static enum vcpu_action handle_io(struct vcpu *vcpu)
 {
 	struct kvm_run *run = vcpu->run;
@@ -92,6 +110,8 @@ static enum vcpu_action handle_io(struct vcpu *vcpu)
 
 		memcpy(&value, data, size);
 		r = bus_access(&vcpu->vm->pio, io.port, data, size, is_write);
+		r = probe_unknown(vcpu, r, "port", io.port, data, size,
+				  is_write);
 		action = bus_result(vcpu, r, "port", io.port, size, is_write,
 				    value);
 	}
@@ -110,6 +130,8 @@ static enum vcpu_action handle_mmio(struct vcpu *vcpu)
 	memcpy(&value, run->mmio.data, len);
 	r = bus_access(&vcpu->vm->mmio, run->mmio.phys_addr, run->mmio.data,
 		       len, run->mmio.is_write);
+	r = probe_unknown(vcpu, r, "MMIO address", run->mmio.phys_addr,
+			  run->mmio.data, len, run->mmio.is_write);
 	return bus_result(vcpu, r, "MMIO address", run->mmio.phys_addr, len,
 			  run->mmio.is_write, value);
 }
@@ -341,7 +363,7 @@ static void *vcpu_thread(void *arg)
 	}
 	while (action == VCPU_CONTINUE) {
 		if (__atomic_load_n(&vm->stopping, __ATOMIC_ACQUIRE))
-			return NULL;
+			break;
 		if (!vm->times.first_run)
 			__atomic_store_n(&vm->times.first_run, monotonic_ns(),
 					 __ATOMIC_RELAXED);
@@ -355,6 +377,9 @@ static void *vcpu_thread(void *arg)
 	}
 	if (action == VCPU_FAIL)
 		vm_request_stop(vm, 1);
+	/* The main thread waits in its event loop; the last one wakes it. */
+	if (__atomic_sub_fetch(&vm->vcpus_running, 1, __ATOMIC_ACQ_REL) == 0)
+		event_loop_stop(&vm->loop);
 	return NULL;
 }
 

@@ -14,8 +14,10 @@
 #include "lib/log.h"
 #include "memory/convert.h"
 #include "vmm/boot.h"
+#include "vmm/cpu.h"
 #include "vmm/kvm.h"
 #include "vmm/launch.h"
+#include "vmm/pc.h"
 #include "vmm/seccomp.h"
 #include "vmm/vm.h"
 #include "vmm/x86.h"
@@ -197,6 +199,12 @@ static int create_vcpus(struct vm *vm)
 	r = x86_supported_cpuid(vm->kvm_fd, &vm->cpuid);
 	if (r < 0)
 		return log_error_errno(r, "KVM_GET_SUPPORTED_CPUID");
+	/* SNP and TDX derive theirs under their firmware's rules (launch.c). */
+	if (!vm->cc) {
+		r = cpu_build_cpuid(&vm->cpuid, vm->cfg->machine.vcpus);
+		if (r < 0)
+			return log_error_errno(r, "building the vCPUs' CPUID");
+	}
 	vm->vcpus = calloc(vm->cfg->machine.vcpus, sizeof(*vm->vcpus));
 	if (!vm->vcpus)
 		return log_error_errno(-ENOMEM, "allocating vCPUs");
@@ -225,6 +233,11 @@ int vm_build(const struct vm_config *cfg, uint64_t start_ns, struct vm **ret_vm)
 	r = privs_lookup(cfg, &vm->privs);
 	if (r < 0)
 		goto err_free;
+	r = event_loop_init(&vm->loop);
+	if (r < 0) {
+		(void)log_error_errno(r, "creating the event loop");
+		goto err_free;
+	}
 
 	vm->kvm_fd = kvm_open();
 	if (vm->kvm_fd < 0) {
@@ -265,6 +278,17 @@ int vm_build(const struct vm_config *cfg, uint64_t start_ns, struct vm **ret_vm)
 	r = create_devices(vm);
 	if (r < 0)
 		goto err_free;
+	/*
+	 * A kernel gets a PC: the in-kernel irqchip, which must exist before
+	 * the vCPUs, legacy ports, PCI and console input. The test guest runs
+	 * without an irqchip on purpose: its HLT must exit to us (a hlt with
+	 * IF=0 fails the VM), and any port it touches must exist.
+	 */
+	if (!vm->cc && cfg->boot.kernel) {
+		r = pc_create(vm);
+		if (r < 0)
+			goto err_free;
+	}
 	r = create_vcpus(vm);
 	if (r < 0)
 		goto err_free;
@@ -299,6 +323,31 @@ void vm_request_stop(struct vm *vm, int status)
 		if (!pthread_equal(v->thread, pthread_self()))
 			pthread_kill(v->thread, SIGUSR1);
 	}
+	event_loop_stop(&vm->loop);
+}
+
+static void on_stop_signal(void *opaque, int signo)
+{
+	log_info("received %s; ending the VM", strsignal(signo));
+	vm_request_stop(opaque, 128 + signo);
+}
+
+/*
+ * SIGINT, SIGTERM and SIGHUP end the VM through the loop, so that the
+ * terminal is restored and --stats written on the way out. Blocked before
+ * the vCPU threads exist, which inherit the mask.
+ */
+static int watch_stop_signals(struct vm *vm)
+{
+	sigset_t set;
+	int r;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGHUP);
+	r = event_loop_watch_signals(&vm->loop, &set, on_stop_signal, vm);
+	return r < 0 ? log_error_errno(r, "watching SIGINT, SIGTERM, SIGHUP") : 0;
 }
 
 int vm_run(struct vm *vm)
@@ -307,6 +356,12 @@ int vm_run(struct vm *vm)
 
 	/* Everything privileged is open, and threads inherit what is left. */
 	r = privs_drop(&vm->privs);
+	if (r == 0)
+		r = watch_stop_signals(vm);
+	if (r == 0 && vm->pc)
+		r = console_start(&vm->pc->console);
+	/* All of them, so that an early return cannot stop the loop. */
+	vm->vcpus_running = vm->nr_vcpus;
 	for (unsigned int i = 0; i < vm->nr_vcpus && r == 0; i++) {
 		r = vcpu_start(&vm->vcpus[i]);
 		if (r < 0)
@@ -320,9 +375,17 @@ int vm_run(struct vm *vm)
 	}
 	if (r < 0)
 		vm_request_stop(vm, 1);
+	/* Until a stop request or the last vCPU thread's return. */
+	r = event_loop_run(&vm->loop);
+	if (r < 0) {
+		log_error_errno(r, "event loop");
+		vm_request_stop(vm, 1);
+	}
 	for (unsigned int i = 0; i < vm->nr_vcpus; i++)
 		if (vm->vcpus[i].started)
 			pthread_join(vm->vcpus[i].thread, NULL);
+	if (vm->pc)
+		console_stop(&vm->pc->console);
 	uart_flush(&vm->uart);
 	(void)mem_convert_flush(&vm->mem);
 	vm->times.end = monotonic_ns();
@@ -348,6 +411,8 @@ struct vm *vm_free(struct vm *vm)
 	free(vm->vcpus);
 	free(vm->cpuid);
 	vm->cc = launch_free(vm->cc);
+	pc_destroy(vm);
+	event_loop_fini(&vm->loop);
 	bus_free(&vm->pio);
 	bus_free(&vm->mmio);
 	mem_destroy(&vm->mem);

@@ -16,16 +16,27 @@
 #include "devices/testdev.h"
 #include "devices/uart.h"
 #include "memory/memory.h"
+#include "vmm/event-loop.h"
+#include "vmm/irq.h"
 #include "vmm/kvm-abi.h"
 #include "vmm/privs.h"
 
 struct cc_launch;
+struct pc;
 
 /* Exit reasons counted one by one; the rest are summed as "other". */
 #define VM_EXIT_REASONS 48
 
 /* vm_build() and vm_run() return this when the host lacks a capability. */
 #define VM_ERR_NO_CAP (-ENODEV)
+
+/* What a guest access to a port or address no device claims does. */
+enum vm_io_policy {
+	/* It fails the VM: the test guest touches only what exists. */
+	VM_IO_STRICT,
+	/* Reads all-ones, writes are dropped: real kernels probe. */
+	VM_IO_PROBE,
+};
 
 enum vcpu_action {
 	VCPU_CONTINUE,
@@ -74,9 +85,17 @@ struct vm {
 	struct uart uart;
 	struct debug_exit debug_exit;
 	struct testdev testdev;
+	enum vm_io_policy io_policy;
+	/* Kernel boots: irqchip, legacy devices, PCI, console (vmm/pc.h). */
+	struct pc *pc;
+	struct vm_irq irq;
+	/* The main thread's loop; the thread model is in event-loop.h. */
+	struct event_loop loop;
 
 	struct vcpu *vcpus;
 	unsigned int nr_vcpus;
+	/* vCPU threads not yet returned; the last one stops the loop. */
+	unsigned int vcpus_running;
 
 	pthread_mutex_t lock;
 	bool stopping;

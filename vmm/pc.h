@@ -1,0 +1,34 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * The PC platform a real kernel boots on: in-kernel irqchip and PIT, the
+ * legacy ports KVM leaves to us, a PCI host bridge, the ACPI power
+ * registers, and the serial console's input. The test guest runs without
+ * any of it (see vm_build()).
+ */
+#ifndef CVMM_PC_H
+#define CVMM_PC_H
+
+#include "devices/legacy/legacy.h"
+#include "devices/pci.h"
+#include "lib/util.h"
+#include "vmm/console.h"
+
+struct vm;
+
+struct pc {
+	struct pci_host pci;
+	struct cmos cmos;
+	struct i8042 i8042;
+	struct acpi_power power;
+	struct console console;
+};
+
+/*
+ * Create the interrupt controllers (vm->irq) and the devices, and wire the
+ * UART's interrupt. Before the vCPUs: KVM attaches each new vCPU's local
+ * APIC to the irqchip.
+ */
+int __must_check pc_create(struct vm *vm);
+void pc_destroy(struct vm *vm);
+
+#endif
