@@ -44,12 +44,16 @@ def rig_dir():
 class Case:
     """One cvmm invocation inside the rig."""
 
-    def __init__(self, name, args, cvmm="cvmm", stats=True, shell=None):
+    def __init__(self, name, args, cvmm="cvmm", stats=True, shell=None,
+                 timeout=None):
         self.name = name
         self.args = args
         self.cvmm = cvmm
         self.stats = stats
         self.shell = shell
+        # Seconds before the case is killed (busybox timeout), so that a
+        # hung guest costs one case, not the whole rig run.
+        self.timeout = timeout
         # Filled in after the run:
         self.status = None
         self.output = ""
@@ -64,6 +68,8 @@ def _case_script(i, case):
         lines.append(case.shell)
     else:
         argv = ["./" + case.cvmm, "run"] + list(case.args)
+        if case.timeout:
+            argv = ["timeout", str(case.timeout)] + argv
         if case.stats:
             argv += ["--stats", stats]
         lines.append(" ".join(shlex.quote(a) for a in argv) + " 2>&1")

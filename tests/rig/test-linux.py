@@ -1,0 +1,156 @@
+#!/usr/bin/env python3
+"""Linux guests in the rig: the rig's own kernel with a busybox initramfs
+built here, booted by cvmm with 1 and 2 vCPUs, in a DEFAULT and a
+SW_PROTECTED VM; power-off and reboot end cvmm with 0, and a line sent on
+stdin reaches the guest's shell. All cases in one rig boot.
+Usage: test-linux.py CVMM
+
+The guest's /init prints "cvmm-test:" lines (CPUs, online mask, serial
+interrupts, RTC) and acts on cvmmtest= from the kernel command line (the
+kernel hands unknown parameters to init as environment variables)."""
+import glob
+import os
+import re
+import sys
+import tempfile
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import initramfs  # noqa: E402
+import rigrun  # noqa: E402
+
+INIT = r"""#!/bin/busybox sh
+/bin/busybox --install -s /bin
+export PATH=/bin
+mount -t proc proc /proc
+mount -t sysfs sys /sys
+echo "cvmm-test: cpus=$(grep -c ^processor /proc/cpuinfo)"
+echo "cvmm-test: online=$(cat /sys/devices/system/cpu/online)"
+echo "cvmm-test: rtc=$(cat /sys/class/rtc/rtc0/since_epoch 2>/dev/null)"
+if [ "$cvmmtest" = echo ]; then
+	echo "cvmm-test: ready"
+	read -r line
+	echo "cvmm-test: got [$line]"
+fi
+irqs=$(awk '/ttyS0/ { s = 0; for (i = 2; i <= NF; i++)
+	if ($i ~ /^[0-9]+$/) s += $i; print s }' /proc/interrupts)
+echo "cvmm-test: serial-irqs=$irqs"
+echo "cvmm-test: done"
+if [ "$cvmmtest" = reboot ]; then
+	reboot -f
+fi
+poweroff -f
+"""
+
+MEM = "256M"
+# quiet: every console byte is two exits, ~0.2 ms each in the rig.
+CMDLINE = "console=ttyS0 quiet panic=-1 cvmmtest=%s"
+
+
+# A boot takes 15-20 s in the rig; a hung guest is killed (status 143).
+CASE_TIMEOUT = 150
+
+
+def linux(name, mode="poweroff", *extra):
+    return rigrun.Case(name, ["--kernel", "vmlinuz", "--initrd",
+                              "initrd.img", "--memory", MEM, "--cmdline",
+                              CMDLINE % mode] + list(extra),
+                       timeout=CASE_TIMEOUT)
+
+
+# A line on stdin once the guest asks for it; closing it then is EOF.
+CONSOLE_SHELL = r"""rm -f /tmp/cin /tmp/cout; mkfifo /tmp/cin
+timeout %d ./cvmm run --kernel vmlinuz --initrd initrd.img --memory %s \
+	--cmdline '%s' </tmp/cin >/tmp/cout 2>&1 &
+pid=$!
+exec 3>/tmp/cin
+while ! grep -q 'cvmm-test: ready' /tmp/cout && kill -0 $pid 2>/dev/null
+do
+	sleep 0.2
+done
+echo 'hello-from-host' >&3
+exec 3>&-
+wait $pid; st=$?
+cat /tmp/cout
+(exit $st)""" % (CASE_TIMEOUT, MEM, CMDLINE % "echo")
+
+CASES = [
+    linux("1cpu"),
+    linux("2cpu", "poweroff", "--vcpus", "2"),
+    linux("reboot", "reboot"),
+    linux("sw-2cpu", "poweroff", "--cc", "sw", "--vcpus", "2"),
+    rigrun.Case("console-input", [], stats=False, shell=CONSOLE_SHELL),
+]
+
+
+def markers(case):
+    return dict(re.findall(r"^cvmm-test: (\S+?)=(.*)$", case.output, re.M))
+
+
+def check_boot(t, c, cpus):
+    m = markers(c)
+    t.check(c.name + ": exit 0", c.status == 0,
+            "exit status %s" % c.status, c)
+    t.check(c.name + ": reached the end of /init",
+            "cvmm-test: done" in c.output, "no 'cvmm-test: done'", c)
+    t.check(c.name + ": %d CPUs" % cpus, m.get("cpus") == str(cpus),
+            "cpus=%s" % m.get("cpus"), c)
+    online = "0" if cpus == 1 else "0-%d" % (cpus - 1)
+    t.check(c.name + ": CPUs online " + online, m.get("online") == online,
+            "online=%s" % m.get("online"), c)
+    irqs = m.get("serial-irqs", "")
+    t.check(c.name + ": serial output is interrupt driven",
+            irqs.isdigit() and int(irqs) > 0, "serial-irqs=%s" % irqs, c)
+    rtc = m.get("rtc", "")
+    t.check(c.name + ": RTC tells the time",
+            rtc.isdigit() and abs(int(rtc) - time.time()) < 3600,
+            "rtc=%s, host %d" % (rtc, time.time()), c)
+    s = c.stats_json or {}
+    if "total_ms" in s:
+        print("     %s: %.1f s from start to exit, %d exits" % (
+            c.name, s["total_ms"] / 1000, s["exits"]["total"]))
+
+
+def main():
+    cvmm = sys.argv[1]
+    rig, why = rigrun.rig_dir()
+    if rig is None:
+        rigrun.main_skip_or_fail(False, why)
+    kernels = sorted(glob.glob(os.path.join(rig, "vmlinuz-*")))
+    if not kernels:
+        rigrun.main_skip_or_fail(False, "no vmlinuz-* in %s" % rig)
+    with tempfile.TemporaryDirectory() as tmp:
+        initrd = os.path.join(tmp, "initrd.img")
+        img = initramfs.Image()
+        img.add_file("init", INIT, 0o755)
+        with open(initrd, "wb") as f:
+            f.write(img.cpio())
+        ok, why = rigrun.run(cvmm, CASES, timeout=900,
+                             files=[kernels[-1] + ":vmlinuz",
+                                    initrd + ":initrd.img"])
+    if not ok:
+        rigrun.main_skip_or_fail(ok, why)
+    t = rigrun.Checker()
+    by = {c.name: c for c in CASES}
+
+    check_boot(t, by["1cpu"], 1)
+    check_boot(t, by["2cpu"], 2)
+    check_boot(t, by["sw-2cpu"], 2)
+    c = by["reboot"]
+    check_boot(t, c, 1)
+    t.check("reboot: cvmm ended on the guest's reset",
+            "guest rebooted" in c.output, "no 'guest rebooted' message", c)
+
+    c = by["console-input"]
+    t.check("console-input: exit 0", c.status == 0,
+            "exit status %s" % c.status, c)
+    t.check("console-input: the guest read the line from stdin",
+            "cvmm-test: got [hello-from-host]" in c.output,
+            "no 'got [hello-from-host]'", c)
+    t.check("console-input: powered off after stdin's EOF",
+            "cvmm-test: done" in c.output, "no 'cvmm-test: done'", c)
+    return t.finish()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
