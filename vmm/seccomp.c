@@ -25,6 +25,8 @@
 #include <signal.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
+#include <termios.h>
+#include <unistd.h>
 
 /* Linux 6.5; newer than the uapi headers cvmm builds against. */
 #ifndef __NR_cachestat
@@ -113,6 +115,14 @@ static const struct sc_rule main_rules[] = {
 	/* vmm/irq.c: interrupts raised by back-ends */
 	IOCTL(KVM_IRQ_LINE),
 	IOCTL(KVM_SIGNAL_MSI),
+	/*
+	 * vmm/console.c: restore the terminal it made raw; glibc's
+	 * tcsetattr() reads the settings back to check them
+	 */
+	ALLOW_ARGS(ioctl, ARG_EQ(0, STDIN_FILENO),
+		   ARG_MASKED_EQ(1, 0xffffffffu, TCSETS)),
+	ALLOW_ARGS(ioctl, ARG_EQ(0, STDIN_FILENO),
+		   ARG_MASKED_EQ(1, 0xffffffffu, TCGETS)),
 	/* vmm/event-loop.c: its epoll set, stdin, eventfds, signalfd */
 	ALLOW(epoll_wait),
 	ALLOW(epoll_pwait),
