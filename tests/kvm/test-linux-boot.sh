@@ -5,6 +5,7 @@
 # "kernel" is a few instructions at the 64-bit entry checks the boot
 # state: it exits through the debug port with the first byte of the
 # command line, found through RSI (the zero page) and cmd_line_ptr.
+# One that spins checks the console on a terminal (script(1)).
 # Usage: test-linux-boot.sh CVMM
 set -uo pipefail
 cvmm=${1:?usage: test-linux-boot.sh CVMM}
@@ -22,7 +23,8 @@ bad() { echo "FAIL $1: $2"; failed=$((failed + 1)); sed 's/^/    /' "$tmp/out"; 
 
 # bzimage FILE [field=value...]: a bzImage of 5 setup sectors and a 4 KiB
 # payload; fields: version, loadflags, xlf, boot_flag, reloc, pref,
-# init_size, cmdline_size, magic, size (truncate the file to this many).
+# init_size, cmdline_size, magic, size (truncate the file to this many),
+# spin=1 (the entry code loops forever instead).
 bzimage() {
 	python3 - "$@" <<'PY'
 import struct, sys
@@ -46,6 +48,8 @@ payload = bytearray(4096)
 # At load + 0x200: eax = *(u32 *)(rsi + 0x228); eax = *(u8 *)rax;
 # out 0x500 (debug exit); then hlt forever.
 code = bytes.fromhex("8b8628020000" "0fb600" "66ba0005" "ef" "f4" "ebfd")
+if f.get("spin"):
+    code = bytes.fromhex("ebfe")
 payload[0x200:0x200 + len(code)] = code
 data = bytes(setup + payload)
 open(path, "wb").write(data[:f.get("size", len(data))])
@@ -103,6 +107,25 @@ expect missing-initrd 2 "$tmp/no-such-initrd.*does not exist" -- \
 truncate -s 300M "$tmp/big-initrd"
 expect initrd-too-big 2 "initrd '$tmp/big-initrd'.*does not fit" -- \
 	--kernel "$k" --initrd "$tmp/big-initrd" --memory 256M
+
+# From a terminal: raw mode while the VM runs, Ctrl-A x ends it (exit 0),
+# and the terminal's settings are back afterwards.
+if command -v script >/dev/null; then
+	bzimage "$k.spin" spin=1
+	(sleep 2; printf '\001x') | timeout 60 script -qec \
+		"stty -g >'$tmp/before'; '$cvmm' run --kernel '$k.spin';
+		 echo status=\$?; stty -g >'$tmp/after'" /dev/null >"$tmp/out" 2>&1
+	if ! grep -q "Ctrl-A x; ending the VM" "$tmp/out" ||
+	   ! grep -q "status=0" "$tmp/out"; then
+		bad terminal-quit "Ctrl-A x did not end the VM with 0"
+	elif ! cmp -s "$tmp/before" "$tmp/after"; then
+		bad terminal-quit "terminal settings not restored"
+	else
+		ok terminal-quit
+	fi
+else
+	echo "skip terminal-quit: no script(1)"
+fi
 
 echo "$passed passed, $failed failed"
 [[ $failed -eq 0 ]]
