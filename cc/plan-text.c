@@ -10,6 +10,7 @@
 
 #include "cc/plan.h"
 #include "tests/guest/bootinfo.h"
+#include "vmm/kvm.h"
 
 const char *launch_op_name(enum launch_op op)
 {
@@ -82,20 +83,6 @@ const char *tdvf_section_type_name(unsigned int type)
 		[TDVF_SECTION_PERM_MEM] = "PERM_MEM",
 		[TDVF_SECTION_PAYLOAD] = "PAYLOAD",
 		[TDVF_SECTION_PAYLOAD_PARAM] = "PAYLOAD_PARAM",
-	};
-
-	return type < ARRAY_SIZE(names) ? names[type] : "?";
-}
-
-static const char *vm_type_macro(unsigned long type)
-{
-	static const char *const names[] = {
-		[KVM_X86_DEFAULT_VM] = "KVM_X86_DEFAULT_VM",
-		[KVM_X86_SW_PROTECTED_VM] = "KVM_X86_SW_PROTECTED_VM",
-		[KVM_X86_SEV_VM] = "KVM_X86_SEV_VM",
-		[KVM_X86_SEV_ES_VM] = "KVM_X86_SEV_ES_VM",
-		[KVM_X86_SNP_VM] = "KVM_X86_SNP_VM",
-		[KVM_X86_TDX_VM] = "KVM_X86_TDX_VM",
 	};
 
 	return type < ARRAY_SIZE(names) ? names[type] : "?";
@@ -252,7 +239,7 @@ void launch_step_describe(const struct launch_plan *plan,
 	switch (s->op) {
 	case LAUNCH_CREATE_VM:
 		snprintf(buf, len, "type %s (%" PRIu64 ")",
-			 vm_type_macro(s->arg), s->arg);
+			 kvm_vm_type_macro(s->arg), s->arg);
 		break;
 	case LAUNCH_ENABLE_CAP:
 		snprintf(buf, len, "%s, args[0] 0x%" PRIx64, cap_text(s->cap),
@@ -319,7 +306,7 @@ static void write_header(const struct launch_plan *plan,
 
 	cfg_format_size(plan->ram_size, size);
 	fprintf(f, "cvmm launch plan: cc.mode %s, %s, %u vCPU%s, %s RAM\n",
-		cc_mode_name(plan->mode), vm_type_macro(plan->vm_type),
+		cc_mode_name(plan->mode), kvm_vm_type_macro(plan->vm_type),
 		plan->nr_vcpus, plan->nr_vcpus == 1 ? "" : "s", size);
 	if (plan->fw_size) {
 		cfg_format_size(plan->fw_size, size);

@@ -33,6 +33,7 @@
 #include "cc/tdx-measure.h"
 #include "tests/guest/bootinfo.h"
 #include "vmm/boot.h"
+#include "vmm/caps.h"
 
 struct planner {
 	struct launch_plan *plan;
@@ -446,20 +447,6 @@ static int plan_tdx(struct planner *p, const struct vm_config *cfg,
 	return 0;
 }
 
-static unsigned long vm_type_of(enum cc_mode mode)
-{
-	switch (mode) {
-	case CC_MODE_SW:
-		return KVM_X86_SW_PROTECTED_VM;
-	case CC_MODE_SNP:
-		return KVM_X86_SNP_VM;
-	case CC_MODE_TDX:
-		return KVM_X86_TDX_VM;
-	default:
-		return KVM_X86_DEFAULT_VM;
-	}
-}
-
 static int plan_init(struct planner *p, const struct vm_config *cfg,
 		     const struct cc_image *img)
 {
@@ -470,7 +457,7 @@ static int plan_init(struct planner *p, const struct vm_config *cfg,
 		return fail(p, -EINVAL, "cc.mode '%s' needs boot.firmware",
 			    cc_mode_name(cfg->cc.mode));
 	plan->mode = cfg->cc.mode;
-	plan->vm_type = vm_type_of(cfg->cc.mode);
+	plan->vm_type = kvm_caps_cc_vm_type(cfg->cc.mode);
 	plan->nr_vcpus = cfg->machine.vcpus;
 	plan->ram_size = cfg->machine.memory_size;
 	plan->fw_size = cc_mode_is_measured(cfg->cc.mode) ? img->fw_size : 0;

@@ -79,6 +79,20 @@ const char *kvm_vm_type_name(unsigned long type)
 	return type < ARRAY_SIZE(names) ? names[type] : "unknown";
 }
 
+const char *kvm_vm_type_macro(unsigned long type)
+{
+	static const char *const names[] = {
+		[KVM_X86_DEFAULT_VM] = "KVM_X86_DEFAULT_VM",
+		[KVM_X86_SW_PROTECTED_VM] = "KVM_X86_SW_PROTECTED_VM",
+		[KVM_X86_SEV_VM] = "KVM_X86_SEV_VM",
+		[KVM_X86_SEV_ES_VM] = "KVM_X86_SEV_ES_VM",
+		[KVM_X86_SNP_VM] = "KVM_X86_SNP_VM",
+		[KVM_X86_TDX_VM] = "KVM_X86_TDX_VM",
+	};
+
+	return type < ARRAY_SIZE(names) ? names[type] : "KVM_X86_?_VM";
+}
+
 const char *kvm_exit_reason_name(uint32_t reason)
 {
 	static const char *const names[] = {

@@ -57,6 +57,8 @@ int __must_check kvm_create_guest_memfd(int vm_fd, uint64_t size,
 					uint64_t flags);
 
 const char *kvm_vm_type_name(unsigned long type);
+/* "KVM_X86_SNP_VM" for KVM_X86_SNP_VM: the name people grep for. */
+const char *kvm_vm_type_macro(unsigned long type);
 const char *kvm_exit_reason_name(uint32_t reason);
 
 #endif

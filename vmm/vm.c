@@ -14,6 +14,7 @@
 #include "lib/log.h"
 #include "memory/convert.h"
 #include "vmm/boot.h"
+#include "vmm/caps.h"
 #include "vmm/cpu.h"
 #include "vmm/kvm.h"
 #include "vmm/launch.h"
@@ -33,29 +34,6 @@ uint64_t monotonic_ns(void)
 	return ts.tv_sec * 1000000000ull + ts.tv_nsec;
 }
 
-static unsigned long vm_type_of(enum cc_mode mode)
-{
-	switch (mode) {
-	case CC_MODE_SW:
-		return KVM_X86_SW_PROTECTED_VM;
-	case CC_MODE_SNP:
-		return KVM_X86_SNP_VM;
-	case CC_MODE_TDX:
-		return KVM_X86_TDX_VM;
-	default:
-		return KVM_X86_DEFAULT_VM;
-	}
-}
-
-static const char *const vm_type_macro[] = {
-	[KVM_X86_DEFAULT_VM] = "KVM_X86_DEFAULT_VM",
-	[KVM_X86_SW_PROTECTED_VM] = "KVM_X86_SW_PROTECTED_VM",
-	[KVM_X86_SEV_VM] = "KVM_X86_SEV_VM",
-	[KVM_X86_SEV_ES_VM] = "KVM_X86_SEV_ES_VM",
-	[KVM_X86_SNP_VM] = "KVM_X86_SNP_VM",
-	[KVM_X86_TDX_VM] = "KVM_X86_TDX_VM",
-};
-
 /* The host capabilities every VM of this kind needs, checked up front. */
 static int check_host(struct vm *vm)
 {
@@ -65,7 +43,7 @@ static int check_host(struct vm *vm)
 		types = 1 << KVM_X86_DEFAULT_VM;
 	if (!(types & (1 << vm->type))) {
 		log_error("--cc %s: this host's KVM lacks VM type %s (KVM_CAP_VM_TYPES = 0x%x)",
-			  cc_mode_name(vm->cfg->cc.mode), vm_type_macro[vm->type],
+			  cc_mode_name(vm->cfg->cc.mode), kvm_vm_type_macro(vm->type),
 			  types);
 		return VM_ERR_NO_CAP;
 	}
@@ -88,7 +66,7 @@ static int enable_private_memory(struct vm *vm)
 
 	if (attrs < 0 || !(attrs & KVM_MEMORY_ATTRIBUTE_PRIVATE)) {
 		log_error("VM type %s lacks the PRIVATE memory attribute (KVM_CAP_MEMORY_ATTRIBUTES = 0x%x)",
-			  vm_type_macro[vm->type], attrs < 0 ? 0 : attrs);
+			  kvm_vm_type_macro(vm->type), attrs < 0 ? 0 : attrs);
 		return VM_ERR_NO_CAP;
 	}
 	if (kvm_check_extension(vm->vm_fd, KVM_CAP_GUEST_MEMFD) <= 0) {
@@ -226,7 +204,7 @@ int vm_build(const struct vm_config *cfg, uint64_t start_ns, struct vm **ret_vm)
 		return log_error_errno(-ENOMEM, "allocating the VM");
 	vm->cfg = cfg;
 	vm->vm_fd = -1;
-	vm->type = vm_type_of(cfg->cc.mode);
+	vm->type = kvm_caps_cc_vm_type(cfg->cc.mode);
 	vm->times.start = start_ns;
 	pthread_mutex_init(&vm->lock, NULL);
 	/* Names need the user database: before anything is opened. */
@@ -256,7 +234,7 @@ int vm_build(const struct vm_config *cfg, uint64_t start_ns, struct vm **ret_vm)
 	vm->vm_fd = kvm_create_vm(vm->kvm_fd, vm->type);
 	if (vm->vm_fd < 0) {
 		r = log_error_errno(vm->vm_fd, "KVM_CREATE_VM(%s)",
-				    vm_type_macro[vm->type]);
+				    kvm_vm_type_macro(vm->type));
 		goto err_free;
 	}
 	/* Capabilities of the VM must be enabled before vCPUs exist. */
