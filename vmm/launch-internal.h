@@ -13,7 +13,6 @@ int launch_snp_step(struct vm *vm, const struct launch_step *s);
 int launch_tdx_step(struct vm *vm, const struct launch_step *s);
 
 /* KVM_GET_CPUID2 of a vCPU into a malloc()ed kvm_cpuid2. */
-int launch_vcpu_cpuid(int vcpu_fd, struct kvm_cpuid2 **ret);
 
 /* CPUID(1).EAX, the family/model/stepping signature; 0 if absent. */
 uint32_t launch_cpuid_sig(const struct kvm_cpuid2 *cpuid);

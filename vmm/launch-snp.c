@@ -13,6 +13,7 @@
 #include "lib/log.h"
 #include "vmm/kvm.h"
 #include "vmm/launch-internal.h"
+#include "vmm/x86.h"
 
 /* SEV firmware status codes (linux/psp-sev.h, sev-snp.md section 2). */
 #define SEV_RET_POLICY_FAILURE 0x07
@@ -161,7 +162,7 @@ static int snp_reset_state(struct vm *vm, const struct launch_step *s)
 	struct kvm_regs regs;
 	int r;
 
-	r = launch_vcpu_cpuid(fd, &cpuid);
+	r = x86_get_cpuid(fd, KVM_GET_CPUID2, &cpuid);
 	if (r < 0)
 		return log_error_errno(r, "KVM_GET_CPUID2 on vCPU %u", s->vcpu);
 	if (s->vcpu == 0)
@@ -203,7 +204,7 @@ static int snp_write_cpuid_page(struct vm *vm, const struct launch_step *s)
 
 	if (!page)
 		return log_error_errno(-ENOMEM, "allocating the CPUID page");
-	r = launch_vcpu_cpuid(vm->vcpus[0].fd, &cpuid);
+	r = x86_get_cpuid(vm->vcpus[0].fd, KVM_GET_CPUID2, &cpuid);
 	if (r < 0)
 		return log_error_errno(r, "KVM_GET_CPUID2 on vCPU 0");
 	r = snp_cpuid_page(cpuid->entries, cpuid->nent, page);

@@ -95,7 +95,7 @@ static int tdx_init_vm(struct vm *vm, const struct launch_step *s)
 	uint64_t hw = 0;
 	int r;
 
-	r = x86_supported_cpuid(vm->kvm_fd, &host);
+	r = x86_get_cpuid(vm->kvm_fd, KVM_GET_SUPPORTED_CPUID, &host);
 	if (r < 0)
 		return log_error_errno(r, "KVM_GET_SUPPORTED_CPUID");
 	init = calloc(1, sizeof(*init) + host->nent * sizeof(host->entries[0]));

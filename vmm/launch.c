@@ -26,29 +26,6 @@
 #include "vmm/launch-internal.h"
 #include "vmm/x86.h"
 
-int launch_vcpu_cpuid(int vcpu_fd, struct kvm_cpuid2 **ret)
-{
-	for (uint32_t nent = 64; nent <= 4096; nent *= 2) {
-		struct kvm_cpuid2 *cpuid;
-		int r;
-
-		cpuid = calloc(1, sizeof(*cpuid) +
-				  nent * sizeof(cpuid->entries[0]));
-		if (!cpuid)
-			return -ENOMEM;
-		cpuid->nent = nent;
-		r = kvm_ioctl_val(vcpu_fd, KVM_GET_CPUID2, cpuid);
-		if (r >= 0) {
-			*ret = cpuid;
-			return 0;
-		}
-		free(cpuid);
-		if (r != -E2BIG)
-			return r;
-	}
-	return -E2BIG;
-}
-
 uint32_t launch_cpuid_sig(const struct kvm_cpuid2 *cpuid)
 {
 	for (uint32_t i = 0; i < cpuid->nent; i++)

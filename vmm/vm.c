@@ -174,7 +174,7 @@ static int create_vcpus(struct vm *vm)
 	if (r < 0)
 		return log_error_errno(r, "KVM_GET_VCPU_MMAP_SIZE");
 	vm->run_size = r;
-	r = x86_supported_cpuid(vm->kvm_fd, &vm->cpuid);
+	r = x86_get_cpuid(vm->kvm_fd, KVM_GET_SUPPORTED_CPUID, &vm->cpuid);
 	if (r < 0)
 		return log_error_errno(r, "KVM_GET_SUPPORTED_CPUID");
 	/* SNP and TDX derive theirs under their firmware's rules (launch.c). */

@@ -104,7 +104,7 @@ int x86_enter_long_mode(int vcpu_fd, uint64_t pml4_gpa, uint64_t gdt_gpa,
 	return r < 0 ? r : 0;
 }
 
-int x86_supported_cpuid(int kvm_fd, struct kvm_cpuid2 **ret)
+int x86_get_cpuid(int fd, unsigned long request, struct kvm_cpuid2 **ret)
 {
 	for (uint32_t nent = 64; nent <= 4096; nent *= 2) {
 		struct kvm_cpuid2 *cpuid;
@@ -114,7 +114,7 @@ int x86_supported_cpuid(int kvm_fd, struct kvm_cpuid2 **ret)
 		if (!cpuid)
 			return -ENOMEM;
 		cpuid->nent = nent;
-		r = kvm_ioctl_val(kvm_fd, KVM_GET_SUPPORTED_CPUID, cpuid);
+		r = kvm_ioctl_val(fd, request, cpuid);
 		if (r >= 0) {
 			*ret = cpuid;
 			return 0;

@@ -29,8 +29,12 @@ int __must_check x86_enter_long_mode(int vcpu_fd, uint64_t pml4_gpa,
 				     uint64_t gdt_gpa, uint64_t rip,
 				     uint64_t rsp, uint64_t rsi, uint64_t rdi);
 
-/* KVM_GET_SUPPORTED_CPUID into a malloc'ed kvm_cpuid2. */
-int __must_check x86_supported_cpuid(int kvm_fd, struct kvm_cpuid2 **ret);
+/*
+ * KVM_GET_SUPPORTED_CPUID (request on /dev/kvm) or KVM_GET_CPUID2 (on a
+ * vCPU) into a malloc'ed kvm_cpuid2, grown until it fits.
+ */
+int __must_check x86_get_cpuid(int fd, unsigned long request,
+			       struct kvm_cpuid2 **ret);
 
 /* Adapt cpuid for vCPU apic_id of nr_vcpus and KVM_SET_CPUID2 it. */
 int __must_check x86_set_cpuid(int vcpu_fd, const struct kvm_cpuid2 *cpuid,
