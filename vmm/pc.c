@@ -113,13 +113,14 @@ int pc_create(struct vm *vm)
 			 on_console_quit, vm);
 	if (r < 0)
 		return log_error_errno(r, "setting up the console input");
-	return 0;
+	return pc_virtio_create(vm);
 }
 
 void pc_destroy(struct vm *vm)
 {
 	if (!vm->pc)
 		return;
+	pc_virtio_destroy(vm);
 	console_fini(&vm->pc->console);
 	irq_fini(&vm->irq);
 	free(vm->pc);

@@ -14,6 +14,7 @@
 #include "vmm/console.h"
 
 struct vm;
+struct pc_virtio;
 
 struct pc {
 	struct pci_host pci;
@@ -21,6 +22,8 @@ struct pc {
 	struct i8042 i8042;
 	struct acpi_power power;
 	struct console console;
+	/* The virtio-pci devices (vmm/pc-virtio.c). */
+	struct pc_virtio *virtio;
 };
 
 /*
@@ -30,5 +33,12 @@ struct pc {
  */
 int __must_check pc_create(struct vm *vm);
 void pc_destroy(struct vm *vm);
+
+/*
+ * The virtio devices of cfg->devices on the PCI bus, their files and TAP
+ * devices opened; logs its errors. Part of pc_create().
+ */
+int __must_check pc_virtio_create(struct vm *vm);
+void pc_virtio_destroy(struct vm *vm);
 
 #endif

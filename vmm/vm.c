@@ -266,6 +266,12 @@ int vm_build(const struct vm_config *cfg, uint64_t start_ns, struct vm **ret_vm)
 		r = pc_create(vm);
 		if (r < 0)
 			goto err_free;
+	} else if (cfg->devices.nr_disks || cfg->devices.nr_nets ||
+		   cfg->devices.rng || cfg->devices.console) {
+		/* Only a PC has the PCI bus the virtio devices sit on. */
+		log_error("disks, nets, rng and console need a kernel (--kernel) in a VM without --cc snp or tdx");
+		r = -EINVAL;
+		goto err_free;
 	}
 	r = create_vcpus(vm);
 	if (r < 0)
