@@ -42,6 +42,12 @@
 /* Conditions of .only_if */
 #define SC_IF_STATS (1u << 0)
 #define SC_IF_TESTDEV (1u << 1)
+/* virtio devices (devices/virtio/, on a kernel's PC only) */
+#define SC_IF_VIRTIO (1u << 2)
+#define SC_IF_DISK (1u << 3)
+#define SC_IF_NET (1u << 4)
+#define SC_IF_RNG (1u << 5)
+#define SC_IF_VCONSOLE (1u << 6)
 
 /* Stands for this process's id in an argument test (see add_rule()). */
 #define SC_SELF_PID ((scmp_datum_t)-2)
@@ -67,6 +73,9 @@ struct sc_rule {
 	{ .nr = SCMP_SYS(name), .nr_args = 2, .args = { a, b } }
 #define ALLOW_IF(name, cond) { .nr = SCMP_SYS(name), .only_if = (cond) }
 #define IOCTL(req) ALLOW_ARG(ioctl, ARG_MASKED_EQ(1, 0xffffffffu, (req)))
+#define IOCTL_IF(req, cond)                                                \
+	{ .nr = SCMP_SYS(ioctl), .nr_args = 1,                             \
+	  .args = { ARG_MASKED_EQ(1, 0xffffffffu, (req)) }, .only_if = (cond) }
 
 #define PUNCH_HOLE (FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE)
 
@@ -143,6 +152,17 @@ static const struct sc_rule main_rules[] = {
 	ALLOW_IF(mincore, SC_IF_STATS),
 	ALLOW_IF(cachestat, SC_IF_STATS),
 	ALLOW_IF(lseek, SC_IF_STATS),
+	/* devices/virtio/blk.c: requests on the disk images, flushes */
+	ALLOW_IF(preadv, SC_IF_DISK),
+	ALLOW_IF(pwritev, SC_IF_DISK),
+	ALLOW_IF(fdatasync, SC_IF_DISK),
+	/* devices/virtio/net.c: packets from and to the TAP devices */
+	ALLOW_IF(readv, SC_IF_NET),
+	ALLOW_IF(writev, SC_IF_NET),
+	/* devices/virtio/console.c: the guest's hvc0 output on stdout */
+	ALLOW_IF(writev, SC_IF_VCONSOLE),
+	/* devices/virtio/rng.c: the guest's entropy */
+	ALLOW_IF(getrandom, SC_IF_RNG),
 };
 
 /*
@@ -170,6 +190,11 @@ static const struct sc_rule vcpu_rules[] = {
 	ALLOW_IF(cachestat, SC_IF_TESTDEV),
 	ALLOW_IF(lseek, SC_IF_TESTDEV),
 	ALLOW_IF(mincore, SC_IF_TESTDEV),
+	/*
+	 * devices/virtio/pci.c: an MSI-X vector's GSI route follows the
+	 * address and data the guest gave it, when it unmasks the vector
+	 */
+	IOCTL_IF(KVM_SET_GSI_ROUTING, SC_IF_VIRTIO),
 };
 
 #if CONFIG_SANITIZERS
@@ -297,8 +322,16 @@ static void reporter_init(void)
 
 static unsigned int conditions_of(const struct vm_config *cfg)
 {
+	const typeof(cfg->devices) *dev = &cfg->devices;
+	unsigned int virtio = (dev->nr_disks ? SC_IF_DISK : 0) |
+			      (dev->nr_nets ? SC_IF_NET : 0) |
+			      (dev->rng ? SC_IF_RNG : 0) |
+			      (dev->console ? SC_IF_VCONSOLE : 0);
+
+	if (virtio)
+		virtio |= SC_IF_VIRTIO;
 	return (cfg->stats.path ? SC_IF_STATS : 0) |
-	       (cfg->boot.scenario ? SC_IF_TESTDEV : 0);
+	       (cfg->boot.scenario ? SC_IF_TESTDEV : 0) | virtio;
 }
 
 static int add_rule(scmp_filter_ctx ctx, const struct sc_rule *rule)
