@@ -1,0 +1,305 @@
+#!/usr/bin/env python3
+"""virtio-pci devices under a Linux guest in the rig, all in one rig boot.
+
+The rig's kernel boots with a busybox initramfs built here that loads the
+virtio modules of ../shared/rig/guest-modules, then, as cvmmtest= on the
+command line says:
+- blk (1 vCPU, default VM; 2 vCPUs, --cc sw): checksums a read-write and a
+  read-only disk image made here, writes a marker into the first at 1 MiB,
+  tries to write the second (refused by the kernel, then, forced with
+  blockdev --setrw, by the device), reads /dev/hwrng and writes to hvc0.
+  After cvmm exits, the case checksums the images inside the rig.
+- net: a TAP in a network namespace the case makes; the rig pings the
+  guest (small and near-MTU packets) and sends it a line over TCP.
+Usage: test-virtio.py CVMM"""
+import glob
+import hashlib
+import lzma
+import os
+import random
+import re
+import sys
+import tempfile
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import initramfs  # noqa: E402
+import rigrun  # noqa: E402
+
+# In the order their dependencies need (rig README).
+MODULES = ["virtio_blk", "failover", "net_failover", "virtio_net",
+           "virtio-rng"]
+DISK_SIZE = 4 << 20
+RO_SIZE = 1 << 20
+MARK = "cvmm-virtio-blk-write-test"
+MARK_OFF = 1 << 20
+GUEST_MAC = "52:54:00:12:34:56"
+
+INIT = r"""#!/bin/busybox sh
+/bin/busybox --install -s /bin
+export PATH=/bin
+mount -t proc proc /proc
+mount -t sysfs sys /sys
+mount -t devtmpfs dev /dev
+say() { echo "cvmm-test: $*"; }
+for m in %(modules)s; do
+	insmod /lib/modules/$m.ko || say "insmod-failed=$m"
+done
+say "cpus=$(grep -c ^processor /proc/cpuinfo)"
+say "online=$(cat /sys/devices/system/cpu/online)"
+
+blk() {
+	for d in vda vdb; do
+		n=0
+		while [ ! -b /dev/$d ] && [ $n -lt 50 ]; do
+			sleep 0.1; n=$((n + 1))
+		done
+		say "serial-$d=$(cat /sys/block/$d/serial)"
+		say "ro-$d=$(cat /sys/block/$d/ro)"
+		say "size-$d=$(cat /sys/block/$d/size)"
+	done
+	say "sum-vda=$(dd if=/dev/vda bs=65536 count=16 2>/dev/null |
+		sha256sum | cut -d' ' -f1)"
+	say "sum-vdb=$(dd if=/dev/vdb bs=65536 2>/dev/null |
+		sha256sum | cut -d' ' -f1)"
+	printf '%%s' %(mark)s |
+		dd of=/dev/vda bs=512 seek=%(mark_sector)d conv=notrunc,fsync \
+		2>/dev/null
+	say "wrote=$?"
+	printf x | dd of=/dev/vdb bs=512 seek=8 conv=notrunc,fsync 2>/dev/null
+	say "ro-write=$?"
+	# Past the kernel's read-only flag: the device must refuse it.
+	blockdev --setrw /dev/vdb
+	printf x | dd of=/dev/vdb bs=512 seek=8 conv=notrunc,fsync 2>/dev/null
+	say "ro-write-forced=$?"
+	say "rng-current=$(cat /sys/class/misc/hw_random/rng_current)"
+	say "rng=$(dd if=/dev/hwrng bs=16 count=2 2>/dev/null |
+		od -An -tx1 | tr -d ' \n')"
+	echo cvmm-hvc-hello > /dev/hvc0
+	say "msix-vectors=$(grep -c 'PCI-MSIX.*virtio' /proc/interrupts)"
+	say "virtio-irqs=$(awk '/virtio/ { for (i = 2; i <= NF; i++)
+		if ($i ~ /^[0-9]+$/) s += $i } END { print s + 0 }' \
+		/proc/interrupts)"
+}
+
+net() {
+	ip link set lo up
+	ip addr add 10.0.2.2/24 dev eth0
+	ip link set eth0 up
+	say "mac=$(cat /sys/class/net/eth0/address)"
+	timeout 120 nc -l -p 5000 > /tmp/msg &
+	sleep 0.2
+	say "net-up"
+	wait
+	say "net-msg=[$(cat /tmp/msg)]"
+	say "in-echos=$(awk '/^Icmp:/ { if (!n) { n = 1;
+		for (i = 1; i <= NF; i++) if ($i == "InEchos") c = i }
+		else print $c }' /proc/net/snmp)"
+}
+
+case "$cvmmtest" in
+blk) blk ;;
+net) net ;;
+esac
+say "done"
+poweroff -f
+"""
+
+MEM = "256M"
+CMDLINE = "console=ttyS0 quiet panic=-1 cvmmtest=%s"
+# A boot takes 15-25 s in the rig; a hung guest is killed.
+CASE_TIMEOUT = 150
+
+
+def cvmm_cmd(mode, extra):
+    return ("timeout %d ./cvmm run --kernel vmlinuz --initrd initrd.img "
+            "--memory %s --cmdline '%s' %s" % (CASE_TIMEOUT, MEM,
+                                                CMDLINE % mode, extra))
+
+
+def blk_case(name, extra):
+    disk, ro = "/tmp/%s.img" % name, "/tmp/%s-ro.img" % name
+    shell = """cp disk.img {disk} && cp ro.img {ro}
+{cmd} 2>&1
+st=$?
+echo "cvmm-host: disk-sum=$(sha256sum {disk} | cut -d' ' -f1)"
+echo "cvmm-host: ro-sum=$(sha256sum {ro} | cut -d' ' -f1)"
+echo "cvmm-host: written=$(dd if={disk} bs=1 skip={off} count={n} 2>&-)"
+(exit $st)""".format(disk=disk, ro=ro, off=MARK_OFF, n=len(MARK),
+                     cmd=cvmm_cmd("blk", "--disk %s --disk %s,ro --rng "
+                                  "--console %s" % (disk, ro, extra)))
+    return rigrun.Case(name, [], stats=False, shell=shell)
+
+
+# The TAP lives in a network namespace of its own; cvmm runs in it too.
+NET_SHELL = r"""insmod ./tun.ko
+[ -c /dev/net/tun ] || { mkdir -p /dev/net; mknod /dev/net/tun c 10 200; }
+cat >/tmp/net.sh <<'EOF'
+ip link set lo up
+tunctl -t tap0 >/dev/null
+ip addr add 10.0.2.1/24 dev tap0
+ip link set tap0 up
+%s >/tmp/net-out 2>&1 &
+pid=$!
+while ! grep -q "cvmm-test: net-up" /tmp/net-out && kill -0 $pid 2>/dev/null
+do
+	sleep 0.5
+done
+ping -c 3 -W 10 10.0.2.2 >/tmp/ping 2>&1
+echo "cvmm-host: ping=$?"
+ping -c 2 -s 1400 -W 10 10.0.2.2 >>/tmp/ping 2>&1
+echo "cvmm-host: ping-big=$?"
+echo hello-over-tcp | timeout 10 nc 10.0.2.2 5000
+wait $pid
+st=$?
+cat /tmp/net-out /tmp/ping
+exit $st
+EOF
+unshare -n sh /tmp/net.sh""" % cvmm_cmd("net", "--net tap=tap0,mac=" + GUEST_MAC)
+
+CASES = [
+    blk_case("blk-1cpu", ""),
+    blk_case("blk-2cpu-sw", "--vcpus 2 --cc sw"),
+    rigrun.Case("net", [], stats=False, shell=NET_SHELL),
+]
+
+
+def markers(case):
+    return dict(re.findall(r"^cvmm-(?:test|host): (\S+?)=(.*)$",
+                           case.output, re.M))
+
+
+def make_images(tmp):
+    rnd = random.Random(4)
+    disk = bytearray(rnd.getrandbits(8) for _ in range(DISK_SIZE))
+    ro = bytes(rnd.getrandbits(8) for _ in range(RO_SIZE))
+    paths = (os.path.join(tmp, "disk.img"), os.path.join(tmp, "ro.img"))
+    for path, data in zip(paths, (disk, ro)):
+        with open(path, "wb") as f:
+            f.write(data)
+    written = bytearray(disk)
+    written[MARK_OFF:MARK_OFF + len(MARK)] = MARK.encode()
+    return paths, {
+        "sum-vda": hashlib.sha256(disk[:1 << 20]).hexdigest(),
+        "sum-vdb": hashlib.sha256(ro).hexdigest(),
+        "disk-sum": hashlib.sha256(written).hexdigest(),
+        "ro-sum": hashlib.sha256(ro).hexdigest(),
+    }
+
+
+def make_initrd(tmp, rig):
+    img = initramfs.Image()
+    img.add_file("init", INIT % {"modules": " ".join(MODULES),
+                                 "mark": MARK,
+                                 "mark_sector": MARK_OFF // 512}, 0o755)
+    for m in MODULES:
+        with lzma.open(os.path.join(rig, "guest-modules",
+                                    m + ".ko.xz")) as f:
+            img.add_file("lib/modules/%s.ko" % m, f.read())
+    path = os.path.join(tmp, "initrd.img")
+    with open(path, "wb") as f:
+        f.write(img.cpio())
+    tun = os.path.join(tmp, "tun.ko")
+    with lzma.open(os.path.join(rig, "host-modules", "tun.ko.xz")) as f:
+        with open(tun, "wb") as out:
+            out.write(f.read())
+    return path, tun
+
+
+def check_blk(t, c, cpus, want):
+    m = markers(c)
+    n = c.name
+
+    def expect(key, value, what):
+        t.check("%s: %s" % (n, what), m.get(key) == value,
+                "%s=%s, expected %s" % (key, m.get(key), value), c)
+
+    t.check(n + ": exit 0", c.status == 0, "exit status %s" % c.status, c)
+    t.check(n + ": reached the end of /init", "cvmm-test: done" in c.output,
+            "no 'cvmm-test: done'", c)
+    t.check(n + ": modules loaded", "insmod-failed" not in c.output,
+            "an insmod failed", c)
+    expect("cpus", str(cpus), "%d CPUs" % cpus)
+    expect("online", "0" if cpus == 1 else "0-%d" % (cpus - 1),
+           "all CPUs online")
+    expect("serial-vda", "cvmm-disk0", "vda is the first disk")
+    expect("serial-vdb", "cvmm-disk1", "vdb is the second disk")
+    expect("size-vda", str(DISK_SIZE // 512), "vda's size")
+    expect("ro-vda", "0", "vda is writable")
+    expect("ro-vdb", "1", "vdb is read-only (VIRTIO_BLK_F_RO)")
+    expect("sum-vda", want["sum-vda"], "the guest reads vda's bytes")
+    expect("sum-vdb", want["sum-vdb"], "the guest reads vdb's bytes")
+    expect("wrote", "0", "the guest's write to vda succeeded")
+    t.check(n + ": a write to vdb fails in the guest",
+            m.get("ro-write", "0") != "0", "ro-write=%s" % m.get("ro-write"),
+            c)
+    t.check(n + ": a forced write to vdb fails at the device",
+            m.get("ro-write-forced", "0") != "0",
+            "ro-write-forced=%s" % m.get("ro-write-forced"), c)
+    expect("written", MARK, "the marker is in the image at 1 MiB")
+    expect("disk-sum", want["disk-sum"], "nothing else changed in the image")
+    expect("ro-sum", want["ro-sum"], "the read-only image is unchanged")
+    expect("rng-current", "virtio_rng.0", "hwrng is virtio-rng")
+    rng = m.get("rng", "")
+    t.check(n + ": 32 random bytes from /dev/hwrng",
+            re.fullmatch("[0-9a-f]{64}", rng) and rng != "0" * 64,
+            "rng=%s" % rng, c)
+    t.check(n + ": hvc0 output reaches stdout",
+            re.search(r"^cvmm-hvc-hello$", c.output, re.M),
+            "no 'cvmm-hvc-hello' line", c)
+    vectors = m.get("msix-vectors", "0")
+    t.check(n + ": devices use MSI-X", vectors.isdigit() and int(vectors) > 0,
+            "msix-vectors=%s" % vectors, c)
+    irqs = m.get("virtio-irqs", "0")
+    t.check(n + ": virtio interrupts arrived", irqs.isdigit() and
+            int(irqs) > 0, "virtio-irqs=%s" % irqs, c)
+    return rng
+
+
+def check_net(t, c):
+    m = markers(c)
+    t.check("net: exit 0", c.status == 0, "exit status %s" % c.status, c)
+    t.check("net: the guest has the configured MAC",
+            m.get("mac") == GUEST_MAC, "mac=%s" % m.get("mac"), c)
+    t.check("net: the guest answers pings from the host side",
+            m.get("ping") == "0", "ping=%s" % m.get("ping"), c)
+    t.check("net: and near-MTU ones", m.get("ping-big") == "0",
+            "ping-big=%s" % m.get("ping-big"), c)
+    echos = m.get("in-echos", "")
+    t.check("net: the guest counted the echo requests",
+            echos.isdigit() and int(echos) >= 5, "in-echos=%s" % echos, c)
+    t.check("net: a line over TCP reached the guest",
+            m.get("net-msg") == "[hello-over-tcp]",
+            "net-msg=%s" % m.get("net-msg"), c)
+
+
+def main():
+    cvmm = sys.argv[1]
+    rig, why = rigrun.rig_dir()
+    if rig is None:
+        rigrun.main_skip_or_fail(False, why)
+    kernels = sorted(glob.glob(os.path.join(rig, "vmlinuz-*")))
+    if not kernels:
+        rigrun.main_skip_or_fail(False, "no vmlinuz-* in %s" % rig)
+    with tempfile.TemporaryDirectory() as tmp:
+        (disk, ro), want = make_images(tmp)
+        initrd, tun = make_initrd(tmp, rig)
+        ok, why = rigrun.run(cvmm, CASES, timeout=900,
+                             verbose="-v" in sys.argv[2:],
+                             files=[kernels[-1] + ":vmlinuz",
+                                    initrd + ":initrd.img",
+                                    disk + ":disk.img", ro + ":ro.img",
+                                    tun + ":tun.ko"])
+    if not ok:
+        rigrun.main_skip_or_fail(ok, why)
+    t = rigrun.Checker()
+    by = {c.name: c for c in CASES}
+    rng1 = check_blk(t, by["blk-1cpu"], 1, want)
+    rng2 = check_blk(t, by["blk-2cpu-sw"], 2, want)
+    t.check("rng: two boots read different bytes", rng1 != rng2,
+            "both read %s" % rng1)
+    check_net(t, by["net"])
+    return t.finish()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
