@@ -1,9 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #include <string.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
-#include "build-config.h"
 #include "devices/testdev.h"
 #include "memory/convert.h"
 #include "tests/guest/bootinfo.h"
@@ -41,24 +39,6 @@ static int host_read(struct guest_memory *mem, uint64_t gpa, uint64_t len,
 	return 0;
 }
 
-/*
- * The hook behind TESTDEV_FORBIDDEN_SYSCALL (tests/kvm/test-security.sh):
- * a vCPU thread has no business with sockets, so its filter forbids them.
- */
-static int forbidden_syscall(void)
-{
-#if CONFIG_DEBUG_HOOKS
-	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-
-	if (fd < 0)
-		return -errno;
-	close(fd);
-	return 0;
-#else
-	return -EINVAL;
-#endif
-}
-
 static int serve(struct testdev *td, struct bootinfo_req *req)
 {
 	struct guest_memory *mem = td->mem;
@@ -86,7 +66,9 @@ static int serve(struct testdev *td, struct bootinfo_req *req)
 		pthread_mutex_unlock(&mem->lock);
 		return 0;
 	case TESTDEV_FORBIDDEN_SYSCALL:
-		return forbidden_syscall();
+		if (!td->debug_hook)
+			return -EINVAL;
+		return td->debug_hook(td->debug_ctx, req->arg);
 	default:
 		return -EINVAL;
 	}

@@ -15,6 +15,12 @@ struct testdev {
 	struct guest_memory *mem;
 	/* GPA of the request block (bootinfo.req) in shared guest memory. */
 	uint64_t req_gpa;
+	/*
+	 * TESTDEV_FORBIDDEN_SYSCALL calls it with req.arg; set only in builds
+	 * with -Ddebug_hooks=true (vmm/debug-hooks.c), else EINVAL.
+	 */
+	int (*debug_hook)(void *ctx, uint64_t arg);
+	void *debug_ctx;
 };
 
 int __must_check testdev_register(struct testdev *td, struct bus *pio);

@@ -12,6 +12,7 @@
 #include "tests/guest/bootinfo.h"
 #include "vmm/boot-linux.h"
 #include "vmm/boot.h"
+#include "vmm/debug-hooks.h"
 #include "vmm/vm.h"
 #include "vmm/x86.h"
 
@@ -89,6 +90,10 @@ static int boot_test_guest(struct vm *vm)
 	r = testdev_register(&vm->testdev, &vm->pio);
 	if (r < 0)
 		return log_error_errno(r, "registering the test device");
+	/* Only with -Ddebug_hooks=true: forbidden calls on demand. */
+	r = debug_hooks_init(vm);
+	if (r < 0)
+		return log_error_errno(r, "arming the debug hooks");
 	r = mem_populate(&vm->mem, GUEST_LOAD_GPA, guest_image, guest_image_size);
 	if (r < 0)
 		return log_error_errno(r, "writing the test guest image");

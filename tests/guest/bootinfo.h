@@ -50,8 +50,9 @@ enum testdev_cmd {
 	 */
 	TESTDEV_STATS = 3,
 	/*
-	 * Builds with -Ddebug_hooks=true only: the vCPU thread makes a system
-	 * call its seccomp filter forbids (socket). EINVAL without hooks.
+	 * Builds with -Ddebug_hooks=true only: a thread makes a system call
+	 * its seccomp filter forbids (socket), the vCPU thread serving the
+	 * request for arg 0, the main thread for arg 1. EINVAL without hooks.
 	 */
 	TESTDEV_FORBIDDEN_SYSCALL = 4,
 };

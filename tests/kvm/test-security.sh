@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Hardening on this host's /dev/kvm (docs/security.md): a guest throwing
-# junk at every device, the seccomp filters in kill, log and off modes
-# (the forbidden-syscall cases need a build with -Ddebug_hooks=true), and
-# a running cvmm's capabilities, identity and file descriptors.
+# junk at every device, the seccomp filters of the vCPU and main threads
+# in kill, log and off modes (the forbidden-syscall cases need a build
+# with -Ddebug_hooks=true), and a running cvmm's capabilities, identity
+# and file descriptors.
 # Usage: test-security.sh CVMM
 set -uo pipefail
 cvmm=${1:?usage: test-security.sh CVMM}
@@ -51,13 +52,19 @@ else
 	check seccomp-off '[[ $status -eq 0 ]] && grep -q "still serves" "$tmp/out"' \
 		"exit status $status"
 
-	run --scenario forbidden-syscall
-	check seccomp-kill-sigsys '[[ $status -eq $sigsys ]]' \
-		"exit status $status, expected $sigsys (SIGSYS)"
-	check seccomp-kill-report 'grep -qx "cvmm: error: seccomp: vcpu thread made forbidden syscall socket (nr 41)" "$tmp/err"' \
-		"no reporter line naming the role and the call"
-	check seccomp-kill-stops-guest '! grep -q "still serves" "$tmp/out"' \
-		"the guest went on after the forbidden call"
+	# Scenario argument 0: the vCPU thread makes the call; 1: main.
+	for role in vcpu main; do
+		arg=$([[ $role == vcpu ]] && echo 0 || echo 1)
+		run --scenario forbidden-syscall --scenario-arg $arg
+		check seccomp-kill-$role-sigsys '[[ $status -eq $sigsys ]]' \
+			"exit status $status, expected $sigsys (SIGSYS)"
+		check seccomp-kill-$role-report \
+			'grep -qx "cvmm: error: seccomp: $role thread made forbidden syscall socket (nr 41)" "$tmp/err"' \
+			"no reporter line naming the role and the call"
+		check seccomp-kill-$role-stops-guest \
+			'! grep -q "still serves" "$tmp/out"' \
+			"the guest went on after the forbidden call"
+	done
 
 	logged() { dmesg 2>/dev/null | grep "type=1326" | grep -c "syscall=41 "; }
 	before=$(logged)
@@ -65,6 +72,9 @@ else
 	check seccomp-log-continues '[[ $status -eq 0 ]] && grep -q "still serves" "$tmp/out"' \
 		"exit status $status"
 	check seccomp-log-no-report '! grep -q "seccomp" "$tmp/err"'
+	run --scenario forbidden-syscall --scenario-arg 1 --seccomp log
+	check seccomp-log-main-continues '[[ $status -eq 0 ]] && grep -q "still serves" "$tmp/out"' \
+		"exit status $status"
 	# The kernel logs it (audit type 1326), rate-limited: try twice.
 	if dmesg >/dev/null 2>&1; then
 		[[ $(logged) -gt $before ]] || { sleep 6; before=$(logged);
