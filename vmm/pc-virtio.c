@@ -134,12 +134,18 @@ static int add_net(struct vm *vm, struct pc_virtio *pv, unsigned int i)
 	uint8_t mac[6];
 	int fd, r;
 
+	/* A missing or wrong interface is the config's fault: -EINVAL. */
 	r = virtio_net_open_tap(net->tap, &fd);
-	if (r == -ENODEV)
-		return log_error_errno(r, "net %s: no such network interface (cvmm attaches to an existing TAP device)",
-				       net->tap);
+	if (r == -ENODEV) {
+		log_error("net %s: no such network interface (cvmm attaches to an existing TAP device)",
+			  net->tap);
+		return -EINVAL;
+	}
 	if (r == -EINVAL)
 		return log_error_errno(r, "net %s: not a TAP device (TUNSETIFF)",
+				       net->tap);
+	if (r == -ENOENT)
+		return log_error_errno(r, "net %s: no /dev/net/tun (is the tun module loaded?)",
 				       net->tap);
 	if (r < 0)
 		return log_error_errno(r, "net %s: attaching to the TAP device",
