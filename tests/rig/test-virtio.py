@@ -11,6 +11,8 @@ command line says:
   After cvmm exits, the case checksums the images inside the rig.
 - net: a TAP in a network namespace the case makes; the rig pings the
   guest (small and near-MTU packets) and sends it a line over TCP.
+And a disk of a size that is not whole sectors, a missing TAP, a network
+interface that is not a TAP and devices for the test guest are refused.
 Usage: test-virtio.py CVMM"""
 import glob
 import hashlib
@@ -156,11 +158,26 @@ exit $st
 EOF
 unshare -n sh /tmp/net.sh""" % cvmm_cmd("net", "--net tap=tap0,mac=" + GUEST_MAC)
 
+# Refused before the VM runs, with exit status 2 and the reason.
+REFUSALS = [
+    ("refuse-odd-disk", "head -c 1000 disk.img >/tmp/odd.img\n"
+     + cvmm_cmd("blk", "--disk /tmp/odd.img"),
+     "its size is not a multiple of 512 bytes"),
+    ("refuse-missing-tap", cvmm_cmd("net", "--net tap=nosuchtap0"),
+     "no such network interface"),
+    ("refuse-not-a-tap", cvmm_cmd("net", "--net tap=lo"),
+     "not a TAP device"),
+    ("refuse-test-guest", "./cvmm run --scenario basic --disk disk.img",
+     "need a kernel"),
+]
+
+# The refusals last: the net case loads tun, which "not a TAP" needs.
 CASES = [
     blk_case("blk-1cpu", ""),
     blk_case("blk-2cpu-sw", "--vcpus 2 --cc sw"),
     rigrun.Case("net", [], stats=False, shell=NET_SHELL),
-]
+] + [rigrun.Case(n, [], stats=False, shell=sh + " 2>&1")
+     for n, sh, _ in REFUSALS]
 
 
 def markers(case):
@@ -298,6 +315,11 @@ def main():
     t.check("rng: two boots read different bytes", rng1 != rng2,
             "both read %s" % rng1)
     check_net(t, by["net"])
+    for name, _, why in REFUSALS:
+        c = by[name]
+        t.check(name + ": exit 2", c.status == 2,
+                "exit status %s" % c.status, c)
+        t.check(name + ": says why", why in c.output, "no '%s'" % why, c)
     return t.finish()
 
 
