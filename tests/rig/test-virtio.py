@@ -4,13 +4,15 @@
 The rig's kernel boots with a busybox initramfs built here that loads the
 virtio modules of ../shared/rig/guest-modules, then, as cvmmtest= on the
 command line says:
-- blk (1 vCPU, default VM; 2 vCPUs, --cc sw): checksums a read-write and a
-  read-only disk image made here, writes a marker into the first at 1 MiB,
-  tries to write the second (refused by the kernel, then, forced with
-  blockdev --setrw, by the device), reads /dev/hwrng and writes to hvc0.
-  After cvmm exits, the case checksums the images inside the rig.
-- net: a TAP in a network namespace the case makes; the rig pings the
-  guest (small and near-MTU packets) and sends it a line over TCP.
+- blk (1 vCPU, default VM, MSI-X; 2 vCPUs, --cc sw, pci=nomsi so that the
+  devices interrupt through INTx): checksums a read-write and a read-only
+  disk image made here, writes a marker into the first at 1 MiB, tries to
+  write the second (refused by the kernel, then, forced with blockdev
+  --setrw, by the device), reads /dev/hwrng and writes to hvc0. After cvmm
+  exits, the case checksums the images inside the rig.
+- net (2 vCPUs): a TAP in a network namespace the case makes; the rig
+  pings the guest (small and near-MTU packets) and sends it a line over
+  TCP.
 And a disk of a size that is not whole sectors, a missing TAP, a network
 interface that is not a TAP and devices for the test guest are refused.
 Usage: test-virtio.py CVMM"""
@@ -78,6 +80,7 @@ blk() {
 		od -An -tx1 | tr -d ' \n')"
 	echo cvmm-hvc-hello > /dev/hvc0
 	say "msix-vectors=$(grep -c 'PCI-MSIX.*virtio' /proc/interrupts)"
+	say "intx-lines=$(grep -c 'IO-APIC.*virtio' /proc/interrupts)"
 	say "virtio-irqs=$(awk '/virtio/ { for (i = 2; i <= NF; i++)
 		if ($i ~ /^[0-9]+$/) s += $i } END { print s + 0 }' \
 		/proc/interrupts)"
@@ -112,13 +115,14 @@ CMDLINE = "console=ttyS0 quiet panic=-1 cvmmtest=%s"
 CASE_TIMEOUT = 150
 
 
-def cvmm_cmd(mode, extra):
+def cvmm_cmd(mode, extra, kargs=""):
+    cmdline = (CMDLINE % mode + " " + kargs).strip()
     return ("timeout %d ./cvmm run --kernel vmlinuz --initrd initrd.img "
-            "--memory %s --cmdline '%s' %s" % (CASE_TIMEOUT, MEM,
-                                                CMDLINE % mode, extra))
+            "--memory %s --cmdline '%s' %s" % (CASE_TIMEOUT, MEM, cmdline,
+                                                extra))
 
 
-def blk_case(name, extra):
+def blk_case(name, extra, kargs=""):
     disk, ro = "/tmp/%s.img" % name, "/tmp/%s-ro.img" % name
     shell = """cp disk.img {disk} && cp ro.img {ro}
 {cmd} 2>&1
@@ -128,7 +132,7 @@ echo "cvmm-host: ro-sum=$(sha256sum {ro} | cut -d' ' -f1)"
 echo "cvmm-host: written=$(dd if={disk} bs=1 skip={off} count={n} 2>&-)"
 (exit $st)""".format(disk=disk, ro=ro, off=MARK_OFF, n=len(MARK),
                      cmd=cvmm_cmd("blk", "--disk %s --disk %s,ro --rng "
-                                  "--console %s" % (disk, ro, extra)))
+                                  "--console %s" % (disk, ro, extra), kargs))
     return rigrun.Case(name, [], stats=False, shell=shell)
 
 
@@ -156,7 +160,8 @@ st=$?
 cat /tmp/net-out /tmp/ping
 exit $st
 EOF
-unshare -n sh /tmp/net.sh""" % cvmm_cmd("net", "--net tap=tap0,mac=" + GUEST_MAC)
+unshare -n sh /tmp/net.sh""" % cvmm_cmd(
+    "net", "--vcpus 2 --net tap=tap0,mac=" + GUEST_MAC)
 
 # Refused before the VM runs, with exit status 2 and the reason.
 REFUSALS = [
@@ -174,7 +179,8 @@ REFUSALS = [
 # The refusals last: the net case loads tun, which "not a TAP" needs.
 CASES = [
     blk_case("blk-1cpu", ""),
-    blk_case("blk-2cpu-sw", "--vcpus 2 --cc sw"),
+    # Without MSI: INTx and the ISR register.
+    blk_case("blk-2cpu-sw-intx", "--vcpus 2 --cc sw", "pci=nomsi"),
     rigrun.Case("net", [], stats=False, shell=NET_SHELL),
 ] + [rigrun.Case(n, [], stats=False, shell=sh + " 2>&1")
      for n, sh, _ in REFUSALS]
@@ -222,7 +228,7 @@ def make_initrd(tmp, rig):
     return path, tun
 
 
-def check_blk(t, c, cpus, want):
+def check_blk(t, c, cpus, want, msix=True):
     m = markers(c)
     n = c.name
 
@@ -263,9 +269,14 @@ def check_blk(t, c, cpus, want):
     t.check(n + ": hvc0 output reaches stdout",
             re.search(r"^cvmm-hvc-hello$", c.output, re.M),
             "no 'cvmm-hvc-hello' line", c)
-    vectors = m.get("msix-vectors", "0")
-    t.check(n + ": devices use MSI-X", vectors.isdigit() and int(vectors) > 0,
-            "msix-vectors=%s" % vectors, c)
+    vectors, lines = m.get("msix-vectors", "0"), m.get("intx-lines", "0")
+    if msix:
+        t.check(n + ": devices use MSI-X", vectors.isdigit() and
+                int(vectors) > 0, "msix-vectors=%s" % vectors, c)
+    else:
+        t.check(n + ": devices use INTx", vectors == "0" and
+                lines.isdigit() and int(lines) > 0,
+                "msix-vectors=%s, intx-lines=%s" % (vectors, lines), c)
     irqs = m.get("virtio-irqs", "0")
     t.check(n + ": virtio interrupts arrived", irqs.isdigit() and
             int(irqs) > 0, "virtio-irqs=%s" % irqs, c)
@@ -275,6 +286,8 @@ def check_blk(t, c, cpus, want):
 def check_net(t, c):
     m = markers(c)
     t.check("net: exit 0", c.status == 0, "exit status %s" % c.status, c)
+    t.check("net: 2 CPUs online", m.get("online") == "0-1",
+            "online=%s" % m.get("online"), c)
     t.check("net: the guest has the configured MAC",
             m.get("mac") == GUEST_MAC, "mac=%s" % m.get("mac"), c)
     t.check("net: the guest answers pings from the host side",
@@ -311,7 +324,7 @@ def main():
     t = rigrun.Checker()
     by = {c.name: c for c in CASES}
     rng1 = check_blk(t, by["blk-1cpu"], 1, want)
-    rng2 = check_blk(t, by["blk-2cpu-sw"], 2, want)
+    rng2 = check_blk(t, by["blk-2cpu-sw-intx"], 2, want, msix=False)
     t.check("rng: two boots read different bytes", rng1 != rng2,
             "both read %s" % rng1)
     check_net(t, by["net"])
