@@ -248,6 +248,17 @@ static void common_image(struct virtio_pci *vp,
 	c->queue_device = vq->used_gpa;
 }
 
+static void common_read(struct virtio_pci *vp, uint32_t off, uint8_t *data,
+			uint32_t size)
+{
+	struct virtio_pci_common_cfg c;
+
+	if (off + size > sizeof(c))
+		return;
+	common_image(vp, &c);
+	memcpy(data, (uint8_t *)&c + off, size);
+}
+
 static uint16_t valid_vector(const struct virtio_pci *vp, uint16_t v)
 {
 	return v < vp->nr_vectors ? v : VIRTIO_MSI_NO_VECTOR;
@@ -449,14 +460,10 @@ static void bar_access_locked(struct virtio_pci *vp, uint32_t off,
 	memcpy(&v, data, size);
 	switch (region) {
 	case VP_COMMON_OFF:
-		if (is_write) {
+		if (is_write)
 			common_write(vp, roff, size, v);
-		} else if (roff + size <= sizeof(struct virtio_pci_common_cfg)) {
-			struct virtio_pci_common_cfg c;
-
-			common_image(vp, &c);
-			memcpy(data, (uint8_t *)&c + roff, size);
-		}
+		else
+			common_read(vp, roff, data, size);
 		break;
 	case VP_ISR_OFF:
 		if (!is_write && roff == 0)

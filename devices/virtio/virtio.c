@@ -69,7 +69,7 @@ void virtio_set_driver_features_locked(struct virtio_device *vdev,
 					 ~0xffffffffull) | value;
 		break;
 	case 1:
-		vdev->driver_features = (vdev->driver_features & 0xffffffffull) |
+		vdev->driver_features = (uint32_t)vdev->driver_features |
 					(uint64_t)value << 32;
 		break;
 	default:

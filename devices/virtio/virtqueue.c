@@ -32,7 +32,7 @@ bool virtio_gpa_shared(struct guest_memory *mem, uint64_t gpa, uint64_t len,
 	r = mem_find_region(mem, gpa, len);
 	if (!r || r->kind != MEM_REGION_RAM)
 		return false;
-	/* The first private range ending after gpa; does it start before end? */
+	/* Does the first private range ending after gpa start before end? */
 	pthread_mutex_lock(&mem->lock);
 	private = attr_map_next(&mem->attrs, gpa, &start, &last) && start < end;
 	pthread_mutex_unlock(&mem->lock);

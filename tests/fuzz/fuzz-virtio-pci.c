@@ -266,9 +266,11 @@ static void driver_start(struct fuzz_input *in)
 	unsigned int slot = s.vps[dev]->slot;
 	uint64_t feat = vdev->features & (arg & 1 ? ~0ull : ~0xf0000000ull);
 
-	cfg_write(slot, PCI_COMMAND, 2, PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER);
+	cfg_write(slot, PCI_COMMAND, 2,
+		  PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER);
 	bar_write(dev, 0x14, 1, 0);
-	bar_write(dev, 0x14, 1, VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER);
+	bar_write(dev, 0x14, 1,
+		  VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER);
 	for (uint32_t sel = 0; sel < 2; sel++) {
 		bar_write(dev, 0x08, 4, sel);
 		bar_write(dev, 0x0c, 4, (uint32_t)(feat >> (32 * sel)));
@@ -348,6 +350,14 @@ static void guest_store(struct fuzz_input *in)
 		memcpy(hva, &v, sizeof(v));
 }
 
+/* The guest makes a device's first ring page private. */
+static void ring_private(struct fuzz_input *in)
+{
+	fake_mem_op_start();
+	(void)mem_convert(fm.mem, RING_GPA(fuzz_u8(in) % NR_DEVS, 0), FM_PAGE,
+			  true, CONV_ORIGIN_EXPLICIT);
+}
+
 static void check_device(const struct virtio_pci *vp)
 {
 	const struct virtio_device *vdev = vp->vdev;
@@ -372,9 +382,11 @@ static void check_device(const struct virtio_pci *vp)
 		FUZZ_CHECK(vq->size && vq->size <= VIRTQ_MAX_SIZE &&
 				   !(vq->size & (vq->size - 1)),
 			   "enabled queue of size %u", vq->size);
-		FUZZ_CHECK(vq->desc == mem_gpa_to_hva(fm.mem, vq->desc_gpa, 1) &&
-				   vq->used ==
-					   mem_gpa_to_hva(fm.mem, vq->used_gpa, 1),
+		FUZZ_CHECK((void *)vq->desc ==
+					   mem_gpa_to_hva(fm.mem, vq->desc_gpa,
+							  1) &&
+				   vq->used == mem_gpa_to_hva(fm.mem,
+							      vq->used_gpa, 1),
 			   "enabled queue with unmapped rings");
 	}
 }
@@ -435,10 +447,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			(void)send(s.tap_peer, pkt, fuzz_u8(&in), MSG_DONTWAIT);
 			break;
 		default:
-			fake_mem_op_start();
-			(void)mem_convert(fm.mem, RING_GPA(fuzz_u8(&in) % NR_DEVS,
-							   0),
-					  FM_PAGE, true, CONV_ORIGIN_EXPLICIT);
+			ring_private(&in);
 			break;
 		}
 		for (unsigned int i = 0; i < NR_DEVS; i++)

@@ -209,7 +209,9 @@ static void check_private_untouched(void)
 		uint64_t gpa = s.private_gpa[i], end = gpa + s.private_len[i];
 
 		for (; gpa < end; gpa += FM_PAGE) {
-			const uint64_t *p = mem_gpa_to_hva(fm.mem, gpa, FM_PAGE);
+			const uint64_t *p;
+
+			p = mem_gpa_to_hva(fm.mem, gpa, FM_PAGE);
 
 			if (!p || !page_private(gpa))
 				continue;
@@ -304,8 +306,9 @@ static void operation(struct fuzz_input *in)
 	case 6:
 		/* Avail flags, or used_event after the ring. */
 		v = fuzz_u16(in);
-		gpa = fuzz_u8(in) & 1 ? AVAIL_GPA :
-					AVAIL_GPA + 4 + 2 * (uint64_t)s.vq->size;
+		gpa = AVAIL_GPA;
+		if (fuzz_u8(in) & 1)
+			gpa += 4 + 2 * (uint64_t)s.vq->size;
 		guest_write(gpa, &v, sizeof(v));
 		break;
 	case 7:
@@ -368,8 +371,9 @@ static struct virtio_device *create(enum kind kind)
 static void set_up(uint8_t setup, uint16_t size)
 {
 	static struct virtqueue raw;
+	uint64_t indirect = VIRTIO_BIT(VIRTIO_F_INDIRECT_DESC);
 	uint64_t want = VIRTIO_BIT(VIRTIO_F_VERSION_1) |
-			(setup & 0x08 ? VIRTIO_BIT(VIRTIO_F_INDIRECT_DESC) : 0) |
+			(setup & 0x08 ? indirect : 0) |
 			(setup & 0x10 ? VIRTIO_BIT(VIRTIO_F_EVENT_IDX) : 0);
 	uint8_t status = VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER;
 
