@@ -9,6 +9,12 @@
 #include "devices/virtio/virtio.h"
 #include "lib/log.h"
 
+/*
+ * Chains served per kick before the other handlers of the main loop get
+ * their turn (a signal, the console, another device).
+ */
+#define VIRTIO_SERVE_BUDGET 256
+
 void virtio_device_init(struct virtio_device *vdev, const char *name,
 			uint32_t id, uint64_t features, uint16_t nr_vqs,
 			const struct virtio_device_ops *ops,
@@ -211,12 +217,27 @@ void virtio_queue_serve_locked(struct virtio_device *vdev,
 			       uint32_t (*fn)(struct virtio_device *vdev,
 					      struct virtio_chain *chain))
 {
+	unsigned int budget = VIRTIO_SERVE_BUDGET;
 	struct virtio_chain chain;
+	uint64_t one = 1;
 	int r;
 
 	do {
-		while ((r = virtqueue_pop(vq, vdev->mem, &chain)) == 1)
+		for (; budget; budget--) {
+			r = virtqueue_pop(vq, vdev->mem, &chain);
+			if (r != 1)
+				break;
 			virtqueue_push(vq, chain.head, fn(vdev, &chain));
+		}
+		if (!budget) {
+			/* A driver that keeps refilling: come back later. */
+			if (vq->kick.fd >= 0 &&
+			    write(vq->kick.fd, &one, sizeof(one)) < 0)
+				log_debug("%s: kick of queue %u: %s",
+					  vdev->name, vq->index,
+					  errno_name(-errno));
+			break;
+		}
 		if (r < 0) {
 			log_debug("%s: queue %u is broken", vdev->name,
 				  vq->index);
