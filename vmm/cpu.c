@@ -48,6 +48,17 @@
 /* Leaf 0xD.1 EAX: XSAVEOPT and XGETBV1 stay; XSAVEC, XSAVES, XFD go. */
 #define CPUID_D1_EAX_KEEP 0x5u
 #define CPUID_8000_0001_ECX_TOPOEXT (1u << 22)
+/*
+ * Leaf 1 EAX (and AMD's 0x80000001 EAX): stepping 3:0, model 7:4, family
+ * 11:8, extended model 19:16, extended family 27:20, the latter added to
+ * the family only when the family field is 0xf.
+ */
+#define CPUID_EAX_FAMILY_MASK 0x0ff00f00u
+#define CPUID_EAX_FAMILY(eax) (((eax) >> 8 & 0xf) == 0xf ? \
+			       0xf + ((eax) >> 20 & 0xff) : (eax) >> 8 & 0xf)
+#define CPUID_EAX_MODEL(eax) (((eax) >> 4 & 0xf) | ((eax) >> 12 & 0xf0))
+/* Family 0x11 as the fields say it: 0xf plus 2. */
+#define CPUID_EAX_AMD_FAMILY_11H (0xfu << 8 | 0x2u << 20)
 /* KVM_FEATURE_MSI_EXT_DEST_ID: a userspace IOAPIC would have to know. */
 #define KVM_PV_MSI_EXT_DEST_ID (1u << 15)
 
@@ -265,12 +276,54 @@ static void fix_paravirt(struct kvm_cpuid2 *c)
 		e->eax &= ~KVM_PV_MSI_EXT_DEST_ID;
 }
 
+static bool vendor_is_amd(struct kvm_cpuid2 *c)
+{
+	const struct kvm_cpuid_entry2 *e = find(c, 0, 0);
+
+	/* "AuthenticAMD" in EBX, EDX, ECX. */
+	return e && e->ebx == 0x68747541 && e->edx == 0x69746e65 &&
+	       e->ecx == 0x444d4163;
+}
+
+/*
+ * Linux takes an AMD family 0xf, 0x10 or 0x15 model 0-0xf CPU to have a
+ * northbridge GART (amd_gart_present()) and, looking for it and for an
+ * AGP bridge, reads every slot of every PCI bus through 0xcf8/0xcfc, twice
+ * during boot: about 33,000 port exits, for hardware this platform does
+ * not have. Emulated host CPUs do claim such families: QEMU's TCG CPUs
+ * (the rig's) say family 0xf. Such a CPU is presented as family 0x11, the
+ * K8-derived family Linux treats the same way (no Meltdown, SSB, L1TF or
+ * MDS) without probing for a GART; model and stepping stay.
+ */
+static void fix_family(struct kvm_cpuid2 *c)
+{
+	const uint32_t leaves[] = { 1, 0x80000001 };
+	struct kvm_cpuid_entry2 *e = find(c, 1, 0);
+	uint32_t family, model, signature;
+
+	if (!e || !vendor_is_amd(c))
+		return;
+	signature = e->eax;
+	family = CPUID_EAX_FAMILY(signature);
+	model = CPUID_EAX_MODEL(signature);
+	if (family != 0xf && family != 0x10 &&
+	    !(family == 0x15 && model < 0x10))
+		return;
+	for (size_t i = 0; i < ARRAY_SIZE(leaves); i++) {
+		e = find(c, leaves[i], 0);
+		if (e && e->eax == signature)
+			e->eax = (e->eax & ~CPUID_EAX_FAMILY_MASK) |
+				 CPUID_EAX_AMD_FAMILY_11H;
+	}
+}
+
 int cpu_build_cpuid(struct kvm_cpuid2 **cpuid, unsigned int nr_vcpus)
 {
 	uint64_t xcr0 = fix_xsave_leaves(*cpuid);
 
 	fix_xsave_features(*cpuid, xcr0);
 	fix_paravirt(*cpuid);
+	fix_family(*cpuid);
 	return fix_topology(cpuid, nr_vcpus);
 }
 

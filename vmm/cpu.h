@@ -2,8 +2,9 @@
 /*
  * The virtual CPU a real OS sees: the CPUID policy built on top of
  * KVM_GET_SUPPORTED_CPUID (XSAVE leaves consistent with the XCR0 bits
- * kept, topology of the configured vCPUs, paravirt leaves), and the MSR
- * and local APIC state of a PC at reset.
+ * kept, topology of the configured vCPUs, paravirt leaves, no AMD family
+ * that makes Linux probe for a northbridge GART), and the MSR and local
+ * APIC state of a PC at reset.
  */
 #ifndef CVMM_CPU_H
 #define CVMM_CPU_H
