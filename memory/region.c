@@ -101,6 +101,19 @@ static int create_shared_file(enum shared_backing backing, uint64_t size)
 	return fd;
 }
 
+/*
+ * Transparent huge pages where asked for (memfd-thp), and for anonymous
+ * RAM of a VM without private memory, which never discards 4K pieces.
+ * With private memory, a 4K discard inside a THP frees nothing until the
+ * kernel splits it, so there they stay off.
+ */
+static bool wants_thp(const struct mem_plan *plan)
+{
+	if (plan->backing == BACKING_MEMFD_THP)
+		return true;
+	return plan->backing == BACKING_ANONYMOUS && !plan->use_gmem;
+}
+
 /* Map the shared side of region r as the plan says. */
 static int map_shared(struct mem_region *r, const struct mem_plan *plan)
 {
@@ -122,12 +135,8 @@ static int map_shared(struct mem_region *r, const struct mem_plan *plan)
 	if (hva == MAP_FAILED)
 		return -errno;
 	r->hva = hva;
-	/*
-	 * Huge pages only where asked for: a 4K discard inside a THP frees
-	 * nothing until the kernel splits it.
-	 */
-	(void)madvise(hva, r->size, plan->backing == BACKING_MEMFD_THP ?
-				    MADV_HUGEPAGE : MADV_NOHUGEPAGE);
+	(void)madvise(hva, r->size, wants_thp(plan) ? MADV_HUGEPAGE :
+						      MADV_NOHUGEPAGE);
 	return 0;
 }
 
