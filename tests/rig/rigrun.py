@@ -52,9 +52,13 @@ class Case:
         self.stats = stats
         self.shell = shell
         # Seconds before the case is killed (busybox timeout), so that a
-        # hung guest costs one case, not the whole rig run.
+        # hung guest costs one case, not the whole rig run. A case killed
+        # so is run once more, and says so (see retried): the 2-vCPU
+        # SW_PROTECTED Linux boot hangs now and then under the nested TCG
+        # rig (an open bug); hanging twice fails the case.
         self.timeout = timeout
         # Filled in after the run:
+        self.retried = False
         self.status = None
         self.output = ""
         self.stats_json = None
@@ -72,7 +76,13 @@ def _case_script(i, case):
             argv = ["timeout", str(case.timeout)] + argv
         if case.stats:
             argv += ["--stats", stats]
-        lines.append(" ".join(shlex.quote(a) for a in argv) + " 2>&1")
+        cmd = " ".join(shlex.quote(a) for a in argv) + " 2>&1"
+        lines.append(cmd)
+        if case.timeout:
+            # busybox timeout: the child's status, 143 after SIGTERM.
+            lines.append('s=$?; if [ $s -eq 143 ] || [ $s -eq 124 ]; then '
+                         'echo "%s retry %d"; %s; else (exit $s); fi'
+                         % (MARK, i, cmd))
     lines.append('echo "%s status %d $?"' % (MARK, i))
     if case.stats and not case.shell:
         lines.append('[ -f %s ] && { echo "%s stats %d"; base64 %s; echo; }'
@@ -90,6 +100,10 @@ def _parse(out, cases):
             words = line[len(MARK):].split()
             kind, idx = words[0], int(words[1])
             mode = {"begin": "out", "stats": "stats"}.get(kind)
+            if kind == "retry":
+                cases[idx].output = ""
+                cases[idx].retried = True
+                mode = "out"
             if kind == "status":
                 cases[idx].status = int(words[2])
             elif kind == "stats":
@@ -159,7 +173,11 @@ class Checker:
                     print("    | " + line)
             self.failed += 1
 
-    def finish(self):
+    def finish(self, cases=()):
+        for c in cases:
+            if c.retried:
+                print("note: %s hung once (killed by its timeout) and passed "
+                      "or failed on its second run" % c.name)
         print("%d passed, %d failed" % (self.passed, self.failed))
         return 1 if self.failed else 0
 

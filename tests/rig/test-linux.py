@@ -149,7 +149,7 @@ def main():
             "no 'got [hello-from-host]'", c)
     t.check("console-input: powered off after stdin's EOF",
             "cvmm-test: done" in c.output, "no 'cvmm-test: done'", c)
-    return t.finish()
+    return t.finish(CASES)
 
 
 if __name__ == "__main__":
