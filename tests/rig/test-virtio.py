@@ -124,9 +124,17 @@ def cvmm_cmd(mode, extra, kargs=""):
 
 def blk_case(name, extra, kargs=""):
     disk, ro = "/tmp/%s.img" % name, "/tmp/%s-ro.img" % name
-    shell = """cp disk.img {disk} && cp ro.img {ro}
-{cmd} 2>&1
+    # A boot killed by its timeout (143) runs once more, on fresh images,
+    # and says so: the 2-vCPU SW_PROTECTED boot hangs now and then in the
+    # nested rig (an open bug); hanging twice fails the case.
+    shell = """boot() {{ cp disk.img {disk} && cp ro.img {ro} && {cmd} 2>&1; }}
+boot
 st=$?
+if [ $st -eq 143 ] || [ $st -eq 124 ]; then
+	echo "cvmm-host: hung-once=yes"
+	boot
+	st=$?
+fi
 echo "cvmm-host: disk-sum=$(sha256sum {disk} | cut -d' ' -f1)"
 echo "cvmm-host: ro-sum=$(sha256sum {ro} | cut -d' ' -f1)"
 echo "cvmm-host: written=$(dd if={disk} bs=1 skip={off} count={n} 2>&-)"
