@@ -12,6 +12,7 @@
 #include "lib/sha2.h"
 #include "lib/util.h"
 #include "tests/test.h"
+#include "tests/unit/spec-tables.h"
 #include "tests/unit/fixture.h"
 
 static uint32_t le32(const uint8_t *p)
@@ -550,16 +551,6 @@ static void test_fuzz_no_crash(void)
 
 static uint8_t *amdsev, *inteltdx;
 static size_t amdsev_size, inteltdx_size;
-
-static const struct tdvf_section tdx_sections[] = {
-	{ 0x84000, 0x37C000, 0xFFC84000, 0x37C000, TDVF_SECTION_BFV,
-	  TDVF_ATTR_MR_EXTEND },
-	{ 0x0, 0x84000, 0xFFC00000, 0x84000, TDVF_SECTION_CFV, 0 },
-	{ 0, 0, 0x810000, 0x10000, TDVF_SECTION_TEMP_MEM, 0 },
-	{ 0, 0, 0x80B000, 0x2000, TDVF_SECTION_TEMP_MEM, 0 },
-	{ 0, 0, 0x809000, 0x2000, TDVF_SECTION_TD_HOB, 0 },
-	{ 0, 0, 0x800000, 0x6000, TDVF_SECTION_TEMP_MEM, 0 },
-};
 
 static const struct tdvf_section amdsev_tdvf_sections[] = {
 	{ 0x84000, 0x37C000, 0xFFC84000, 0x37C000, TDVF_SECTION_BFV,
