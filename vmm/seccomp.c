@@ -152,6 +152,8 @@ static const struct sc_rule main_rules[] = {
 	ALLOW_IF(mincore, SC_IF_STATS),
 	ALLOW_IF(cachestat, SC_IF_STATS),
 	ALLOW_IF(lseek, SC_IF_STATS),
+	/* --stats: KVM's counters (vmm/kvm-stats.c) */
+	ALLOW_IF(pread64, SC_IF_STATS),
 	/* devices/virtio/blk.c: requests on the disk images, flushes */
 	ALLOW_IF(preadv, SC_IF_DISK),
 	ALLOW_IF(pwritev, SC_IF_DISK),

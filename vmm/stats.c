@@ -12,6 +12,7 @@
 #include "lib/log.h"
 #include "memory/convert.h"
 #include "vmm/kvm.h"
+#include "vmm/kvm-stats.h"
 #include "vmm/launch.h"
 #include "vmm/vm.h"
 
@@ -129,6 +130,23 @@ static int write_json(const char *path, struct json_object *root)
 	return 0;
 }
 
+/* KVM's counters: the VM's, and the vCPUs' summed. */
+static struct json_object *kvm_json(const struct vm *vm)
+{
+	struct json_object *o = json_object_new_object();
+	struct json_object *vm_o = json_object_new_object();
+	struct json_object *vcpus_o = json_object_new_object();
+	int r = kvm_stats_merge_json(vm->stats_fd, vm_o);
+
+	for (unsigned int i = 0; i < vm->nr_vcpus && r == 0; i++)
+		r = kvm_stats_merge_json(vm->vcpus[i].stats_fd, vcpus_o);
+	if (r < 0)
+		log_warning_errno(r, "reading KVM's statistics");
+	json_object_object_add(o, "vm", vm_o);
+	json_object_object_add(o, "vcpus", vcpus_o);
+	return o;
+}
+
 int vm_write_stats(struct vm *vm, const char *path)
 {
 	struct json_object *root = json_object_new_object();
@@ -150,6 +168,7 @@ int vm_write_stats(struct vm *vm, const char *path)
 	add_u64(root, "console_bytes", vm->uart.bytes_out);
 	json_object_object_add(root, "exits", exits_json(vm));
 	json_object_object_add(root, "memory", memory_json(vm));
+	json_object_object_add(root, "kvm", kvm_json(vm));
 	if (vm->cc)
 		json_object_object_add(root, "launch", launch_stats_json(vm));
 	r = write_json(path, root);

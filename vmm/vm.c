@@ -17,6 +17,7 @@
 #include "vmm/caps.h"
 #include "vmm/cpu.h"
 #include "vmm/kvm.h"
+#include "vmm/kvm-stats.h"
 #include "vmm/launch.h"
 #include "vmm/pc.h"
 #include "vmm/seccomp.h"
@@ -143,12 +144,26 @@ static int create_devices(struct vm *vm)
 	return 0;
 }
 
+/* --stats reads KVM's counters at exit, when no ioctl() is allowed. */
+static int open_stats(struct vm *vm, int fd, int *ret_stats_fd)
+{
+	int r;
+
+	if (!vm->cfg->stats.path)
+		return 0;
+	r = kvm_stats_open(fd);
+	if (r < 0)
+		return log_error_errno(r, "KVM_GET_STATS_FD for --stats");
+	*ret_stats_fd = r;
+	return 0;
+}
+
 static int create_vcpu(struct vm *vm, struct vcpu *vcpu, uint32_t id)
 {
 	void *run;
 	int r;
 
-	*vcpu = (struct vcpu){ .vm = vm, .id = id, .fd = -1 };
+	*vcpu = (struct vcpu){ .vm = vm, .id = id, .fd = -1, .stats_fd = -1 };
 	vcpu->fd = kvm_ioctl_val(vm->vm_fd, KVM_CREATE_VCPU, id);
 	if (vcpu->fd < 0)
 		return log_error_errno(vcpu->fd, "KVM_CREATE_VCPU(%u)", id);
@@ -157,6 +172,9 @@ static int create_vcpu(struct vm *vm, struct vcpu *vcpu, uint32_t id)
 	if (run == MAP_FAILED)
 		return log_error_errno(-errno, "mapping vCPU %u's kvm_run", id);
 	vcpu->run = run;
+	r = open_stats(vm, vcpu->fd, &vcpu->stats_fd);
+	if (r < 0)
+		return r;
 	/* A TD's CPUID is set after KVM_TDX_INIT_VCPU (vmm/launch.c). */
 	if (vm->type == KVM_X86_TDX_VM)
 		return 0;
@@ -187,6 +205,9 @@ static int create_vcpus(struct vm *vm)
 	if (!vm->vcpus)
 		return log_error_errno(-ENOMEM, "allocating vCPUs");
 	vm->nr_vcpus = vm->cfg->machine.vcpus;
+	/* vm_free() closes the fds of vCPUs a failure left uncreated. */
+	for (uint32_t i = 0; i < vm->nr_vcpus; i++)
+		vm->vcpus[i].fd = vm->vcpus[i].stats_fd = -1;
 	for (uint32_t i = 0; i < vm->nr_vcpus; i++) {
 		r = create_vcpu(vm, &vm->vcpus[i], i);
 		if (r < 0)
@@ -204,6 +225,7 @@ int vm_build(const struct vm_config *cfg, uint64_t start_ns, struct vm **ret_vm)
 		return log_error_errno(-ENOMEM, "allocating the VM");
 	vm->cfg = cfg;
 	vm->vm_fd = -1;
+	vm->stats_fd = -1;
 	vm->type = kvm_caps_cc_vm_type(cfg->cc.mode);
 	vm->times.start = start_ns;
 	pthread_mutex_init(&vm->lock, NULL);
@@ -237,6 +259,9 @@ int vm_build(const struct vm_config *cfg, uint64_t start_ns, struct vm **ret_vm)
 				    kvm_vm_type_macro(vm->type));
 		goto err_free;
 	}
+	r = open_stats(vm, vm->vm_fd, &vm->stats_fd);
+	if (r < 0)
+		goto err_free;
 	/* Capabilities of the VM must be enabled before vCPUs exist. */
 	if (vm_has_private_memory(vm)) {
 		r = enable_private_memory(vm);
@@ -391,6 +416,8 @@ struct vm *vm_free(struct vm *vm)
 			munmap(v->run, vm->run_size);
 		if (v->fd >= 0)
 			close(v->fd);
+		if (v->stats_fd >= 0)
+			close(v->stats_fd);
 	}
 	free(vm->vcpus);
 	free(vm->cpuid);
@@ -400,6 +427,8 @@ struct vm *vm_free(struct vm *vm)
 	bus_free(&vm->pio);
 	bus_free(&vm->mmio);
 	mem_destroy(&vm->mem);
+	if (vm->stats_fd >= 0)
+		close(vm->stats_fd);
 	if (vm->vm_fd >= 0)
 		close(vm->vm_fd);
 	if (vm->kvm_fd >= 0)

@@ -52,6 +52,8 @@ struct vcpu {
 	struct vm *vm;
 	uint32_t id;
 	int fd;
+	/* KVM's counters for --stats (vmm/kvm-stats.h), or -1 */
+	int stats_fd;
 	struct kvm_run *run;
 	pthread_t thread;
 	bool started;
@@ -71,6 +73,8 @@ struct vm {
 	const struct vm_config *cfg;
 	int kvm_fd;
 	int vm_fd;
+	/* KVM's counters for --stats (vmm/kvm-stats.h), or -1 */
+	int stats_fd;
 	unsigned long type;
 	size_t run_size;
 	struct kvm_cpuid2 *cpuid;

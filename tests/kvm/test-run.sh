@@ -59,6 +59,11 @@ for k in ("time_to_first_run_ms", "time_to_first_output_ms", "total_ms",
 assert s["exits"]["IO"] > 0
 assert 0 < s["time_to_first_run_ms"] <= s["time_to_first_output_ms"] <= s["total_ms"]
 assert s["memory"]["bytes_populated"] > 0
+# KVM's own counters (KVM_GET_STATS_FD): it counts at least the exits
+# that reached cvmm, plus those it handled itself.
+kvm = s["kvm"]
+assert "pages_4k" in kvm["vm"], kvm["vm"]
+assert kvm["vcpus"]["exits"] >= s["exits"]["total"] > 0, kvm["vcpus"]
 PY
 then ok stats-json; else bad stats-json "stats JSON lacks keys or values"; fi
 
