@@ -224,20 +224,22 @@ int vm_build(const struct vm_config *cfg, uint64_t start_ns, struct vm **ret_vm)
 	if (!vm)
 		return log_error_errno(-ENOMEM, "allocating the VM");
 	vm->cfg = cfg;
+	vm->kvm_fd = -1;
 	vm->vm_fd = -1;
 	vm->stats_fd = -1;
 	vm->type = kvm_caps_cc_vm_type(cfg->cc.mode);
 	vm->times.start = start_ns;
 	pthread_mutex_init(&vm->lock, NULL);
-	/* Names need the user database: before anything is opened. */
-	r = privs_lookup(cfg, &vm->privs);
-	if (r < 0)
-		goto err_free;
+	/* First: vm_free() needs its fds, even those it could not open. */
 	r = event_loop_init(&vm->loop);
 	if (r < 0) {
 		(void)log_error_errno(r, "creating the event loop");
 		goto err_free;
 	}
+	/* Names need the user database: before KVM is opened. */
+	r = privs_lookup(cfg, &vm->privs);
+	if (r < 0)
+		goto err_free;
 
 	vm->kvm_fd = kvm_open();
 	if (vm->kvm_fd < 0) {
