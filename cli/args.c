@@ -52,7 +52,7 @@ static const struct cfg_flag flags[] = {
 	{ "memory", "SIZE", FLAG_VALUE, "$.machine.memory",
 	  "guest RAM in bytes or with K, M, G, T: 512M, 2G", NULL, FOR_ALL },
 	{ "backing", "NAME", FLAG_VALUE, "$.machine.shared_backing",
-	  "shared memory backing: auto, anonymous, memfd, memfd-thp, hugetlbfs-2M",
+	  "shared memory backing: auto, guest_memfd, anonymous, memfd, memfd-thp, hugetlbfs-2M",
 	  NULL, FOR_ALL },
 	{ "irqchip", "MODEL", FLAG_VALUE, "$.machine.irqchip",
 	  "in-kernel or split (IOAPIC and PIC in cvmm); tdx needs split",

@@ -30,6 +30,7 @@ static const char *const cc_mode_names[] = {
 
 static const char *const backing_names[] = {
 	[BACKING_AUTO] = "auto",
+	[BACKING_GUEST_MEMFD] = "guest_memfd",
 	[BACKING_ANONYMOUS] = "anonymous",
 	[BACKING_MEMFD] = "memfd",
 	[BACKING_MEMFD_THP] = "memfd-thp",

@@ -268,6 +268,12 @@ static void check_machine(const struct vm_config *cfg, struct cfg_diag *d)
 	    KNOWN(d, "$.cc.mode", "$.machine.irqchip"))
 		rule_error(d, "$.machine.irqchip",
 			  "'in-kernel' is impossible with cc.mode 'tdx': KVM cannot emulate the IOAPIC and PIC of a TD; use \"split\"");
+	if (cfg->machine.backing == BACKING_GUEST_MEMFD &&
+	    cfg->cc.mode != CC_MODE_NONE &&
+	    KNOWN(d, "$.cc.mode", "$.machine.shared_backing"))
+		rule_error(d, "$.machine.shared_backing",
+			  "'guest_memfd' is guest RAM without private memory; with cc.mode '%s' guest_memfd is the private side and the shared side needs its own backing: use \"memfd\", \"memfd-thp\" or \"anonymous\"",
+			  cc_mode_name(cfg->cc.mode));
 	if (cfg->machine.backing != BACKING_HUGETLBFS_2M)
 		return;
 	/* A 4K discard inside a hugetlbfs page cannot be done (issue 3). */

@@ -23,11 +23,13 @@ enum cc_mode {
 
 /* How the shared side of guest RAM is backed. */
 enum shared_backing {
-	/*
-	 * Default VM: guest RAM is a guest_memfd mapped with MMAP|INIT_SHARED
-	 * where the host offers it, else anonymous memory. CC modes: memfd.
-	 */
+	/* Chosen per VM: see mem_plan_build() (memory/region.c). */
 	BACKING_AUTO,
+	/*
+	 * No private memory: guest RAM is a guest_memfd mapped with
+	 * MMAP|INIT_SHARED, so there is no separate shared side.
+	 */
+	BACKING_GUEST_MEMFD,
 	BACKING_ANONYMOUS,
 	BACKING_MEMFD,
 	BACKING_MEMFD_THP,

@@ -117,7 +117,12 @@ struct guest_memory {
 	bool preallocate;
 };
 
-/* Compute the regions for cfg; pure. host_gmem_flags from the VM probe. */
+/*
+ * Compute the regions for cfg; pure. host_gmem_flags from the VM probe.
+ * -EINVAL: the sizes cannot be laid out; -EOPNOTSUPP: guest_memfd was
+ * asked to be RAM where it cannot (private memory, or a host whose
+ * guest_memfd cannot be mapped and start shared).
+ */
 int __must_check mem_plan_build(const struct vm_config *cfg, uint64_t fw_size,
 				uint64_t host_gmem_flags, bool has_private,
 				struct mem_plan *ret_plan);

@@ -106,6 +106,11 @@ static int create_memory(struct vm *vm)
 	r = mem_plan_build(vm->cfg, launch_firmware_size(vm),
 			   gmem > 0 && flags > 0 ? flags : 0,
 			   vm_has_private_memory(vm), &plan);
+	/* The config rules leave only the host's guest_memfd to blame. */
+	if (r == -EOPNOTSUPP) {
+		log_error("--backing guest_memfd: this host's guest_memfd cannot be mapped and start shared (KVM_CAP_GUEST_MEMFD_FLAGS lacks MMAP|INIT_SHARED, Linux 6.18+)");
+		return VM_ERR_NO_CAP;
+	}
 	if (r < 0)
 		return log_error_errno(r, "memory size 0x%llx cannot be laid out",
 				       (unsigned long long)vm->cfg->machine.memory_size);

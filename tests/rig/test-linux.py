@@ -77,7 +77,9 @@ cat /tmp/cout
 CASES = [
     linux("1cpu"),
     linux("2cpu", "poweroff", "--vcpus", "2"),
-    linux("reboot", "reboot"),
+    # Linux runs from anonymous THP RAM by default; this one from
+    # guest_memfd, mapped 4K by 4K.
+    linux("reboot", "reboot", "--backing", "guest_memfd"),
     linux("sw-2cpu", "poweroff", "--cc", "sw", "--vcpus", "2"),
     rigrun.Case("console-input", [], stats=False, shell=CONSOLE_SHELL),
 ]
@@ -111,6 +113,23 @@ def check_boot(t, c, cpus):
             c.name, s["total_ms"] / 1000, s["exits"]["total"]))
 
 
+def check_backing(t, c, backing):
+    s = c.stats_json or {}
+    got = s.get("memory", {}).get("backing")
+    t.check("%s: RAM backed by %s" % (c.name, backing), got == backing,
+            "backing %s" % got, c)
+    # KVM's stage-2 mappings at exit: huge pages where the RAM has them.
+    pages = s.get("kvm", {}).get("vm", {})
+    p4k, p2m = pages.get("pages_4k", 0), pages.get("pages_2m", 0)
+    if backing == "anonymous":
+        t.check("%s: KVM maps the RAM with 2M pages" % c.name, p2m > 0,
+                "pages_2m %d, pages_4k %d" % (p2m, p4k), c)
+    else:
+        t.check("%s: KVM maps guest_memfd 4K by 4K" % c.name,
+                p4k > 1000 and p2m == 0,
+                "pages_2m %d, pages_4k %d" % (p2m, p4k), c)
+
+
 def main():
     cvmm = sys.argv[1]
     rig, why = rigrun.rig_dir()
@@ -138,6 +157,8 @@ def main():
     check_boot(t, by["sw-2cpu"], 2)
     c = by["reboot"]
     check_boot(t, c, 1)
+    check_backing(t, by["1cpu"], "anonymous")
+    check_backing(t, c, "guest_memfd")
     t.check("reboot: cvmm ended on the guest's reset",
             "guest rebooted" in c.output, "no 'guest rebooted' message", c)
 
