@@ -55,7 +55,8 @@ class Case:
         # hung guest costs one case, not the whole rig run. A case killed
         # so is run once more, and says so (see retried): the 2-vCPU
         # SW_PROTECTED Linux boot hangs now and then under the nested TCG
-        # rig (an open bug); hanging twice fails the case.
+        # rig: the guest deadlocks in its clocksource watchdog against a
+        # stop_machine (docs/linux.md); hanging twice fails the case.
         self.timeout = timeout
         # Filled in after the run:
         self.retried = False

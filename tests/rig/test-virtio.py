@@ -126,7 +126,7 @@ def blk_case(name, extra, kargs=""):
     disk, ro = "/tmp/%s.img" % name, "/tmp/%s-ro.img" % name
     # A boot killed by its timeout (143) runs once more, on fresh images,
     # and says so: the 2-vCPU SW_PROTECTED boot hangs now and then in the
-    # nested rig (an open bug); hanging twice fails the case.
+    # nested rig, a guest deadlock (docs/linux.md); hanging twice fails.
     shell = """boot() {{ cp disk.img {disk} && cp ro.img {ro} && {cmd} 2>&1; }}
 boot
 st=$?
