@@ -52,6 +52,13 @@ static int require_cap(int vm_fd, long cap, const char *name)
 	return VM_ERR_NO_CAP;
 }
 
+static int commit_routes_locked(struct vm_irq *irq)
+{
+	int r = kvm_ioctl(irq->vm_fd, KVM_SET_GSI_ROUTING, irq->routes);
+
+	return r < 0 ? r : 0;
+}
+
 static int create_in_kernel(struct vm_irq *irq)
 {
 	/* Dummy speaker: port 0x61 is KVM's, and it never beeps. */
@@ -79,7 +86,94 @@ static int create_in_kernel(struct vm_irq *irq)
 	return 0;
 }
 
-int irq_init(struct vm_irq *irq, int vm_fd, enum irqchip mode)
+static int ioapic_signal_msi(void *ctx, uint64_t addr, uint32_t data)
+{
+	int r = irq_signal_msi(ctx, addr, data);
+
+	if (r < 0)
+		log_debug("IOAPIC MSI 0x%llx/0x%x: %s",
+			  (unsigned long long)addr, data, errno_name(r));
+	return r;
+}
+
+static int ioapic_route_update(void *ctx, uint32_t pin, uint64_t addr,
+			       uint32_t data)
+{
+	int r = irq_msi_route_update(ctx, pin, addr, data);
+
+	if (r < 0)
+		log_debug("IOAPIC pin %u route 0x%llx/0x%x: %s", pin,
+			  (unsigned long long)addr, data, errno_name(r));
+	return r;
+}
+
+static const struct ioapic_ops ioapic_ops = {
+	.signal_msi = ioapic_signal_msi,
+	.route_update = ioapic_route_update,
+};
+
+/*
+ * GSI 0-23 are MSI routes carrying the IOAPIC's messages: KVM scans the
+ * routes below the pin count given to KVM_CAP_SPLIT_IRQCHIP and
+ * intercepts the EOIs of those whose trigger bit says level.
+ */
+static void add_ioapic_routes(struct vm_irq *irq)
+{
+	struct kvm_irq_routing *rt = irq->routes;
+
+	for (uint32_t pin = 0; pin < IRQ_IOAPIC_PINS; pin++) {
+		uint64_t addr;
+		uint32_t data;
+
+		ioapic_pin_msi(&irq->ioapic, pin, &addr, &data);
+		rt->entries[rt->nr++] = (struct kvm_irq_routing_entry){
+			.gsi = pin,
+			.type = KVM_IRQ_ROUTING_MSI,
+			.u.msi = {
+				.address_lo = (uint32_t)addr,
+				.address_hi = addr >> 32,
+				.data = data,
+			},
+		};
+	}
+}
+
+/*
+ * Only the local APICs in KVM, enabled before any vCPU exists; no PIT,
+ * which raises its interrupt through the in-kernel PIC.
+ */
+static int create_split(struct vm_irq *irq, struct bus *mmio)
+{
+	int r;
+
+	r = require_cap(irq->vm_fd, KVM_CAP_SPLIT_IRQCHIP,
+			"KVM_CAP_SPLIT_IRQCHIP");
+	if (!r)
+		r = require_cap(irq->vm_fd, KVM_CAP_SIGNAL_MSI,
+				"KVM_CAP_SIGNAL_MSI");
+	if (!r)
+		r = require_cap(irq->vm_fd, KVM_CAP_IRQFD, "KVM_CAP_IRQFD");
+	if (r < 0)
+		return r;
+	r = kvm_enable_cap(irq->vm_fd, KVM_CAP_SPLIT_IRQCHIP,
+			   IRQ_IOAPIC_PINS);
+	if (r < 0)
+		return log_error_errno(r, "KVM_ENABLE_CAP(KVM_CAP_SPLIT_IRQCHIP, %u)",
+				       IRQ_IOAPIC_PINS);
+	ioapic_init(&irq->ioapic, &ioapic_ops, irq);
+	add_ioapic_routes(irq);
+	/* No other thread exists yet to race for the lock. */
+	r = commit_routes_locked(irq);
+	if (r < 0)
+		return log_error_errno(r, "KVM_SET_GSI_ROUTING of the IOAPIC pins");
+	r = ioapic_register(&irq->ioapic, mmio, IRQ_IOAPIC_GPA);
+	if (r < 0)
+		return log_error_errno(r, "registering the IOAPIC");
+	return 0;
+}
+
+int irq_init(struct vm_irq *irq, int vm_fd, enum irqchip mode,
+	     struct bus *mmio)
 {
 	*irq = (struct vm_irq){
 		.vm_fd = vm_fd,
@@ -95,8 +189,7 @@ int irq_init(struct vm_irq *irq, int vm_fd, enum irqchip mode)
 	case IRQCHIP_IN_KERNEL:
 		return create_in_kernel(irq);
 	case IRQCHIP_SPLIT:
-		log_error("--irqchip split: cvmm has no userspace IOAPIC yet; use in-kernel");
-		return -EOPNOTSUPP;
+		return create_split(irq, mmio);
 	default:
 		log_error("irqchip mode %s cannot be built",
 			  irqchip_name(mode));
@@ -106,6 +199,8 @@ int irq_init(struct vm_irq *irq, int vm_fd, enum irqchip mode)
 
 void irq_fini(struct vm_irq *irq)
 {
+	if (irq->mode == IRQCHIP_SPLIT && irq->ioapic.ops)
+		ioapic_fini(&irq->ioapic);
 	free(irq->routes);
 	irq->routes = NULL;
 }
@@ -113,9 +208,20 @@ void irq_fini(struct vm_irq *irq)
 int irq_set_level(struct vm_irq *irq, uint32_t gsi, bool level)
 {
 	struct kvm_irq_level line = { .irq = gsi, .level = level };
-	int r = kvm_ioctl(irq->vm_fd, KVM_IRQ_LINE, &line);
+	int r;
 
+	if (irq->mode == IRQCHIP_SPLIT)
+		return ioapic_set_level(&irq->ioapic, gsi, level);
+	r = kvm_ioctl(irq->vm_fd, KVM_IRQ_LINE, &line);
 	return r < 0 ? r : 0;
+}
+
+int irq_ioapic_eoi(struct vm_irq *irq, uint8_t vector)
+{
+	if (irq->mode != IRQCHIP_SPLIT || !irq->ioapic.ops)
+		return -ENODEV;
+	ioapic_eoi(&irq->ioapic, vector);
+	return 0;
 }
 
 int irq_signal_msi(struct vm_irq *irq, uint64_t addr, uint32_t data)
@@ -141,13 +247,6 @@ static struct kvm_irq_routing_entry *find_msi_route_locked(struct vm_irq *irq,
 		    rt->entries[i].type == KVM_IRQ_ROUTING_MSI)
 			return &rt->entries[i];
 	return NULL;
-}
-
-static int commit_routes_locked(struct vm_irq *irq)
-{
-	int r = kvm_ioctl(irq->vm_fd, KVM_SET_GSI_ROUTING, irq->routes);
-
-	return r < 0 ? r : 0;
 }
 
 int irq_msi_route_add(struct vm_irq *irq, uint64_t addr, uint32_t data,

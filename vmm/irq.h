@@ -10,12 +10,14 @@
  *   IOAPIC; a GSI level is KVM_IRQ_LINE, an MSI is KVM_SIGNAL_MSI, and
  *   the routing table maps GSI 0-15 to both chips, 16-23 to the IOAPIC
  *   and GSI 24 up to the MSI routes devices allocate.
- * - IRQCHIP_SPLIT (TDX; not built yet): KVM_CAP_SPLIT_IRQCHIP keeps only
- *   the local APICs in KVM. irq_set_level() will then drive a userspace
- *   IOAPIC, whose redirection entries become irq_signal_msi() calls and
- *   whose level-triggered EOIs come back as KVM_EXIT_IOAPIC_EOI; there is
- *   no PIC. MSI routes and irqfds work the same, so devices built on this
- *   interface need no change.
+ * - IRQCHIP_SPLIT (what TDX needs): KVM_CAP_SPLIT_IRQCHIP keeps only the
+ *   local APICs in KVM. irq_set_level() drives the userspace IOAPIC of
+ *   devices/ioapic.c, whose redirection entries become irq_signal_msi()
+ *   calls and whose level-triggered EOIs come back as KVM_EXIT_IOAPIC_EOI
+ *   (irq_ioapic_eoi()); there is no PIC and no PIT. GSIs 0-23 are MSI
+ *   routes that follow the entries, so that KVM knows which vectors are
+ *   level-triggered. MSI routes and irqfds work the same, so devices built
+ *   on this interface need no change.
  * Every function may be called from any thread once irq_init() is done.
  */
 #ifndef CVMM_IRQ_H
@@ -26,6 +28,8 @@
 #include <stdint.h>
 
 #include "cli/config.h"
+#include "devices/bus.h"
+#include "devices/ioapic.h"
 #include "lib/util.h"
 #include "vmm/kvm-abi.h"
 
@@ -44,19 +48,28 @@ struct vm_irq {
 	pthread_mutex_t lock;
 	struct kvm_irq_routing *routes;
 	uint32_t next_gsi;
+	/* IRQCHIP_SPLIT only */
+	struct ioapic ioapic;
 };
 
 /*
- * Create the interrupt controllers of mode on vm_fd. Must come before
- * the first KVM_CREATE_VCPU (KVM attaches each vCPU's LAPIC to the
- * irqchip that exists then). Logs its errors; VM_ERR_NO_CAP if the host
- * lacks what the mode needs.
+ * Create the interrupt controllers of mode on vm_fd, a userspace IOAPIC
+ * on mmio for IRQCHIP_SPLIT. Must come before the first KVM_CREATE_VCPU
+ * (KVM attaches each vCPU's LAPIC to the irqchip that exists then). Logs
+ * its errors; VM_ERR_NO_CAP if the host lacks what the mode needs.
  */
-int __must_check irq_init(struct vm_irq *irq, int vm_fd, enum irqchip mode);
+int __must_check irq_init(struct vm_irq *irq, int vm_fd, enum irqchip mode,
+			  struct bus *mmio);
 void irq_fini(struct vm_irq *irq);
 
 /* Drive the wire of gsi (level-triggered devices hold it high). */
 int irq_set_level(struct vm_irq *irq, uint32_t gsi, bool level);
+
+/*
+ * KVM_EXIT_IOAPIC_EOI: a vCPU EOIed a level-triggered vector. -ENODEV
+ * unless the IOAPIC is ours (IRQCHIP_SPLIT).
+ */
+int irq_ioapic_eoi(struct vm_irq *irq, uint8_t vector);
 
 /* Deliver one MSI (address/data as the guest programmed them). */
 int irq_signal_msi(struct vm_irq *irq, uint64_t addr, uint32_t data);

@@ -37,7 +37,10 @@ static void on_console_quit(void *ctx)
 	vm_request_stop(vm, 0);
 }
 
-/* UART lock held; KVM_IRQ_LINE cannot fail for a valid GSI. */
+/*
+ * UART lock held (then the IOAPIC's, in split mode); KVM_IRQ_LINE cannot
+ * fail for a valid GSI.
+ */
 static void uart_set_irq(void *ctx, bool level)
 {
 	struct vm *vm = ctx;
@@ -97,7 +100,8 @@ int pc_create(struct vm *vm)
 	if (!pc)
 		return log_error_errno(-ENOMEM, "allocating the PC platform");
 	vm->pc = pc;
-	r = irq_init(&vm->irq, vm->vm_fd, vm->cfg->machine.irqchip);
+	r = irq_init(&vm->irq, vm->vm_fd, vm->cfg->machine.irqchip,
+		     &vm->mmio);
 	if (r < 0)
 		return r;
 	/* A kernel probes for hardware; absent hardware reads as all-ones. */

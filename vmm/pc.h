@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * The PC platform a real kernel boots on: in-kernel irqchip and PIT, the
- * legacy ports KVM leaves to us, a PCI host bridge, the ACPI power
- * registers, and the serial console's input. The test guest runs without
- * any of it (see vm_build()).
+ * The PC platform a real kernel boots on: in-kernel irqchip and PIT (or
+ * the split irqchip with cvmm's IOAPIC), the legacy ports KVM leaves to
+ * us, a PCI host bridge, the ACPI power registers, and the serial
+ * console's input. The test guest runs without any of it (see vm_build()).
  */
 #ifndef CVMM_PC_H
 #define CVMM_PC_H

@@ -48,6 +48,8 @@
 #define SC_IF_NET (1u << 4)
 #define SC_IF_RNG (1u << 5)
 #define SC_IF_VCONSOLE (1u << 6)
+/* the userspace IOAPIC of --irqchip split, on a kernel's PC */
+#define SC_IF_SPLIT_IRQCHIP (1u << 7)
 
 /* Stands for this process's id in an argument test (see add_rule()). */
 #define SC_SELF_PID ((scmp_datum_t)-2)
@@ -197,6 +199,11 @@ static const struct sc_rule vcpu_rules[] = {
 	 * address and data the guest gave it, when it unmasks the vector
 	 */
 	IOCTL_IF(KVM_SET_GSI_ROUTING, SC_IF_VIRTIO),
+	/*
+	 * devices/ioapic.c: the GSI route of an IOAPIC pin follows its
+	 * redirection entry, when the guest reprograms it
+	 */
+	IOCTL_IF(KVM_SET_GSI_ROUTING, SC_IF_SPLIT_IRQCHIP),
 };
 
 #if CONFIG_SANITIZERS
@@ -333,7 +340,10 @@ static unsigned int conditions_of(const struct vm_config *cfg)
 	if (virtio)
 		virtio |= SC_IF_VIRTIO;
 	return (cfg->stats.path ? SC_IF_STATS : 0) |
-	       (cfg->boot.scenario ? SC_IF_TESTDEV : 0) | virtio;
+	       (cfg->boot.scenario ? SC_IF_TESTDEV : 0) |
+	       (cfg->machine.irqchip == IRQCHIP_SPLIT ? SC_IF_SPLIT_IRQCHIP :
+							 0) |
+	       virtio;
 }
 
 static int add_rule(scmp_filter_ctx ctx, const struct sc_rule *rule)

@@ -294,6 +294,19 @@ static enum vcpu_action handle_intr(struct vcpu *vcpu)
 	return VCPU_CONTINUE;
 }
 
+/* Split irqchip: a vCPU EOIed a vector our IOAPIC sent level-triggered. */
+static enum vcpu_action handle_ioapic_eoi(struct vcpu *vcpu)
+{
+	uint8_t vector = vcpu->run->eoi.vector;
+
+	if (irq_ioapic_eoi(&vcpu->vm->irq, vector) < 0) {
+		log_error("vcpu%u: KVM_EXIT_IOAPIC_EOI (vector %u) without a userspace IOAPIC",
+			  vcpu->id, vector);
+		return VCPU_FAIL;
+	}
+	return VCPU_CONTINUE;
+}
+
 static const exit_handler_fn exit_handlers[] = {
 	[KVM_EXIT_IO] = handle_io,
 	[KVM_EXIT_MMIO] = handle_mmio,
@@ -306,6 +319,7 @@ static const exit_handler_fn exit_handlers[] = {
 	[KVM_EXIT_FAIL_ENTRY] = handle_fail_entry,
 	[KVM_EXIT_INTR] = handle_intr,
 	[KVM_EXIT_TDX] = vcpu_handle_tdx,
+	[KVM_EXIT_IOAPIC_EOI] = handle_ioapic_eoi,
 };
 
 static enum vcpu_action handle_unknown(struct vcpu *vcpu)

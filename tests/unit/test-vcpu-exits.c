@@ -280,6 +280,53 @@ static void test_mmio_and_unknown_exits_fail(void)
 	teardown();
 }
 
+static unsigned int msis_sent;
+
+static int count_msi(void *ctx, uint64_t addr, uint32_t data)
+{
+	(void)ctx;
+	(void)addr;
+	(void)data;
+	msis_sent++;
+	return 0;
+}
+
+static int ignore_route(void *ctx, uint32_t pin, uint64_t addr,
+			uint32_t data)
+{
+	(void)ctx;
+	(void)pin;
+	(void)addr;
+	(void)data;
+	return 0;
+}
+
+static void test_ioapic_eoi_needs_split_irqchip(void)
+{
+	static const struct ioapic_ops ops = {
+		.signal_msi = count_msi,
+		.route_update = ignore_route,
+	};
+
+	setup(IMPLICIT_ALLOW);
+	vcpu.run->exit_reason = KVM_EXIT_IOAPIC_EOI;
+	vcpu.run->eoi.vector = 0x40;
+	EXPECT_EQ(vcpu_handle_exit(&vcpu), VCPU_FAIL,
+		  "an IOAPIC EOI exit without a userspace IOAPIC should fail");
+	vm.irq.mode = IRQCHIP_SPLIT;
+	ioapic_init(&vm.irq.ioapic, &ops, NULL);
+	/* Pin 9: level-triggered vector 0x40, unmasked, line held high. */
+	vm.irq.ioapic.redtbl[9] = 1u << 15 | 0x40;
+	msis_sent = 0;
+	EXPECT(ioapic_set_level(&vm.irq.ioapic, 9, true) == 0 &&
+		       msis_sent == 1, "the level pin should deliver");
+	EXPECT_EQ(vcpu_handle_exit(&vcpu), VCPU_CONTINUE,
+		  "an IOAPIC EOI exit should go to the IOAPIC");
+	EXPECT_EQ(msis_sent, 2, "the EOI should re-deliver the pin");
+	ioapic_fini(&vm.irq.ioapic);
+	teardown();
+}
+
 TEST_MAIN(TEST_CASE(test_implicit_allow_converts_both_ways),
 	  TEST_CASE(test_implicit_deny_ends_vm),
 	  TEST_CASE(test_fault_with_unknown_flags_fails),
@@ -288,4 +335,5 @@ TEST_MAIN(TEST_CASE(test_implicit_allow_converts_both_ways),
 	  TEST_CASE(test_hypercall_sets_ret_on_every_path),
 	  TEST_CASE(test_io_to_devices_and_unknown_ports),
 	  TEST_CASE(test_exit_port_ends_vm_with_status),
-	  TEST_CASE(test_mmio_and_unknown_exits_fail))
+	  TEST_CASE(test_mmio_and_unknown_exits_fail),
+	  TEST_CASE(test_ioapic_eoi_needs_split_irqchip))
