@@ -173,8 +173,9 @@ static uint64_t add_fadt(struct tables *t, uint64_t dsdt)
 	return add_table(t, "FACP", FADT_REVISION, body, sizeof(body));
 }
 
-static uint64_t add_madt(struct tables *t, unsigned int nr_vcpus)
+static uint64_t add_madt(struct tables *t, const struct acpi_platform *pl)
 {
+	unsigned int nr_vcpus = pl->nr_vcpus;
 	size_t len = 8 + 8 * nr_vcpus + 12 + 6;
 	_cleanup_free_ uint8_t *body = calloc(1, len);
 	uint8_t *p = body;
@@ -184,7 +185,12 @@ static uint64_t add_madt(struct tables *t, unsigned int nr_vcpus)
 		return 0;
 	}
 	set_le(p, IRQ_LAPIC_GPA, 4);
-	set_le(p + 4, MADT_PCAT_COMPAT, 4);
+	/*
+	 * The split irqchip has no PIC. Linux needs no interrupt source
+	 * override either way: a hardware-reduced platform has no legacy
+	 * IRQs, and COM1's IRQ 4 comes from its _CRS, edge and active-high.
+	 */
+	set_le(p + 4, pl->pic ? MADT_PCAT_COMPAT : 0, 4);
 	p += 8;
 	for (unsigned int i = 0; i < nr_vcpus; i++, p += 8) {
 		p[0] = MADT_LAPIC;
@@ -383,7 +389,7 @@ int acpi_write_tables(struct guest_memory *mem, const struct acpi_platform *p,
 	rsdp = tables_alloc(&t, RSDP_SIZE, &rsdp_off);
 	dsdt = add_dsdt(&t, p);
 	xsdt_entries[0] = add_fadt(&t, dsdt);
-	xsdt_entries[1] = add_madt(&t, p->nr_vcpus);
+	xsdt_entries[1] = add_madt(&t, p);
 	xsdt_entries[2] = add_mcfg(&t);
 	xsdt = add_xsdt(&t, xsdt_entries, ARRAY_SIZE(xsdt_entries));
 	if (t.err)

@@ -8,6 +8,7 @@
 #ifndef CVMM_ACPI_H
 #define CVMM_ACPI_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "lib/util.h"
@@ -20,6 +21,8 @@ struct guest_memory;
 
 struct acpi_platform {
 	unsigned int nr_vcpus;
+	/* KVM has a PIC pair (in-kernel irqchip): the MADT says PCAT_COMPAT. */
+	bool pic;
 	/* The PCI host bridge's 64-bit window. */
 	uint64_t pci_mmio64_base;
 	uint64_t pci_mmio64_size;

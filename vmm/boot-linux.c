@@ -419,6 +419,7 @@ static int write_acpi(struct vm *vm, uint64_t *ret_rsdp)
 {
 	const struct acpi_platform p = {
 		.nr_vcpus = vm->nr_vcpus,
+		.pic = vm->cfg->machine.irqchip == IRQCHIP_IN_KERNEL,
 		.pci_mmio64_base = vm->pc->pci.mmio64_base,
 		.pci_mmio64_size = PCI_MMIO64_SIZE,
 	};

@@ -52,11 +52,14 @@ static const uint8_t *table_at(uint64_t gpa, const char *sig)
 }
 
 static struct guest_memory mem;
+/* The in-kernel irqchip's PIC, unless a test says otherwise. */
+static bool with_pic = true;
 
 static uint64_t write_tables(void)
 {
 	const struct acpi_platform p = {
 		.nr_vcpus = NR_VCPUS,
+		.pic = with_pic,
 		.pci_mmio64_base = 0x100000000ull,
 		.pci_mmio64_size = PCI_MMIO64_SIZE,
 	};
@@ -163,6 +166,19 @@ static void test_madt_cpus_and_ioapic(void)
 	EXPECT_EQ(ioapics, 1, "one IOAPIC");
 }
 
+static void test_madt_pcat_compat_only_with_pic(void)
+{
+	const uint8_t *m = xsdt_entry("APIC");
+
+	EXPECT(m && get(m + 40, 4) == 1,
+	       "with the in-kernel PIC the MADT flags should be PCAT_COMPAT");
+	with_pic = false;
+	m = xsdt_entry("APIC");
+	EXPECT(m && get(m + 40, 4) == 0,
+	       "the split irqchip's MADT should not claim a PIC");
+	with_pic = true;
+}
+
 static void test_mcfg_ecam(void)
 {
 	const uint8_t *m = xsdt_entry("MCFG");
@@ -264,7 +280,9 @@ static void test_aml_unbalanced_end_refused(void)
 
 TEST_MAIN(TEST_CASE(test_rsdp), TEST_CASE(test_xsdt_lists_tables),
 	  TEST_CASE(test_fadt_hardware_reduced),
-	  TEST_CASE(test_madt_cpus_and_ioapic), TEST_CASE(test_mcfg_ecam),
+	  TEST_CASE(test_madt_cpus_and_ioapic),
+	  TEST_CASE(test_madt_pcat_compat_only_with_pic),
+	  TEST_CASE(test_mcfg_ecam),
 	  TEST_CASE(test_dsdt_structure), TEST_CASE(test_aml_eisaid),
 	  TEST_CASE(test_aml_pkg_length_sizes),
 	  TEST_CASE(test_aml_unbalanced_end_refused))
