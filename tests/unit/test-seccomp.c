@@ -27,7 +27,11 @@ enum call {
 	CALL_TIOCGWINSZ,
 	CALL_MMAP_EXEC,
 	CALL_THREAD_KICK,
+	CALL_SET_GSI_ROUTING,
 };
+
+/* The irqchip of the config the child installs its filter for. */
+static enum irqchip child_irqchip = IRQCHIP_IN_KERNEL;
 
 static void kick_handler(int sig)
 {
@@ -61,6 +65,10 @@ static int make_call(enum call call, pid_t tid)
 	case CALL_THREAD_KICK:
 		/* What vm_request_stop() does to a vCPU thread. */
 		return syscall(SYS_tgkill, getpid(), tid, SIGUSR1) == 0 ? 0 : 1;
+	case CALL_SET_GSI_ROUTING:
+		/* Not a VM: ENOTTY, but the filter lets it through. */
+		return ioctl(STDIN_FILENO, KVM_SET_GSI_ROUTING, NULL) < 0 &&
+			       errno == ENOTTY ? 0 : 1;
 	}
 	return 1;
 }
@@ -79,6 +87,7 @@ static int run_child(enum seccomp_role role, enum seccomp_mode mode,
 
 	vm_config_init(&cfg);
 	cfg.seccomp = mode;
+	cfg.machine.irqchip = child_irqchip;
 	if (pipe2(fds, O_CLOEXEC) < 0)
 		return -1;
 	fflush(NULL);
@@ -189,6 +198,26 @@ static void test_off_mode_filters_nothing(void)
 	       st);
 }
 
+/* The guest reprograms the userspace IOAPIC from a vCPU thread. */
+static void test_gsi_routing_only_with_split_irqchip(void)
+{
+	char err[256];
+	int st;
+
+	st = run_child(SECCOMP_ROLE_VCPU, SECCOMP_MODE_KILL,
+		       CALL_SET_GSI_ROUTING, err, sizeof(err));
+	EXPECT(killed_by_sigsys(st),
+	       "in-kernel irqchip, no virtio: a vCPU may not set GSI routes (status 0x%x)",
+	       st);
+	child_irqchip = IRQCHIP_SPLIT;
+	st = run_child(SECCOMP_ROLE_VCPU, SECCOMP_MODE_KILL,
+		       CALL_SET_GSI_ROUTING, err, sizeof(err));
+	child_irqchip = IRQCHIP_IN_KERNEL;
+	EXPECT(exited(st, 0) && !err[0],
+	       "split irqchip: a vCPU should set GSI routes (status 0x%x, '%s')",
+	       st, err);
+}
+
 static void test_role_names(void)
 {
 	EXPECT(!strcmp(seccomp_role_name(SECCOMP_ROLE_MAIN), "main") &&
@@ -201,4 +230,5 @@ TEST_MAIN(TEST_CASE(test_allowed_calls_go_through),
 	  TEST_CASE(test_kill_mode_reports_and_dies),
 	  TEST_CASE(test_log_mode_continues),
 	  TEST_CASE(test_off_mode_filters_nothing),
+	  TEST_CASE(test_gsi_routing_only_with_split_irqchip),
 	  TEST_CASE(test_role_names))
