@@ -1,12 +1,12 @@
 #!/usr/bin/env python3
 """Linux guests in the rig: the rig's own kernel with a busybox initramfs
 built here, booted by cvmm with 1 and 2 vCPUs, in a DEFAULT and a
-SW_PROTECTED VM; power-off and reboot end cvmm with 0, and a line sent on
+SW_PROTECTED VM, and with the split irqchip (no PIC); power-off and reboot end cvmm with 0, and a line sent on
 stdin reaches the guest's shell. All cases in one rig boot.
 Usage: test-linux.py CVMM
 
 The guest's /init prints "cvmm-test:" lines (CPUs, online mask, serial
-interrupts, RTC) and acts on cvmmtest= from the kernel command line (the
+interrupts, RTC, interrupt chip) and acts on cvmmtest= from the kernel command line (the
 kernel hands unknown parameters to init as environment variables)."""
 import glob
 import os
@@ -32,9 +32,23 @@ if [ "$cvmmtest" = echo ]; then
 	read -r line
 	echo "cvmm-test: got [$line]"
 fi
+# pci=nomsi: virtio-console's interrupt is INTx, a level-triggered pin.
+if [ "$cvmmtest" = intx ]; then
+	mknod /dev/hvc0 c 229 0
+	echo "cvmm-test: hvc0" >/dev/hvc0
+	echo "cvmm-test: virtio-irq=$(awk '/virtio0/ { print $2 "," $(NF - 1) }' /proc/interrupts)"
+fi
 irqs=$(awk '/ttyS0/ { s = 0; for (i = 2; i <= NF; i++)
 	if ($i ~ /^[0-9]+$/) s += $i; print s }' /proc/interrupts)
 echo "cvmm-test: serial-irqs=$irqs"
+# The interrupt chip: ttyS0's in /proc/interrupts, the MADT's PCAT_COMPAT,
+# and a write to the master PIC's mask register read back, as Linux
+# probes for a PIC (0xff: nothing answers).
+echo "cvmm-test: serial-chip=$(awk '/ttyS0/ { print $(NF - 2) }' /proc/interrupts)"
+echo "cvmm-test: madt-flags=$(od -An -tx1 -j40 -N1 /sys/firmware/acpi/tables/APIC | tr -d ' ')"
+mknod /dev/port c 1 4
+printf '\373' | dd of=/dev/port bs=1 seek=33 count=1 conv=notrunc 2>/dev/null
+echo "cvmm-test: pic-imr=$(dd if=/dev/port bs=1 skip=33 count=1 2>/dev/null | od -An -tx1 | tr -d ' ')"
 echo "cvmm-test: done"
 if [ "$cvmmtest" = reboot ]; then
 	reboot -f
@@ -81,6 +95,15 @@ CASES = [
     # guest_memfd, mapped 4K by 4K.
     linux("reboot", "reboot", "--backing", "guest_memfd"),
     linux("sw-2cpu", "poweroff", "--cc", "sw", "--vcpus", "2"),
+    # The userspace IOAPIC of KVM's split irqchip; no PIC, no PIT.
+    linux("split-1cpu", "poweroff", "--irqchip", "split"),
+    linux("split-2cpu", "poweroff", "--irqchip", "split", "--vcpus", "2"),
+    # A level-triggered IOAPIC pin: its EOIs come back from KVM.
+    rigrun.Case("split-intx", ["--kernel", "vmlinuz", "--initrd",
+                               "initrd.img", "--memory", MEM, "--cmdline",
+                               CMDLINE % "intx" + " pci=nomsi",
+                               "--irqchip", "split", "--console"],
+                timeout=CASE_TIMEOUT),
     rigrun.Case("console-input", [], stats=False, shell=CONSOLE_SHELL),
 ]
 
@@ -111,6 +134,31 @@ def check_boot(t, c, cpus):
     if "total_ms" in s:
         print("     %s: %.1f s from start to exit, %d exits" % (
             c.name, s["total_ms"] / 1000, s["exits"]["total"]))
+
+
+def check_irqchip(t, c, split):
+    m = markers(c)
+    chip = m.get("serial-chip")
+    t.check(c.name + ": ttyS0 interrupts through the IO-APIC",
+            chip == "IO-APIC", "serial-chip=%s" % chip, c)
+    flags, want = m.get("madt-flags"), "00" if split else "01"
+    t.check(c.name + ": MADT flags %s (PCAT_COMPAT: a PIC)" % want,
+            flags == want, "madt-flags=%s" % flags, c)
+    imr, want = m.get("pic-imr"), "ff" if split else "fb"
+    t.check(c.name + ": PIC mask register reads %s" % want, imr == want,
+            "pic-imr=%s" % imr, c)
+
+
+def check_intx(t, c):
+    count, _, kind = markers(c).get("virtio-irq", "").partition(",")
+    t.check(c.name + ": virtio INTx is a level (fasteoi) IO-APIC pin",
+            kind.endswith("-fasteoi") and count.isdigit() and int(count) > 0,
+            "virtio-irq=%s,%s" % (count, kind), c)
+    eois = (c.stats_json or {}).get("exits", {}).get("IOAPIC_EOI", 0)
+    t.check(c.name + ": KVM reported its EOIs (KVM_EXIT_IOAPIC_EOI)",
+            eois > 0, "%d IOAPIC_EOI exits" % eois, c)
+    t.check(c.name + ": hvc0 output reached stdout",
+            "cvmm-test: hvc0" in c.output, "no 'cvmm-test: hvc0'", c)
 
 
 def check_backing(t, c, backing):
@@ -155,6 +203,13 @@ def main():
     check_boot(t, by["1cpu"], 1)
     check_boot(t, by["2cpu"], 2)
     check_boot(t, by["sw-2cpu"], 2)
+    check_boot(t, by["split-1cpu"], 1)
+    check_boot(t, by["split-2cpu"], 2)
+    check_irqchip(t, by["1cpu"], False)
+    check_irqchip(t, by["split-1cpu"], True)
+    check_irqchip(t, by["split-2cpu"], True)
+    check_boot(t, by["split-intx"], 1)
+    check_intx(t, by["split-intx"])
     c = by["reboot"]
     check_boot(t, c, 1)
     check_backing(t, by["1cpu"], "anonymous")
