@@ -55,7 +55,7 @@ static const struct cfg_flag flags[] = {
 	  "shared memory backing: auto, guest_memfd, anonymous, memfd, memfd-thp, hugetlbfs-2M",
 	  NULL, FOR_ALL },
 	{ "irqchip", "MODEL", FLAG_VALUE, "$.machine.irqchip",
-	  "in-kernel or split (IOAPIC and PIC in cvmm); tdx needs split",
+	  "in-kernel or split (IOAPIC in cvmm, no PIC); tdx needs split",
 	  NULL, FOR_ALL },
 
 	{ "cc", "MODE", FLAG_VALUE, "$.cc.mode",

@@ -46,7 +46,7 @@ enum irqchip {
 	/* Not said: vm_config_finish() picks the mode's default. */
 	IRQCHIP_AUTO,
 	IRQCHIP_IN_KERNEL,
-	/* IOAPIC and PIC in userspace (KVM_CAP_SPLIT_IRQCHIP); TDX needs it. */
+	/* IOAPIC in userspace, no PIC (KVM_CAP_SPLIT_IRQCHIP); TDX needs it. */
 	IRQCHIP_SPLIT,
 };
 
