@@ -52,6 +52,20 @@ static int require_cap(int vm_fd, long cap, const char *name)
 	return VM_ERR_NO_CAP;
 }
 
+static struct kvm_irq_routing_entry msi_route(uint32_t gsi, uint64_t addr,
+					       uint32_t data)
+{
+	return (struct kvm_irq_routing_entry){
+		.gsi = gsi,
+		.type = KVM_IRQ_ROUTING_MSI,
+		.u.msi = {
+			.address_lo = (uint32_t)addr,
+			.address_hi = addr >> 32,
+			.data = data,
+		},
+	};
+}
+
 static int commit_routes_locked(struct vm_irq *irq)
 {
 	int r = kvm_ioctl(irq->vm_fd, KVM_SET_GSI_ROUTING, irq->routes);
@@ -126,15 +140,7 @@ static void add_ioapic_routes(struct vm_irq *irq)
 		uint32_t data;
 
 		ioapic_pin_msi(&irq->ioapic, pin, &addr, &data);
-		rt->entries[rt->nr++] = (struct kvm_irq_routing_entry){
-			.gsi = pin,
-			.type = KVM_IRQ_ROUTING_MSI,
-			.u.msi = {
-				.address_lo = (uint32_t)addr,
-				.address_hi = addr >> 32,
-				.data = data,
-			},
-		};
+		rt->entries[rt->nr++] = msi_route(pin, addr, data);
 	}
 }
 
@@ -262,15 +268,7 @@ int irq_msi_route_add(struct vm_irq *irq, uint64_t addr, uint32_t data,
 		return -ENOSPC;
 	}
 	gsi = irq->next_gsi;
-	rt->entries[rt->nr++] = (struct kvm_irq_routing_entry){
-		.gsi = gsi,
-		.type = KVM_IRQ_ROUTING_MSI,
-		.u.msi = {
-			.address_lo = (uint32_t)addr,
-			.address_hi = addr >> 32,
-			.data = data,
-		},
-	};
+	rt->entries[rt->nr++] = msi_route(gsi, addr, data);
 	r = commit_routes_locked(irq);
 	if (r < 0)
 		rt->nr--;
