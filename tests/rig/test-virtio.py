@@ -189,6 +189,8 @@ CASES = [
     blk_case("blk-1cpu", ""),
     # Without MSI: INTx and the ISR register.
     blk_case("blk-2cpu-sw-intx", "--vcpus 2 --cc sw", "pci=nomsi"),
+    # cvmm's IOAPIC and KVM's local APICs only: MSI-X through irqfds.
+    blk_case("blk-2cpu-split", "--vcpus 2 --irqchip split"),
     rigrun.Case("net", [], stats=False, shell=NET_SHELL),
 ] + [rigrun.Case(n, [], stats=False, shell=sh + " 2>&1")
      for n, sh, _ in REFUSALS]
@@ -333,6 +335,7 @@ def main():
     by = {c.name: c for c in CASES}
     rng1 = check_blk(t, by["blk-1cpu"], 1, want)
     rng2 = check_blk(t, by["blk-2cpu-sw-intx"], 2, want, msix=False)
+    check_blk(t, by["blk-2cpu-split"], 2, want)
     t.check("rng: two boots read different bytes", rng1 != rng2,
             "both read %s" % rng1)
     check_net(t, by["net"])
