@@ -4,9 +4,10 @@
  * VM has: bus_access() on buses holding what vm_build() registers for the
  * test guest (the UART, the debug-exit and park ports, the test port with
  * its request block in fake guest memory) and for a PC (POST port, CMOS,
- * i8042, ACPI power registers, the PCI host bridge's ports and ECAM),
- * mixed with what the host side does (input for the UART, flushes) and
- * with the guest rewriting the request block.
+ * i8042, ACPI power registers, the PCI host bridge's ports and ECAM,
+ * the split irqchip's IOAPIC), mixed with what the host side does (input
+ * for the UART, flushes, IOAPIC wire levels and EOIs from KVM) and with
+ * the guest rewriting the request block.
  * Nothing may crash, leak or break a device's invariants, and every
  * access must get an answer the bus contract allows.
  *
@@ -18,6 +19,7 @@
 #include <unistd.h>
 
 #include "devices/debug-exit.h"
+#include "devices/ioapic.h"
 #include "devices/legacy/legacy.h"
 #include "devices/pci.h"
 #include "devices/testdev.h"
@@ -33,7 +35,8 @@ static struct cmos cmos;
 static struct i8042 i8042;
 static struct acpi_power acpi_power;
 static struct pci_host pci;
-static unsigned int exits, power_events;
+static struct ioapic ioapic;
+static unsigned int exits, power_events, msis;
 
 static void on_exit_port(void *ctx, uint32_t status)
 {
@@ -47,6 +50,28 @@ static void on_power(void *ctx)
 	(void)ctx;
 	power_events++;
 }
+
+/* The IOAPIC's messages: only ones the x86 MSI format allows. */
+static int on_msi(void *ctx, uint64_t addr, uint32_t data)
+{
+	(void)ctx;
+	FUZZ_CHECK((addr & ~0xfffffull) == 0xfee00000ull && addr >> 32 == 0,
+		   "IOAPIC MSI address 0x%llx", (unsigned long long)addr);
+	FUZZ_CHECK((data & ~0xc7ffu) == 0, "IOAPIC MSI data 0x%x", data);
+	msis++;
+	return 0;
+}
+
+static int on_route(void *ctx, uint32_t pin, uint64_t addr, uint32_t data)
+{
+	FUZZ_CHECK(pin < IOAPIC_PINS, "route update of pin %u", pin);
+	return on_msi(ctx, addr, data);
+}
+
+static const struct ioapic_ops ioapic_ops = {
+	.signal_msi = on_msi,
+	.route_update = on_route,
+};
 
 static void setup(void)
 {
@@ -73,6 +98,9 @@ static void setup(void)
 			   acpi_power_register(&acpi_power, &pio) == 0 &&
 			   pci_host_init(&pci, &pio, &mmio, 8ull << 20) == 0,
 		   "PC devices should register");
+	ioapic_init(&ioapic, &ioapic_ops, NULL);
+	FUZZ_CHECK(ioapic_register(&ioapic, &mmio, 0xfec00000ull) == 0,
+		   "the IOAPIC should register");
 }
 
 /* Where the devices are, to aim at them and at their edges. */
@@ -88,6 +116,7 @@ static const struct {
 	{ false, ACPI_POWER_PORT, ACPI_POWER_LEN },
 	{ false, PCI_CONFIG_ADDRESS, 8 },
 	{ true, PCI_ECAM_BASE, PCI_ECAM_SIZE },
+	{ true, 0xfec00000ull, 0x50 },
 };
 
 static void guest_access(struct fuzz_input *in)
@@ -130,6 +159,45 @@ static void poke_request(struct fuzz_input *in)
 		req[off + i] = fuzz_u8(in);
 }
 
+/*
+ * The guest selects an IOAPIC register and writes it, as Linux does: a
+ * shortcut to the states that single accesses reach only rarely.
+ */
+static void ioapic_program(struct fuzz_input *in)
+{
+	uint32_t sel = fuzz_u8(in) % 0x40, value = fuzz_u32(in);
+	uint8_t data[4];
+
+	memcpy(data, &sel, 4);
+	FUZZ_CHECK(bus_access(&mmio, 0xfec00000ull, data, 4, true) == BUS_DONE,
+		   "IOREGSEL write");
+	memcpy(data, &value, 4);
+	FUZZ_CHECK(bus_access(&mmio, 0xfec00010ull, data, 4, true) == BUS_DONE,
+		   "IOWIN write");
+}
+
+/*
+ * A device's wire (pins past the last must be refused), an EOI from
+ * KVM, or the guest programming a register.
+ */
+static void ioapic_host(struct fuzz_input *in)
+{
+	uint8_t what = fuzz_u8(in), arg = fuzz_u8(in);
+	uint32_t pin = arg % (IOAPIC_PINS + 4);
+
+	if ((what & 3) == 3) {
+		ioapic_program(in);
+		return;
+	}
+	if (what & 1) {
+		ioapic_eoi(&ioapic, arg);
+		return;
+	}
+	FUZZ_CHECK((ioapic_set_level(&ioapic, pin, what & 2) == 0) ==
+			   (pin < IOAPIC_PINS),
+		   "ioapic_set_level(%u)", pin);
+}
+
 static void receive(struct fuzz_input *in)
 {
 	uint8_t buf[80];
@@ -148,8 +216,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (!pio.nr_devices)
 		setup();
 	uart_init(&uart, uart.out_fd);
+	ioapic_fini(&ioapic);
+	ioapic_init(&ioapic, &ioapic_ops, NULL);
 	for (unsigned int ops = 0; in.size && ops < 256; ops++) {
-		switch (fuzz_u8(&in) % 8) {
+		switch (fuzz_u8(&in) % 9) {
 		case 0:
 			poke_request(&in);
 			break;
@@ -159,6 +229,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		case 2:
 			uart_flush(&uart);
 			break;
+		case 3:
+			ioapic_host(&in);
+			break;
 		default:
 			guest_access(&in);
 			break;
@@ -167,6 +240,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				   uart.rx_head < UART_FIFO_SIZE &&
 				   uart.out_len < sizeof(uart.out),
 			   "UART state out of bounds");
+		FUZZ_CHECK(ioapic.asserted >> IOAPIC_PINS == 0,
+			   "IOAPIC wires beyond the last pin");
 	}
 	return 0;
 }
