@@ -57,6 +57,9 @@ static const struct cfg_flag flags[] = {
 	{ "irqchip", "MODEL", FLAG_VALUE, "$.machine.irqchip",
 	  "in-kernel or split (IOAPIC in cvmm, no PIC); tdx needs split",
 	  NULL, FOR_ALL },
+	{ "on-reboot", "ACTION", FLAG_VALUE, "$.machine.on_reboot",
+	  "when the guest reboots: exit (cvmm ends with 0) or restart (the guest boots again in a VM built anew)",
+	  NULL, FOR_ALL },
 
 	{ "cc", "MODE", FLAG_VALUE, "$.cc.mode",
 	  "confidential mode: none, sw, snp, tdx", "Confidential computing",

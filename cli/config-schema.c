@@ -12,7 +12,8 @@
 
 #define IS_UINT(e) (sizeof(enum e) == sizeof(unsigned int))
 _Static_assert(IS_UINT(cc_mode) && IS_UINT(shared_backing) &&
-		       IS_UINT(irqchip) && IS_UINT(implicit_conversion) &&
+		       IS_UINT(irqchip) && IS_UINT(on_reboot) &&
+		       IS_UINT(implicit_conversion) &&
 		       IS_UINT(log_level) && IS_UINT(log_format) &&
 		       IS_UINT(seccomp_mode),
 	       "enum fields are stored as unsigned int");
@@ -42,6 +43,11 @@ static const char *const irqchip_names[] = {
 	[IRQCHIP_AUTO] = NULL,
 	[IRQCHIP_IN_KERNEL] = "in-kernel",
 	[IRQCHIP_SPLIT] = "split",
+};
+
+static const char *const on_reboot_names[] = {
+	[ON_REBOOT_EXIT] = "exit",
+	[ON_REBOOT_RESTART] = "restart",
 };
 
 static const char *const implicit_names[] = {
@@ -102,6 +108,8 @@ static const struct cfg_field machine_fields[] = {
 	  .off = VMC(machine.backing), NAMES(backing_names) },
 	{ .key = "irqchip", .type = CFG_T_ENUM, .off = VMC(machine.irqchip),
 	  NAMES(irqchip_names) },
+	{ .key = "on_reboot", .type = CFG_T_ENUM,
+	  .off = VMC(machine.on_reboot), NAMES(on_reboot_names) },
 	{}
 };
 
@@ -231,6 +239,12 @@ const char *cc_mode_name(enum cc_mode mode)
 const char *shared_backing_name(enum shared_backing backing)
 {
 	return backing < ARRAY_SIZE(backing_names) ? backing_names[backing] : "?";
+}
+
+const char *on_reboot_name(enum on_reboot on_reboot)
+{
+	return on_reboot < ARRAY_SIZE(on_reboot_names) ?
+		       on_reboot_names[on_reboot] : "?";
 }
 
 const char *irqchip_name(enum irqchip irqchip)

@@ -50,6 +50,14 @@ enum irqchip {
 	IRQCHIP_SPLIT,
 };
 
+/* What a guest reboot (reset) does to cvmm. */
+enum on_reboot {
+	/* cvmm ends with 0, as for a power-off. */
+	ON_REBOOT_EXIT,
+	/* The guest boots again, in a VM built anew (cli/cmd-run.c). */
+	ON_REBOOT_RESTART,
+};
+
 enum seccomp_mode {
 	SECCOMP_MODE_KILL,
 	SECCOMP_MODE_LOG,
@@ -88,6 +96,7 @@ struct vm_config {
 		uint64_t memory_size;
 		enum shared_backing backing;
 		enum irqchip irqchip;
+		enum on_reboot on_reboot;
 	} machine;
 
 	struct {
@@ -233,5 +242,6 @@ void cfg_format_size(uint64_t size, char buf[CFG_SIZE_STR_MAX]);
 const char *cc_mode_name(enum cc_mode mode);
 const char *shared_backing_name(enum shared_backing backing);
 const char *irqchip_name(enum irqchip irqchip);
+const char *on_reboot_name(enum on_reboot on_reboot);
 
 #endif

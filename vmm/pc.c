@@ -20,13 +20,9 @@ static void on_poweroff(void *ctx)
 	vm_request_stop(vm, 0);
 }
 
-/* A reset ends cvmm like a power-off does (machine.on_reboot "exit"). */
 static void on_reset(void *ctx)
 {
-	struct vm *vm = ctx;
-
-	log_info("guest rebooted; ending the VM");
-	vm_request_stop(vm, 0);
+	vm_request_reset(ctx);
 }
 
 static void on_console_quit(void *ctx)

@@ -254,8 +254,7 @@ static enum vcpu_action handle_system_event(struct vcpu *vcpu)
 		vm_request_stop(vcpu->vm, 0);
 		return VCPU_SHUTDOWN;
 	case KVM_SYSTEM_EVENT_RESET:
-		log_info("vcpu%u: guest asked for a reset; ending the VM", vcpu->id);
-		vm_request_stop(vcpu->vm, 0);
+		vm_request_reset(vcpu->vm);
 		return VCPU_SHUTDOWN;
 	case KVM_SYSTEM_EVENT_SEV_TERM:
 	case KVM_SYSTEM_EVENT_TDX_FATAL:

@@ -320,11 +320,12 @@ err_free:
 	return r;
 }
 
-void vm_request_stop(struct vm *vm, int status)
+static void stop(struct vm *vm, int status, bool reset)
 {
 	pthread_mutex_lock(&vm->lock);
 	if (!vm->stopping) {
 		vm->exit_status = status;
+		vm->guest_reset = reset;
 		__atomic_store_n(&vm->stopping, true, __ATOMIC_RELEASE);
 	}
 	pthread_mutex_unlock(&vm->lock);
@@ -340,6 +341,20 @@ void vm_request_stop(struct vm *vm, int status)
 			pthread_kill(v->thread, SIGUSR1);
 	}
 	event_loop_stop(&vm->loop);
+}
+
+void vm_request_stop(struct vm *vm, int status)
+{
+	stop(vm, status, false);
+}
+
+void vm_request_reset(struct vm *vm)
+{
+	if (vm->cfg->machine.on_reboot == ON_REBOOT_RESTART)
+		log_info("guest rebooted; restarting it");
+	else
+		log_info("guest rebooted; ending the VM");
+	stop(vm, 0, true);
 }
 
 static void on_stop_signal(void *opaque, int signo)

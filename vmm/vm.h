@@ -104,6 +104,8 @@ struct vm {
 	pthread_mutex_t lock;
 	bool stopping;
 	int exit_status;
+	/* The VM ended because the guest reset it (vm_request_reset()). */
+	bool guest_reset;
 
 	struct vm_times times;
 };
@@ -123,6 +125,13 @@ struct vm *vm_free(struct vm *vm);
 
 /* End the VM with status (the first request wins) and kick the vCPUs. */
 void vm_request_stop(struct vm *vm, int status);
+
+/*
+ * The guest reset the machine: end the VM with 0 and, if this is the
+ * request that ends it, set guest_reset (machine.on_reboot says what the
+ * caller of vm_run() makes of it).
+ */
+void vm_request_reset(struct vm *vm);
 
 /* Handle the exit in vcpu->run. Pure apart from devices and memory. */
 enum vcpu_action vcpu_handle_exit(struct vcpu *vcpu);

@@ -47,6 +47,9 @@ expect bad-port 1 "unknown port 0x7f" -- --scenario bad-port
 expect triple-fault 1 "triple fault" -- --scenario triple-fault
 expect hlt-cli 1 "hlt with interrupts disabled" -- --scenario hlt
 expect smp-bad-port 1 "unknown port 0x7f" -- --scenario bad-port --vcpus 3
+# --on-reboot restart: each boot runs in a child; its status is cvmm's.
+expect restart-status 7 "exiting with status 7" -- --scenario exit-status --scenario-arg 7 --on-reboot restart
+expect restart-failure 1 "unknown port 0x7f" -- --scenario bad-port --on-reboot restart
 
 # --stats writes the start-up figures and exit counts as JSON.
 expect stats 0 "powering off" -- --stats "$tmp/stats.json"
@@ -71,6 +74,7 @@ then ok stats-json; else bad stats-json "stats JSON lacks keys or values"; fi
 expect cc-sw-refused 3 "KVM_X86_SW_PROTECTED_VM" -- --cc sw
 expect cc-snp-refused 3 "KVM_X86_SNP_VM" -- --cc snp
 expect cc-tdx-refused 3 "KVM_X86_TDX_VM" -- --cc tdx
+expect cc-sw-refused-restart 3 "KVM_X86_SW_PROTECTED_VM" -- --cc sw --on-reboot restart
 
 echo "$passed passed, $failed failed"
 [[ $failed -eq 0 ]]

@@ -204,6 +204,8 @@ static const struct bad_config bad_configs[] = {
 	  E "$.cc.mode: 'sev' is not one of none, sw, snp, tdx\n" },
 	{ "unknown backing", "{'machine': {'shared_backing': 'hugetlbfs'}}",
 	  E "$.machine.shared_backing: 'hugetlbfs' is not one of auto, guest_memfd, anonymous, memfd, memfd-thp, hugetlbfs-2M\n" },
+	{ "unknown reboot action", "{'machine': {'on_reboot': 'reset'}}",
+	  E "$.machine.on_reboot: 'reset' is not one of exit, restart\n" },
 	{ "irqchip auto is not a value", "{'machine': {'irqchip': 'auto'}}",
 	  E "$.machine.irqchip: 'auto' is not one of in-kernel, split\n" },
 	{ "unknown log format", "{'logging': {'format': 'xml'}}",
