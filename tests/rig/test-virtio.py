@@ -5,7 +5,7 @@ The rig's kernel boots with a busybox initramfs built here that loads the
 virtio modules of ../shared/rig/guest-modules, then, as cvmmtest= on the
 command line says:
 - blk (1 vCPU, default VM, MSI-X; 2 vCPUs, --cc sw, pci=nomsi so that the
-  devices interrupt through INTx): checksums a read-write and a read-only
+  devices interrupt through INTx; 2 vCPUs, --irqchip split): checksums a read-write and a read-only
   disk image made here, writes a marker into the first at 1 MiB, tries to
   write the second (refused by the kernel, then, forced with blockdev
   --setrw, by the device), reads /dev/hwrng and writes to hvc0. After cvmm
@@ -13,6 +13,9 @@ command line says:
 - net (2 vCPUs): a TAP in a network namespace the case makes; the rig
   pings the guest (small and near-MTU packets) and sends it a line over
   TCP.
+- reboot (2 vCPUs, --on-reboot restart): the guest marks a disk and
+  reboots, cvmm boots it again, the second boot sees the mark and powers
+  off; and SIGTERM to cvmm while it supervises a boot ends both.
 And a disk of a size that is not whole sectors, a missing TAP, a network
 interface that is not a TAP and devices for the test guest are refused.
 Usage: test-virtio.py CVMM"""
@@ -101,9 +104,26 @@ net() {
 		else print $c }' /proc/net/snmp)"
 }
 
+# machine.on_reboot restart: only a disk remembers the first boot.
+reboot_once() {
+	n=0
+	while [ ! -b /dev/vda ] && [ $n -lt 50 ]; do
+		sleep 0.1; n=$((n + 1))
+	done
+	if [ "$(dd if=/dev/vda bs=1 count=1 2>/dev/null)" = 1 ]; then
+		say "second-boot"
+		return
+	fi
+	printf 1 | dd of=/dev/vda bs=1 count=1 conv=notrunc,fsync 2>/dev/null
+	say "first-boot"
+	reboot -f
+}
+
 case "$cvmmtest" in
 blk) blk ;;
 net) net ;;
+reboot) reboot_once ;;
+wait) say "waiting"; sleep 600 ;;
 esac
 say "done"
 poweroff -f
@@ -171,6 +191,27 @@ EOF
 unshare -n sh /tmp/net.sh""" % cvmm_cmd(
     "net", "--vcpus 2 --net tap=tap0,mac=" + GUEST_MAC)
 
+# Two boots in one cvmm: the guest reboots once, the disk tells it so.
+RESTART_SHELL = """dd if=/dev/zero of=/tmp/reboot.img bs=65536 count=1 2>/dev/null
+%s 2>&1""" % cvmm_cmd("reboot", "--vcpus 2 --disk /tmp/reboot.img "
+                     "--on-reboot restart").replace(
+                         "timeout %d" % CASE_TIMEOUT,
+                         "timeout %d" % (2 * CASE_TIMEOUT))
+
+# SIGTERM to the restart supervisor ends the boot it runs, and cvmm.
+SIGTERM_SHELL = r"""%s >/tmp/term-out 2>&1 &
+pid=$!
+while ! grep -q "cvmm-test: waiting" /tmp/term-out && kill -0 $pid 2>/dev/null
+do
+	sleep 0.5
+done
+kill -TERM $pid
+wait $pid
+echo "cvmm-host: term-status=$?"
+sleep 1
+echo "cvmm-host: cvmm-left=$(ps -o comm | grep -c '^cvmm$')"
+cat /tmp/term-out""" % cvmm_cmd("wait", "--on-reboot restart")
+
 # Refused before the VM runs, with exit status 2 and the reason.
 REFUSALS = [
     ("refuse-odd-disk", "head -c 1000 disk.img >/tmp/odd.img\n"
@@ -192,12 +233,16 @@ CASES = [
     # cvmm's IOAPIC and KVM's local APICs only: MSI-X through irqfds.
     blk_case("blk-2cpu-split", "--vcpus 2 --irqchip split"),
     rigrun.Case("net", [], stats=False, shell=NET_SHELL),
+    rigrun.Case("restart", [], stats=False, shell=RESTART_SHELL),
+    rigrun.Case("restart-sigterm", [], stats=False, shell=SIGTERM_SHELL),
 ] + [rigrun.Case(n, [], stats=False, shell=sh + " 2>&1")
      for n, sh, _ in REFUSALS]
 
 
+# Not anchored at line starts: hvc0's output shares stdout with the
+# serial console's and may land in the middle of one of its lines.
 def markers(case):
-    return dict(re.findall(r"^cvmm-(?:test|host): (\S+?)=(.*)$",
+    return dict(re.findall(r"cvmm-(?:test|host): (\S+?)=(.*)$",
                            case.output, re.M))
 
 
@@ -277,7 +322,7 @@ def check_blk(t, c, cpus, want, msix=True):
             re.fullmatch("[0-9a-f]{64}", rng) and rng != "0" * 64,
             "rng=%s" % rng, c)
     t.check(n + ": hvc0 output reaches stdout",
-            re.search(r"^cvmm-hvc-hello$", c.output, re.M),
+            "cvmm-hvc-hello" in c.output,
             "no 'cvmm-hvc-hello' line", c)
     vectors, lines = m.get("msix-vectors", "0"), m.get("intx-lines", "0")
     if msix:
@@ -291,6 +336,32 @@ def check_blk(t, c, cpus, want, msix=True):
     t.check(n + ": virtio interrupts arrived", irqs.isdigit() and
             int(irqs) > 0, "virtio-irqs=%s" % irqs, c)
     return rng
+
+
+def check_restart(t, c, term):
+    m = markers(c)
+    out = c.output
+    t.check("restart: exit 0", c.status == 0, "exit status %s" % c.status, c)
+    t.check("restart: the guest booted, rebooted, and booted again",
+            out.count("cvmm-test: first-boot") == 1 and
+            out.count("cvmm-test: second-boot") == 1 and
+            out.index("first-boot") < out.index("second-boot"),
+            "first-boot/second-boot markers missing or out of order", c)
+    t.check("restart: cvmm said it restarts the guest",
+            "guest rebooted; restarting it" in out, "no such line", c)
+    t.check("restart: both boots brought up 2 CPUs",
+            out.count("cvmm-test: online=0-1") == 2,
+            "online=0-1 %d times" % out.count("cvmm-test: online=0-1"), c)
+    t.check("restart: the second boot powered off",
+            out.count("cvmm-test: done") == 1, "'done' %d times"
+            % out.count("cvmm-test: done"), c)
+    m = markers(term)
+    t.check("restart-sigterm: SIGTERM ends cvmm with 143",
+            m.get("term-status") == "143",
+            "term-status=%s" % m.get("term-status"), term)
+    t.check("restart-sigterm: no cvmm process is left",
+            m.get("cvmm-left") == "0", "cvmm-left=%s" % m.get("cvmm-left"),
+            term)
 
 
 def check_net(t, c):
@@ -323,7 +394,7 @@ def main():
     with tempfile.TemporaryDirectory() as tmp:
         (disk, ro), want = make_images(tmp)
         initrd, tun = make_initrd(tmp, rig)
-        ok, why = rigrun.run(cvmm, CASES, timeout=900,
+        ok, why = rigrun.run(cvmm, CASES, timeout=1100,
                              verbose="-v" in sys.argv[2:],
                              files=[kernels[-1] + ":vmlinuz",
                                     initrd + ":initrd.img",
@@ -339,6 +410,7 @@ def main():
     t.check("rng: two boots read different bytes", rng1 != rng2,
             "both read %s" % rng1)
     check_net(t, by["net"])
+    check_restart(t, by["restart"], by["restart-sigterm"])
     for name, _, why in REFUSALS:
         c = by[name]
         t.check(name + ": exit 2", c.status == 2,
