@@ -92,7 +92,7 @@ static int check_range(struct guest_memory *mem, uint64_t gpa, uint64_t len,
 	    !IS_ALIGNED(len, PAGE_SIZE) || !add_ok(gpa, len, &end))
 		return -EINVAL;
 	/* The guest_memfd is RAM itself: there is no private memory. */
-	if (mem->plan.gmem_is_ram)
+	if (mem->plan.backing == BACKING_GUEST_MEMFD)
 		return -EOPNOTSUPP;
 	for (cur = gpa; cur < end;) {
 		struct mem_region *reg = region_at(mem, cur);

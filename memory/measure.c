@@ -128,8 +128,8 @@ static int shared_bytes(struct guest_memory *mem, struct mem_region *reg,
 }
 
 /*
- * A guest_memfd that is also the shared side (plan.gmem_is_ram) is counted
- * once, as guest_memfd. Windows must be page aligned.
+ * A guest_memfd that is also the shared side (BACKING_GUEST_MEMFD) is
+ * counted once, as guest_memfd. Windows must be page aligned.
  */
 int mem_range_allocated_bytes(struct guest_memory *mem, uint64_t gpa,
 			      uint64_t len, uint64_t *ret_gmem,

@@ -36,15 +36,15 @@ struct mem_region_plan {
 struct mem_plan {
 	struct mem_region_plan regions[MEM_MAX_REGIONS];
 	unsigned int nr_regions;
-	/* Backing of the shared side, resolved from BACKING_AUTO. */
+	/*
+	 * Backing of the shared side, resolved from BACKING_AUTO.
+	 * BACKING_GUEST_MEMFD: the guest_memfd mapping is guest RAM itself
+	 * (a VM without private memory, MMAP|INIT_SHARED), and images are
+	 * written straight into it.
+	 */
 	enum shared_backing backing;
 	/* Flags for KVM_CREATE_GUEST_MEMFD; GUEST_MEMFD_FLAG_* */
 	uint64_t gmem_flags;
-	/*
-	 * The guest_memfd mapping is guest RAM itself (default VM with
-	 * MMAP|INIT_SHARED): images are written straight into it.
-	 */
-	bool gmem_is_ram;
 	/* Regions get a guest_memfd at all (KVM_MEM_GUEST_MEMFD slots). */
 	bool use_gmem;
 };
@@ -58,7 +58,7 @@ struct mem_region {
 	int gmem_fd;
 	/* Offset of this region's first byte in gmem_fd. */
 	uint64_t gmem_offset;
-	/* Shared side as the host sees it (for gmem_is_ram, the gmem map). */
+	/* Shared side as the host sees it (guest_memfd RAM: the gmem map). */
 	uint8_t *hva;
 	/* File behind hva (memfd, hugetlbfs or gmem_fd); -1 for anonymous. */
 	int shared_fd;

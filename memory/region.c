@@ -85,9 +85,8 @@ int mem_plan_build(const struct vm_config *cfg, uint64_t fw_size,
 	if (plan.backing == BACKING_GUEST_MEMFD &&
 	    (has_private || (host_gmem_flags & in_place) != in_place))
 		return -EOPNOTSUPP;
-	plan.gmem_is_ram = plan.backing == BACKING_GUEST_MEMFD;
-	plan.use_gmem = has_private || plan.gmem_is_ram;
-	plan.gmem_flags = plan.gmem_is_ram ? in_place : 0;
+	plan.use_gmem = has_private || plan.backing == BACKING_GUEST_MEMFD;
+	plan.gmem_flags = plan.backing == BACKING_GUEST_MEMFD ? in_place : 0;
 	if (plan.backing == BACKING_HUGETLBFS_2M && !IS_ALIGNED(fw_size, SZ_2M))
 		return -EINVAL;
 	plan_layout(&plan, ram, fw_size);
@@ -154,7 +153,7 @@ static int map_shared(struct mem_region *r, const struct mem_plan *plan)
 	int prot = PROT_READ | PROT_WRITE;
 	void *hva;
 
-	if (plan->gmem_is_ram) {
+	if (plan->backing == BACKING_GUEST_MEMFD) {
 		r->shared_fd = r->gmem_fd;
 		hva = mmap(NULL, r->size, prot, MAP_SHARED, r->gmem_fd, 0);
 	} else if (plan->backing == BACKING_ANONYMOUS) {

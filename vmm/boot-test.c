@@ -21,9 +21,8 @@ static void describe_backing(const struct guest_memory *mem, char *buf,
 {
 	const struct mem_plan *plan = &mem->plan;
 
-	if (plan->gmem_is_ram)
-		snprintf(buf, size, "guest_memfd");
-	else if (plan->use_gmem)
+	/* guest_memfd, or guest_memfd for private memory beside another. */
+	if (plan->use_gmem && plan->backing != BACKING_GUEST_MEMFD)
 		snprintf(buf, size, "guest_memfd+%s",
 			 shared_backing_name(plan->backing));
 	else

@@ -91,7 +91,6 @@ static struct json_object *memory_json(struct vm *vm)
 	uint64_t gmem = 0, shared = 0;
 
 	json_object_object_add(o, "backing", json_object_new_string(
-		mem->plan.gmem_is_ram ? "guest_memfd" :
 		shared_backing_name(mem->plan.backing)));
 	json_object_object_add(o, "guest_memfd", json_object_new_boolean(
 		mem->plan.use_gmem));

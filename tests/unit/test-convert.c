@@ -751,7 +751,7 @@ static void test_convert_checks(void)
 		  "all guest_memfd RAM at launch");
 	EXPECT_EQ(mem.stats.conversions_launch, 1, "one launch conversion");
 	EXPECT_EQ(mem.stats.attr_calls, 1, "one call across both regions");
-	mem.plan.gmem_is_ram = true;
+	mem.plan.backing = BACKING_GUEST_MEMFD;
 	EXPECT_EQ(mem_convert(&mem, 0, PG, false, CONV_ORIGIN_LAUNCH),
 		  -EOPNOTSUPP, "no conversions when guest_memfd is RAM");
 	teardown();
