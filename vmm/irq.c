@@ -52,6 +52,14 @@ static int require_cap(int vm_fd, long cap, const char *name)
 	return VM_ERR_NO_CAP;
 }
 
+/* MSIs sent by hand and irqfds: both irqchip modes deliver through them. */
+static int require_msi(int vm_fd)
+{
+	int r = require_cap(vm_fd, KVM_CAP_SIGNAL_MSI, "KVM_CAP_SIGNAL_MSI");
+
+	return r ? r : require_cap(vm_fd, KVM_CAP_IRQFD, "KVM_CAP_IRQFD");
+}
+
 static struct kvm_irq_routing_entry msi_route(uint32_t gsi, uint64_t addr,
 					       uint32_t data)
 {
@@ -83,10 +91,7 @@ static int create_in_kernel(struct vm_irq *irq)
 	if (!r)
 		r = require_cap(irq->vm_fd, KVM_CAP_PIT2, "KVM_CAP_PIT2");
 	if (!r)
-		r = require_cap(irq->vm_fd, KVM_CAP_SIGNAL_MSI,
-				"KVM_CAP_SIGNAL_MSI");
-	if (!r)
-		r = require_cap(irq->vm_fd, KVM_CAP_IRQFD, "KVM_CAP_IRQFD");
+		r = require_msi(irq->vm_fd);
 	if (r < 0)
 		return r;
 	r = kvm_ioctl_val(irq->vm_fd, KVM_CREATE_IRQCHIP, 0);
@@ -155,10 +160,7 @@ static int create_split(struct vm_irq *irq, struct bus *mmio)
 	r = require_cap(irq->vm_fd, KVM_CAP_SPLIT_IRQCHIP,
 			"KVM_CAP_SPLIT_IRQCHIP");
 	if (!r)
-		r = require_cap(irq->vm_fd, KVM_CAP_SIGNAL_MSI,
-				"KVM_CAP_SIGNAL_MSI");
-	if (!r)
-		r = require_cap(irq->vm_fd, KVM_CAP_IRQFD, "KVM_CAP_IRQFD");
+		r = require_msi(irq->vm_fd);
 	if (r < 0)
 		return r;
 	r = kvm_enable_cap(irq->vm_fd, KVM_CAP_SPLIT_IRQCHIP,
