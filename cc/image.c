@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 
 #include "cc/image.h"
+#include "lib/io.h"
 
 static int fail(char *reason, size_t len, int r, const char *fmt, ...)
 	__printf(4, 5);
@@ -32,7 +33,7 @@ static int read_whole(const char *path, size_t max, uint8_t **ret,
 	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
 	_cleanup_free_ uint8_t *buf = NULL;
 	struct stat st;
-	size_t done = 0;
+	int r;
 
 	if (fd < 0 || fstat(fd, &st) < 0)
 		return -errno;
@@ -43,19 +44,11 @@ static int read_whole(const char *path, size_t max, uint8_t **ret,
 	buf = malloc(st.st_size ? st.st_size : 1);
 	if (!buf)
 		return -ENOMEM;
-	while (done < (size_t)st.st_size) {
-		ssize_t n = read(fd, buf + done, st.st_size - done);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -errno;
-		if (n == 0)
-			return -EIO;	/* the file shrank under us */
-		done += n;
-	}
+	r = pread_full(fd, buf, st.st_size, 0);
+	if (r < 0)
+		return r;
 	*ret = TAKE_PTR(buf);
-	*ret_size = done;
+	*ret_size = st.st_size;
 	return 0;
 }
 

@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "devices/legacy/legacy.h"
+#include "lib/io.h"
 #include "lib/log.h"
 #include "vmm/acpi.h"
 #include "vmm/boot-linux.h"
@@ -215,24 +216,14 @@ static int read_into_guest(struct vm *vm, int fd, uint64_t off, uint64_t gpa,
 			   uint64_t len)
 {
 	uint8_t *dst = mem_gpa_to_hva(&vm->mem, gpa, len);
+	int r;
 
 	if (!dst)
 		return -EFAULT;
-	while (len) {
-		ssize_t n = pread(fd, dst, MIN(len, (uint64_t)1 << 30), off);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -errno;
-		if (n == 0)
-			return -EIO; /* the file shrank under us */
-		dst += n;
-		off += n;
-		len -= n;
-		vm->mem.stats.bytes_populated += n;
-	}
-	return 0;
+	r = pread_full(fd, dst, len, off);
+	if (r == 0)
+		vm->mem.stats.bytes_populated += len;
+	return r;
 }
 
 static int open_file(const char *what, const char *path, uint64_t *ret_size)
