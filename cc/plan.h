@@ -178,6 +178,11 @@ struct cc_machine {
 	/* CPUID 0x80000008 EAX[7:0]; 0: not known (no host probed yet). */
 	unsigned int host_phys_bits;
 	unsigned int guest_phys_bits;
+	/*
+	 * Only measured (cvmm measure, config check), perhaps never run:
+	 * the rules about booting it do not bind.
+	 */
+	bool measure_only;
 };
 
 /* What cvmm builds for @cfg; the host fields are left 0. */
@@ -194,5 +199,9 @@ int cc_machine_check(const struct cc_machine *m, char *reason, size_t len);
  * exists: what can be refused from the config alone is refused here.
  */
 int cc_config_check(const struct vm_config *cfg, char *reason, size_t len);
+
+/* The same, for a config that may only be measured (config check). */
+int cc_config_check_measured(const struct vm_config *cfg, char *reason,
+			     size_t len);
 
 #endif

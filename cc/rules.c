@@ -47,7 +47,7 @@ static void firmware_say(const struct cc_machine *m, char *buf, size_t len)
 /* There is no fw_cfg to hand the kernel to the firmware yet. */
 static bool kernel_ok(const struct cc_machine *m)
 {
-	return !m->has_kernel;
+	return m->measure_only || !m->has_kernel;
 }
 
 static void kernel_say(const struct cc_machine *m, char *buf, size_t len)
@@ -208,5 +208,15 @@ int cc_config_check(const struct vm_config *cfg, char *reason, size_t len)
 	struct cc_machine m;
 
 	cc_machine_init(cfg, &m);
+	return cc_machine_check(&m, reason, len);
+}
+
+int cc_config_check_measured(const struct vm_config *cfg, char *reason,
+			     size_t len)
+{
+	struct cc_machine m;
+
+	cc_machine_init(cfg, &m);
+	m.measure_only = true;
 	return cc_machine_check(&m, reason, len);
 }

@@ -8,6 +8,7 @@
 #include "cli/args.h"
 #include "cli/commands.h"
 #include "cli/config.h"
+#include "cc/plan.h"
 
 static void usage(FILE *f)
 {
@@ -77,6 +78,22 @@ static int show(const struct vm_config *cfg, bool json)
 	return CVMM_EXIT_OK;
 }
 
+/*
+ * The schema and the config rules held when it loaded; what is left are
+ * the rules of a CC launch, as far as they bind a config that may only be
+ * measured (cvmm measure takes a kernel that cvmm run refuses).
+ */
+static int check(const struct vm_config *cfg, const char *name)
+{
+	char reason[CC_REASON_MAX];
+
+	if (cc_config_check_measured(cfg, reason, sizeof(reason)) < 0) {
+		fprintf(stderr, "cvmm: error: %s: %s\n", name, reason);
+		return CVMM_EXIT_USAGE;
+	}
+	return printf("%s: ok\n", name) < 0 ? CVMM_EXIT_FAILURE : CVMM_EXIT_OK;
+}
+
 static int check_or_show(enum cfg_command cmd, int argc, char **argv)
 {
 	struct run_options opts;
@@ -93,8 +110,7 @@ static int check_or_show(enum cfg_command cmd, int argc, char **argv)
 	else if (cmd == CFG_CMD_CONFIG_SHOW)
 		status = show(&cfg, opts.json);
 	else
-		status = printf("%s: ok\n", d.file ? d.file : "config") < 0 ?
-				 CVMM_EXIT_FAILURE : CVMM_EXIT_OK;
+		status = check(&cfg, d.file ? d.file : "config");
 	vm_config_free(&cfg);
 	return status;
 }

@@ -993,6 +993,11 @@ static void test_cvmm_config_commands(void)
 	EXPECT(run_cvmm(ARGS("config", "check", "nope.json"), &out) == 2,
 	       "a missing config should exit 2");
 	free(out);
+	/* The CC launch rules too: SNP boots from its firmware. */
+	write_text("snp-no-firmware.json", "{\"cc\": {\"mode\": \"snp\"}}");
+	EXPECT(run_cvmm(ARGS("config", "check", "snp-no-firmware.json"), &out) == 2,
+	       "an SNP config without firmware should fail config check");
+	free(out);
 	EXPECT(run_cvmm(ARGS("run", "--memory", "12Q"), &out) == 2,
 	       "a bad flag should exit 2");
 	free(out);
