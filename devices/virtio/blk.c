@@ -91,15 +91,7 @@ static int transfer(int fd, struct iovec *iov, unsigned int n, off_t off,
 		if (done == 0)
 			return -EIO;
 		off += done;
-		while (n && (size_t)done >= iov->iov_len) {
-			done -= iov->iov_len;
-			iov++;
-			n--;
-		}
-		if (n) {
-			iov->iov_base = (uint8_t *)iov->iov_base + done;
-			iov->iov_len -= done;
-		}
+		iov_advance(&iov, &n, done);
 	}
 	return 0;
 }

@@ -49,15 +49,7 @@ static void write_all(int fd, struct iovec *iov, unsigned int n)
 				  errno_name(done < 0 ? -errno : -EIO));
 			return;
 		}
-		while (n && (size_t)done >= iov->iov_len) {
-			done -= iov->iov_len;
-			iov++;
-			n--;
-		}
-		if (n) {
-			iov->iov_base = (uint8_t *)iov->iov_base + done;
-			iov->iov_len -= done;
-		}
+		iov_advance(&iov, &n, done);
 	}
 }
 

@@ -17,6 +17,7 @@
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/uio.h>
 
 #include "devices/virtio/virtqueue.h"
 #include "lib/util.h"
@@ -163,5 +164,23 @@ void virtio_queue_serve_locked(struct virtio_device *vdev,
 			       struct virtqueue *vq,
 			       uint32_t (*fn)(struct virtio_device *vdev,
 					      struct virtio_chain *chain));
+
+/*
+ * Drop the first done bytes of the n buffers at *iov, after a short
+ * readv() or writev(): whole buffers go, the next one starts later.
+ */
+static inline void iov_advance(struct iovec **iov, unsigned int *n,
+			       size_t done)
+{
+	while (*n && done >= (*iov)->iov_len) {
+		done -= (*iov)->iov_len;
+		(*iov)++;
+		(*n)--;
+	}
+	if (*n) {
+		(*iov)->iov_base = (uint8_t *)(*iov)->iov_base + done;
+		(*iov)->iov_len -= done;
+	}
+}
 
 #endif
