@@ -11,6 +11,7 @@ Only busybox is inside the rig, so every assertion happens here, on the
 host, in Python.
 """
 import base64
+import glob
 import json
 import os
 import shlex
@@ -181,6 +182,14 @@ class Checker:
                       "or failed on its second run" % c.name)
         print("%d passed, %d failed" % (self.passed, self.failed))
         return 1 if self.failed else 0
+
+
+def rig_kernel(rig):
+    """The rig's own guest kernel (the newest vmlinuz-*), or None with why."""
+    kernels = sorted(glob.glob(os.path.join(rig, "vmlinuz-*")))
+    if not kernels:
+        return None, "no vmlinuz-* in %s" % rig
+    return kernels[-1], None
 
 
 def main_skip_or_fail(ok, why):

@@ -8,7 +8,6 @@ Usage: test-linux.py CVMM
 The guest's /init prints "cvmm-test:" lines (CPUs, online mask, serial
 interrupts, RTC, interrupt chip) and acts on cvmmtest= from the kernel command line (the
 kernel hands unknown parameters to init as environment variables)."""
-import glob
 import os
 import re
 import sys
@@ -183,9 +182,9 @@ def main():
     rig, why = rigrun.rig_dir()
     if rig is None:
         rigrun.main_skip_or_fail(False, why)
-    kernels = sorted(glob.glob(os.path.join(rig, "vmlinuz-*")))
-    if not kernels:
-        rigrun.main_skip_or_fail(False, "no vmlinuz-* in %s" % rig)
+    kernel, why = rigrun.rig_kernel(rig)
+    if kernel is None:
+        rigrun.main_skip_or_fail(False, why)
     with tempfile.TemporaryDirectory() as tmp:
         initrd = os.path.join(tmp, "initrd.img")
         img = initramfs.Image()
@@ -193,7 +192,7 @@ def main():
         with open(initrd, "wb") as f:
             f.write(img.cpio())
         ok, why = rigrun.run(cvmm, CASES, timeout=900,
-                             files=[kernels[-1] + ":vmlinuz",
+                             files=[kernel + ":vmlinuz",
                                     initrd + ":initrd.img"])
     if not ok:
         rigrun.main_skip_or_fail(ok, why)

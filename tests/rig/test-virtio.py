@@ -19,7 +19,6 @@ command line says:
 And a disk of a size that is not whole sectors, a missing TAP, a network
 interface that is not a TAP and devices for the test guest are refused.
 Usage: test-virtio.py CVMM"""
-import glob
 import hashlib
 import lzma
 import os
@@ -388,15 +387,15 @@ def main():
     rig, why = rigrun.rig_dir()
     if rig is None:
         rigrun.main_skip_or_fail(False, why)
-    kernels = sorted(glob.glob(os.path.join(rig, "vmlinuz-*")))
-    if not kernels:
-        rigrun.main_skip_or_fail(False, "no vmlinuz-* in %s" % rig)
+    kernel, why = rigrun.rig_kernel(rig)
+    if kernel is None:
+        rigrun.main_skip_or_fail(False, why)
     with tempfile.TemporaryDirectory() as tmp:
         (disk, ro), want = make_images(tmp)
         initrd, tun = make_initrd(tmp, rig)
         ok, why = rigrun.run(cvmm, CASES, timeout=1100,
                              verbose="-v" in sys.argv[2:],
-                             files=[kernels[-1] + ":vmlinuz",
+                             files=[kernel + ":vmlinuz",
                                     initrd + ":initrd.img",
                                     disk + ":disk.img", ro + ":ro.img",
                                     tun + ":tun.ko"])
