@@ -15,7 +15,7 @@
 
 #include "cc/ovmf.h"
 #include "cc/snp-measure.h"
-#include "cli/config.h"
+#include "config/config.h"
 
 struct cc_image {
 	uint8_t *fw;			/* the firmware file, malloc()ed */

@@ -9,8 +9,8 @@
 #include <string.h>
 
 #include "cc/plan.h"
-#include "tests/guest/bootinfo.h"
-#include "vmm/kvm.h"
+#include "guest/bootinfo.h"
+#include "lib/kvm.h"
 
 const char *launch_op_name(enum launch_op op)
 {

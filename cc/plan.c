@@ -31,7 +31,7 @@
 
 #include "cc/plan.h"
 #include "cc/tdx-measure.h"
-#include "tests/guest/bootinfo.h"
+#include "guest/bootinfo.h"
 #include "vmm/boot.h"
 #include "vmm/caps.h"
 

@@ -21,7 +21,7 @@
 #include "cc/image.h"
 #include "cc/tdx-hob.h"
 #include "cc/tdx-measure.h"
-#include "cli/config.h"
+#include "config/config.h"
 #include "memory/memory.h"
 
 /* The modes whose launch is measured, from firmware. */

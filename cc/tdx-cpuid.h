@@ -9,7 +9,7 @@
 
 #include <stdint.h>
 
-#include "vmm/kvm-abi.h"
+#include "lib/kvm-abi.h"
 
 /**
  * tdx_cpuid_mask() - the CPUID entries for KVM_TDX_INIT_VM

@@ -11,7 +11,7 @@
 
 #include "cli/args.h"
 #include "cli/config-schema.h"
-#include "cli/config.h"
+#include "config/config.h"
 
 enum flag_kind {
 	/* Sets the config key at .path from the argument. */

@@ -6,7 +6,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 
-#include "cli/config.h"
+#include "config/config.h"
 
 /* What "cvmm run" takes beyond the VM's configuration. */
 struct run_options {

@@ -8,10 +8,10 @@
 #include <string.h>
 
 #include "cli/commands.h"
-#include "cli/config.h"
+#include "config/config.h"
 #include "lib/log.h"
 #include "vmm/caps.h"
-#include "vmm/kvm.h"
+#include "lib/kvm.h"
 
 static const enum cc_mode cc_modes[] = {
 	CC_MODE_NONE,

@@ -7,7 +7,7 @@
 
 #include "cli/args.h"
 #include "cli/commands.h"
-#include "cli/config.h"
+#include "config/config.h"
 #include "cc/plan.h"
 
 static void usage(FILE *f)

@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "cli/config-schema.h"
-#include "cli/config.h"
+#include "config/config.h"
 
 #define IS_UINT(e) (sizeof(enum e) == sizeof(unsigned int))
 _Static_assert(IS_UINT(cc_mode) && IS_UINT(shared_backing) &&

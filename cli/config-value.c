@@ -12,7 +12,7 @@
 #include <json-c/json.h>
 
 #include "cli/config-schema.h"
-#include "cli/config.h"
+#include "config/config.h"
 
 #define JSON_PLAIN (JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE)
 

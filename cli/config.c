@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "cli/config-schema.h"
-#include "cli/config.h"
+#include "config/config.h"
 
 void vm_config_init(struct vm_config *cfg)
 {

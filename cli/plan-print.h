@@ -5,7 +5,7 @@
 
 #include <stdio.h>
 
-#include "cli/config.h"
+#include "config/config.h"
 
 /*
  * Print the launch steps of @cfg (checked by cfg_parse_run_args()) to @f,

@@ -9,12 +9,12 @@
 #include <string.h>
 
 #include "lib/log.h"
-#include "tests/guest/bootinfo.h"
-#include "vmm/boot-linux.h"
+#include "guest/bootinfo.h"
+#include "vmm/x86/boot-linux.h"
 #include "vmm/boot.h"
 #include "vmm/debug-hooks.h"
 #include "vmm/vm.h"
-#include "vmm/x86.h"
+#include "vmm/x86/regs.h"
 
 static void describe_backing(const struct guest_memory *mem, char *buf,
 			     size_t size)

@@ -10,7 +10,7 @@
 #include "build-config.h"
 #include "lib/log.h"
 #include "vmm/caps.h"
-#include "vmm/kvm.h"
+#include "lib/kvm.h"
 
 /*
  * KVM_CHECK_EXTENSION answers 0 for caps it does not know and fails only

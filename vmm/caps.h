@@ -14,7 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "cli/config.h"
+#include "config/config.h"
 #include "lib/util.h"
 
 /* KVM_CAP_VM_TYPES is an int bitmask: bit n = VM type n. */

@@ -27,11 +27,11 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "cli/config.h"
+#include "config/config.h"
 #include "devices/bus.h"
-#include "devices/ioapic.h"
+#include "devices/x86/ioapic.h"
 #include "lib/util.h"
-#include "vmm/kvm-abi.h"
+#include "lib/kvm-abi.h"
 
 /* IOAPIC pins; GSIs from IRQ_FIRST_MSI_GSI up are MSI routes. */
 #define IRQ_IOAPIC_PINS 24

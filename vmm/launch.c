@@ -22,9 +22,9 @@
 
 #include "lib/log.h"
 #include "memory/convert.h"
-#include "vmm/kvm.h"
+#include "lib/kvm.h"
 #include "vmm/launch-internal.h"
-#include "vmm/x86.h"
+#include "vmm/x86/regs.h"
 
 uint32_t launch_cpuid_sig(const struct kvm_cpuid2 *cpuid)
 {

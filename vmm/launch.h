@@ -21,7 +21,7 @@
 #include "cc/image.h"
 #include "cc/plan.h"
 #include "lib/util.h"
-#include "vmm/kvm-abi.h"
+#include "lib/kvm-abi.h"
 
 struct json_object;
 struct vm;

@@ -36,7 +36,7 @@
 #include <seccomp.h>
 
 #include "build-config.h"
-#include "vmm/kvm.h"
+#include "lib/kvm.h"
 #include "vmm/seccomp.h"
 
 /* Conditions of .only_if */

@@ -11,7 +11,7 @@
 
 #include "lib/log.h"
 #include "memory/convert.h"
-#include "vmm/kvm.h"
+#include "lib/kvm.h"
 #include "vmm/kvm-stats.h"
 #include "vmm/launch.h"
 #include "vmm/vm.h"

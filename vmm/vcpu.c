@@ -12,11 +12,11 @@
 
 #include "lib/log.h"
 #include "memory/convert.h"
-#include "vmm/cc-exits.h"
-#include "vmm/kvm.h"
+#include "vmm/x86/cc-exits.h"
+#include "lib/kvm.h"
 #include "vmm/seccomp.h"
 #include "vmm/vm.h"
-#include "vmm/x86.h"
+#include "vmm/x86/regs.h"
 
 #define RFLAGS_IF (1ull << 9)
 

@@ -15,14 +15,14 @@
 #include "memory/convert.h"
 #include "vmm/boot.h"
 #include "vmm/caps.h"
-#include "vmm/cpu.h"
-#include "vmm/kvm.h"
+#include "vmm/x86/cpu.h"
+#include "lib/kvm.h"
 #include "vmm/kvm-stats.h"
 #include "vmm/launch.h"
-#include "vmm/pc.h"
+#include "vmm/x86/pc.h"
 #include "vmm/seccomp.h"
 #include "vmm/vm.h"
-#include "vmm/x86.h"
+#include "vmm/x86/regs.h"
 
 /* Where KVM may put the TSS it needs for real mode on Intel hosts. */
 #define VM_TSS_GPA 0xfffbd000ull

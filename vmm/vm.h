@@ -10,15 +10,15 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "cli/config.h"
+#include "config/config.h"
 #include "devices/bus.h"
 #include "devices/debug-exit.h"
 #include "devices/testdev.h"
 #include "devices/uart.h"
 #include "memory/memory.h"
-#include "vmm/event-loop.h"
+#include "lib/event-loop.h"
 #include "vmm/irq.h"
-#include "vmm/kvm-abi.h"
+#include "lib/kvm-abi.h"
 #include "vmm/privs.h"
 
 struct cc_launch;

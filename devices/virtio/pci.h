@@ -24,7 +24,7 @@
 
 #include "devices/pci.h"
 #include "devices/virtio/virtio.h"
-#include "vmm/event-loop.h"
+#include "lib/event-loop.h"
 
 struct guest_memory;
 

@@ -15,7 +15,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "cli/config.h"
+#include "config/config.h"
 #include "fuzz.h"
 #include "lib/util.h"
 

@@ -12,7 +12,7 @@
 #include "build-config.h"
 #include "tests/test.h"
 #include "vmm/caps.h"
-#include "vmm/kvm.h"
+#include "lib/kvm.h"
 
 static int kvm_fd = -1;
 static struct kvm_caps caps;

@@ -15,7 +15,7 @@
 #include <unistd.h>
 
 #include "cli/args.h"
-#include "cli/config.h"
+#include "config/config.h"
 #include "tests/test.h"
 
 static const char *srcdir;

@@ -10,9 +10,9 @@
 #include "cc/tdx-cpuid.h"
 #include "tests/test.h"
 #include "tests/unit/fixture.h"
-#include "tests/guest/bootinfo.h"
+#include "guest/bootinfo.h"
 #include "vmm/boot.h"
-#include "vmm/cc-exits.h"
+#include "vmm/x86/cc-exits.h"
 
 #define M256 0x10000000ull
 #define M4 0x400000ull

@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "lib/log.h"
-#include "vmm/cc-exits.h"
+#include "vmm/x86/cc-exits.h"
 #include "vmm/launch.h"
 
 /* The GHCB MSR protocol's termination request (GHCB spec, unverified). */

@@ -3,7 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "vmm/aml.h"
+#include "vmm/x86/aml.h"
 
 enum {
 	AML_ZERO_OP = 0x00,

@@ -12,7 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "vmm/kvm-abi.h"
+#include "lib/kvm-abi.h"
 #include "vmm/vm.h"
 
 /* TDG.VP.VMCALL leaves KVM forwards (tdx.md section 6). */

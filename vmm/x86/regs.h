@@ -6,7 +6,7 @@
 #include <stdint.h>
 
 #include "lib/util.h"
-#include "vmm/kvm-abi.h"
+#include "lib/kvm-abi.h"
 
 struct guest_memory;
 

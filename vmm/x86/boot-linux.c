@@ -21,15 +21,15 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "devices/legacy/legacy.h"
+#include "devices/x86/legacy.h"
 #include "lib/io.h"
 #include "lib/log.h"
-#include "vmm/acpi.h"
-#include "vmm/boot-linux.h"
-#include "vmm/cpu.h"
-#include "vmm/pc.h"
+#include "vmm/x86/acpi.h"
+#include "vmm/x86/boot-linux.h"
+#include "vmm/x86/cpu.h"
+#include "vmm/x86/pc.h"
 #include "vmm/vm.h"
-#include "vmm/x86.h"
+#include "vmm/x86/regs.h"
 
 #define BOOT_STACK_GPA 0x7000ull
 #define ZERO_PAGE_GPA 0x7000ull

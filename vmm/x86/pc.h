@@ -8,7 +8,7 @@
 #ifndef CVMM_PC_H
 #define CVMM_PC_H
 
-#include "devices/legacy/legacy.h"
+#include "devices/x86/legacy.h"
 #include "devices/pci.h"
 #include "lib/util.h"
 #include "vmm/console.h"

@@ -15,7 +15,7 @@
 #include "devices/virtio/devices.h"
 #include "devices/virtio/pci.h"
 #include "lib/log.h"
-#include "vmm/pc.h"
+#include "vmm/x86/pc.h"
 #include "vmm/vm.h"
 
 /* The _PRT in the DSDT sends INTA# of slot S to GSI 16 + S % 4. */

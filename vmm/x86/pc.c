@@ -9,7 +9,7 @@
 #include <unistd.h>
 
 #include "lib/log.h"
-#include "vmm/pc.h"
+#include "vmm/x86/pc.h"
 #include "vmm/vm.h"
 
 static void on_poweroff(void *ctx)

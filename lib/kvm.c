@@ -3,7 +3,7 @@
 #include <stdio.h>
 
 #include "lib/log.h"
-#include "vmm/kvm.h"
+#include "lib/kvm.h"
 
 int kvm_open(void)
 {

@@ -11,9 +11,9 @@
 #include <string.h>
 
 #include "lib/log.h"
-#include "vmm/kvm.h"
+#include "lib/kvm.h"
 #include "vmm/launch-internal.h"
-#include "vmm/x86.h"
+#include "vmm/x86/regs.h"
 
 /* SEV firmware status codes (linux/psp-sev.h, sev-snp.md section 2). */
 #define SEV_RET_POLICY_FAILURE 0x07

@@ -12,7 +12,7 @@
 #include <sys/ioctl.h>
 
 #include "lib/util.h"
-#include "vmm/kvm-abi.h"
+#include "lib/kvm-abi.h"
 
 #define KVM_DEVICE_PATH "/dev/kvm"
 

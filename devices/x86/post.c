@@ -6,7 +6,7 @@
  */
 #include <string.h>
 
-#include "devices/legacy/legacy.h"
+#include "devices/x86/legacy.h"
 
 static int post_access(void *opaque, uint64_t offset, uint8_t *data,
 		       uint32_t size, bool is_write)

@@ -13,8 +13,8 @@
 #include <string.h>
 
 #include "lib/log.h"
-#include "vmm/cpu.h"
-#include "vmm/kvm.h"
+#include "vmm/x86/cpu.h"
+#include "lib/kvm.h"
 
 /* XSAVE components (Intel SDM vol. 1 section 13.1). */
 #define XFEATURE_X87 (1ull << 0)

@@ -10,8 +10,8 @@
 
 #include "lib/log.h"
 #include "memory/memory.h"
-#include "vmm/kvm.h"
-#include "vmm/x86.h"
+#include "lib/kvm.h"
+#include "vmm/x86/regs.h"
 
 #define PTE_PRESENT (1ull << 0)
 #define PTE_RW (1ull << 1)

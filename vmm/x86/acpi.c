@@ -16,13 +16,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "devices/legacy/legacy.h"
+#include "devices/x86/legacy.h"
 #include "devices/pci.h"
 #include "devices/uart.h"
 #include "lib/log.h"
 #include "memory/memory.h"
-#include "vmm/acpi.h"
-#include "vmm/aml.h"
+#include "vmm/x86/acpi.h"
+#include "vmm/x86/aml.h"
 #include "vmm/irq.h"
 
 #define ACPI_HEADER_SIZE 36

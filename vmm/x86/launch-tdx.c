@@ -11,9 +11,9 @@
 
 #include "cc/tdx-cpuid.h"
 #include "lib/log.h"
-#include "vmm/kvm.h"
+#include "lib/kvm.h"
 #include "vmm/launch-internal.h"
-#include "vmm/x86.h"
+#include "vmm/x86/regs.h"
 
 /* QEMU retries INIT_VM this often when the module lacks entropy. */
 #define TDX_INIT_VM_TRIES 10000

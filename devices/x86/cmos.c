@@ -8,7 +8,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "devices/legacy/legacy.h"
+#include "devices/x86/legacy.h"
 
 enum {
 	RTC_SECONDS = 0x00,

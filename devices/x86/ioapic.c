@@ -15,7 +15,7 @@
  */
 #include <string.h>
 
-#include "devices/ioapic.h"
+#include "devices/x86/ioapic.h"
 
 #define IOAPIC_REG_SELECT 0x00
 #define IOAPIC_REG_WINDOW 0x10

@@ -8,7 +8,7 @@
  */
 #include <string.h>
 
-#include "devices/legacy/legacy.h"
+#include "devices/x86/legacy.h"
 
 #define CMD_PULSE_RESET 0xfe
 

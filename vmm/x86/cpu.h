@@ -12,7 +12,7 @@
 #include <stdint.h>
 
 #include "lib/util.h"
-#include "vmm/kvm-abi.h"
+#include "lib/kvm-abi.h"
 
 /*
  * Turn KVM's supported CPUID (*cpuid, malloc'ed; it may be replaced) into

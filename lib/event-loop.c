@@ -11,7 +11,7 @@
 #include <sys/signalfd.h>
 #include <unistd.h>
 
-#include "vmm/event-loop.h"
+#include "lib/event-loop.h"
 
 #define EVENT_LOOP_BATCH 16
 

@@ -10,7 +10,7 @@
  */
 #include <string.h>
 
-#include "devices/legacy/legacy.h"
+#include "devices/x86/legacy.h"
 
 #define SLP_TYP_SHIFT 2
 #define SLP_TYP_MASK 0x1c
