@@ -32,8 +32,7 @@
 #include "cc/plan.h"
 #include "cc/tdx-measure.h"
 #include "guest/bootinfo.h"
-#include "vmm/boot.h"
-#include "vmm/caps.h"
+#include "guest/image.h"
 
 struct planner {
 	struct launch_plan *plan;
@@ -457,7 +456,7 @@ static int plan_init(struct planner *p, const struct vm_config *cfg,
 		return fail(p, -EINVAL, "cc.mode '%s' needs boot.firmware",
 			    cc_mode_name(cfg->cc.mode));
 	plan->mode = cfg->cc.mode;
-	plan->vm_type = kvm_caps_cc_vm_type(cfg->cc.mode);
+	plan->vm_type = cc_mode_vm_type(cfg->cc.mode);
 	plan->nr_vcpus = cfg->machine.vcpus;
 	plan->ram_size = cfg->machine.memory_size;
 	plan->fw_size = cc_mode_is_measured(cfg->cc.mode) ? img->fw_size : 0;
@@ -475,6 +474,21 @@ static int plan_init(struct planner *p, const struct vm_config *cfg,
 		return fail(p, r, "guest memory of 0x%llx bytes cannot be laid out",
 			    (unsigned long long)cfg->machine.memory_size);
 	return 0;
+}
+
+unsigned long cc_mode_vm_type(enum cc_mode mode)
+{
+	switch (mode) {
+	case CC_MODE_SW:
+		return KVM_X86_SW_PROTECTED_VM;
+	case CC_MODE_SNP:
+		return KVM_X86_SNP_VM;
+	case CC_MODE_TDX:
+		return KVM_X86_TDX_VM;
+	case CC_MODE_NONE:
+		break;
+	}
+	return KVM_X86_DEFAULT_VM;
 }
 
 int launch_plan_build(const struct vm_config *cfg, const struct cc_image *img,

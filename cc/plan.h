@@ -19,16 +19,12 @@
 #include <stdio.h>
 
 #include "cc/image.h"
+#include "cc/mode.h"
 #include "cc/tdx-hob.h"
 #include "cc/tdx-measure.h"
 #include "config/config.h"
 #include "memory/memory.h"
 
-/* The modes whose launch is measured, from firmware. */
-static inline bool cc_mode_is_measured(enum cc_mode mode)
-{
-	return mode == CC_MODE_SNP || mode == CC_MODE_TDX;
-}
 
 /* Who carries a step out, in this order. */
 enum launch_stage {

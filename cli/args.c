@@ -10,7 +10,7 @@
 #include <string.h>
 
 #include "cli/args.h"
-#include "cli/config-schema.h"
+#include "cli/config-parse.h"
 #include "config/config.h"
 
 enum flag_kind {

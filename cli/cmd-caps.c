@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "cc/mode.h"
 #include "cli/commands.h"
 #include "config/config.h"
 #include "lib/log.h"
@@ -278,7 +279,7 @@ static struct json_object *cc_mode_json(const struct kvm_caps *c,
 	else
 		put_null(obj, "reason", &err);
 	put(obj, "vm_type",
-	    json_object_new_string(vm_type_key(kvm_caps_cc_vm_type(mode), key,
+	    json_object_new_string(vm_type_key(cc_mode_vm_type(mode), key,
 					       sizeof(key))),
 	    &err);
 	if (err) {

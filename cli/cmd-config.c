@@ -7,6 +7,7 @@
 
 #include "cli/args.h"
 #include "cli/commands.h"
+#include "cli/config-parse.h"
 #include "config/config.h"
 #include "cc/plan.h"
 

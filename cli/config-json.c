@@ -11,7 +11,7 @@
 
 #include <json-c/json.h>
 
-#include "cli/config-schema.h"
+#include "cli/config-parse.h"
 #include "config/config.h"
 
 /* A config is a few hundred bytes; anything this big is not one. */

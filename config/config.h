@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * struct vm_config: everything a user can say about a VM, filled from a
- * JSON file and command-line flags by cli/, checked by vm_config_validate()
- * and read (never written) by everything after that. Data flows one way:
- * config -> plan -> KVM.
+ * JSON file and command-line flags by cli/, checked by vm_validate()
+ * (vmm/validate.h) and read (never written) by everything after that. Data
+ * flows one way: config -> validate -> build (plan) -> run.
  */
 #ifndef CVMM_CONFIG_H
 #define CVMM_CONFIG_H
@@ -199,19 +199,16 @@ void cfg_error(struct cfg_diag *d, const char *path, const char *fmt, ...)
  */
 void cfg_flag_error(struct cfg_diag *d, const char *flag, const char *fmt, ...)
 	__printf(3, 4);
+/*
+ * A rule between fields failed: blame @path, whose value is fine on its
+ * own, so that other rules reading it still run.
+ */
+void cfg_rule_error(struct cfg_diag *d, const char *path, const char *fmt, ...)
+	__printf(3, 4);
 
 /* Fill *cfg with the defaults documented in docs/config.md. */
 void vm_config_init(struct vm_config *cfg);
 void vm_config_free(struct vm_config *cfg);
-
-/*
- * Read a JSON config file over *cfg (which holds defaults or earlier
- * values), checking every value and every file it names. Paths are taken
- * relative to the file's directory. Returns 0, or -EINVAL after reporting
- * each error to @d.
- */
-int __must_check vm_config_load_file(struct vm_config *cfg, const char *file,
-				     struct cfg_diag *d);
 
 /* Resolve what depends on other fields: the irqchip, the scenario. */
 void vm_config_finish(struct vm_config *cfg);
@@ -225,13 +222,6 @@ void vm_config_finish(struct vm_config *cfg);
  */
 int __must_check vm_config_check(const struct vm_config *cfg,
 				 struct cfg_diag *d);
-
-/*
- * The config as JSON text, itself a valid config that loads back to the
- * same text. *ret_json is malloc()ed. Returns 0 or -ENOMEM.
- */
-int __must_check vm_config_to_json(const struct vm_config *cfg,
-				   char **ret_json);
 
 /* "4096", "512M", "2G": bytes with an optional K/M/G/T (powers of 1024). */
 int __must_check cfg_parse_size(const char *s, uint64_t *ret_size);

@@ -6,13 +6,10 @@
 
 #include <stddef.h>
 
+#include "guest/image.h"
 #include "lib/util.h"
 
 struct vm;
-
-/* The test guest image, generated from tests/guest by the build. */
-extern const unsigned char guest_image[];
-extern const size_t guest_image_size;
 
 /* Write the boot images and set every vCPU's initial state. */
 int __must_check boot_load(struct vm *vm);

@@ -8,6 +8,7 @@
 #include <stdio.h>
 
 #include "build-config.h"
+#include "cc/mode.h"
 #include "lib/log.h"
 #include "vmm/caps.h"
 #include "lib/kvm.h"
@@ -106,21 +107,6 @@ bool kvm_caps_has_map_gpa_range(const struct kvm_caps *caps)
 	return caps->exit_hypercall & (1ull << KVM_HC_MAP_GPA_RANGE);
 }
 
-unsigned long kvm_caps_cc_vm_type(enum cc_mode mode)
-{
-	switch (mode) {
-	case CC_MODE_SW:
-		return KVM_X86_SW_PROTECTED_VM;
-	case CC_MODE_SNP:
-		return KVM_X86_SNP_VM;
-	case CC_MODE_TDX:
-		return KVM_X86_TDX_VM;
-	case CC_MODE_NONE:
-		break;
-	}
-	return KVM_X86_DEFAULT_VM;
-}
-
 static bool cc_mode_built(enum cc_mode mode)
 {
 	switch (mode) {
@@ -151,7 +137,7 @@ static int __printf(3, 4) unsupported(char *reason, size_t len,
 int kvm_caps_check_cc_mode(const struct kvm_caps *caps, enum cc_mode mode,
 			   char *reason, size_t len)
 {
-	unsigned long type = kvm_caps_cc_vm_type(mode);
+	unsigned long type = cc_mode_vm_type(mode);
 	const char *name = kvm_vm_type_name(type);
 	const struct kvm_vm_type_caps *vm = &caps->vm[type];
 

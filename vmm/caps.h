@@ -4,7 +4,7 @@
  * data: system-wide capabilities from /dev/kvm and, for every VM type
  * that KVM_CAP_VM_TYPES offers, the answers of a VM of that type (several
  * depend on the type, kvm-private-memory.md section 2). Nothing here holds
- * an fd after kvm_caps_probe() returns, so vm_config_validate() can check a
+ * an fd after kvm_caps_probe() returns, so vm_validate() can check a
  * config against a struct kvm_caps before any fd of the VM is opened.
  */
 #ifndef CVMM_CAPS_H
@@ -68,9 +68,6 @@ const struct kvm_vm_type_caps *kvm_caps_vm(const struct kvm_caps *caps,
 
 /* KVM_HC_MAP_GPA_RANGE reaches userspace as KVM_EXIT_HYPERCALL. */
 bool kvm_caps_has_map_gpa_range(const struct kvm_caps *caps);
-
-/* The VM type that a cvmm CC mode runs in. */
-unsigned long kvm_caps_cc_vm_type(enum cc_mode mode);
 
 /*
  * Whether this host (and this build) can run VMs of the given CC mode.

@@ -6,15 +6,8 @@
 #include "vmm/launch.h"
 #include "vmm/vm.h"
 
-#define SEV_DEVICE_PATH "/dev/sev"
-
 /* Steps of the plan only an SNP or only a TDX launch has. Log. */
 int launch_snp_step(struct vm *vm, const struct launch_step *s);
 int launch_tdx_step(struct vm *vm, const struct launch_step *s);
-
-/* KVM_GET_CPUID2 of a vCPU into a malloc()ed kvm_cpuid2. */
-
-/* CPUID(1).EAX, the family/model/stepping signature; 0 if absent. */
-uint32_t launch_cpuid_sig(const struct kvm_cpuid2 *cpuid);
 
 #endif

@@ -26,14 +26,6 @@
 #include "vmm/launch-internal.h"
 #include "vmm/x86/regs.h"
 
-uint32_t launch_cpuid_sig(const struct kvm_cpuid2 *cpuid)
-{
-	for (uint32_t i = 0; i < cpuid->nent; i++)
-		if (cpuid->entries[i].function == 1)
-			return cpuid->entries[i].eax;
-	return 0;
-}
-
 int launch_prepare(struct vm *vm)
 {
 	const struct vm_config *cfg = vm->cfg;

@@ -232,7 +232,7 @@ int vm_build(const struct vm_config *cfg, uint64_t start_ns, struct vm **ret_vm)
 	vm->kvm_fd = -1;
 	vm->vm_fd = -1;
 	vm->stats_fd = -1;
-	vm->type = kvm_caps_cc_vm_type(cfg->cc.mode);
+	vm->type = cc_mode_vm_type(cfg->cc.mode);
 	vm->times.start = start_ns;
 	pthread_mutex_init(&vm->lock, NULL);
 	/* First: vm_free() needs its fds, even those it could not open. */

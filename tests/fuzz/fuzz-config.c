@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "cli/config-parse.h"
 #include "config/config.h"
 #include "fuzz.h"
 #include "lib/util.h"

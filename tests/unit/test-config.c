@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "cli/args.h"
+#include "cli/config-parse.h"
 #include "config/config.h"
 #include "tests/test.h"
 

@@ -16,6 +16,8 @@
 #include "vmm/x86/regs.h"
 
 /* SEV firmware status codes (linux/psp-sev.h, sev-snp.md section 2). */
+#define SEV_DEVICE_PATH "/dev/sev"
+
 #define SEV_RET_POLICY_FAILURE 0x07
 #define SEV_RET_INVALID_PARAM 0x16
 #define SEV_RET_INVALID_PAGE_STATE 0x1A
@@ -33,6 +35,15 @@
 
 #define CPUID_ENTRY_SIZE 48
 #define CPUID_ENTRIES_OFF 16
+
+/* CPUID(1).EAX, the family/model/stepping signature; 0 if absent. */
+static uint32_t cpuid_sig(const struct kvm_cpuid2 *cpuid)
+{
+	for (uint32_t i = 0; i < cpuid->nent; i++)
+		if (cpuid->entries[i].function == 1)
+			return cpuid->entries[i].eax;
+	return 0;
+}
 
 static const char *sev_ret_name(uint32_t err)
 {
@@ -166,7 +177,7 @@ static int snp_reset_state(struct vm *vm, const struct launch_step *s)
 	if (r < 0)
 		return log_error_errno(r, "KVM_GET_CPUID2 on vCPU %u", s->vcpu);
 	if (s->vcpu == 0)
-		vm->cc->vcpu_sig = launch_cpuid_sig(cpuid);
+		vm->cc->vcpu_sig = cpuid_sig(cpuid);
 	r = kvm_ioctl(fd, KVM_GET_SREGS, &sregs);
 	if (r < 0)
 		return log_error_errno(r, "KVM_GET_SREGS on vCPU %u", s->vcpu);
@@ -187,7 +198,7 @@ static int snp_reset_state(struct vm *vm, const struct launch_step *s)
 	regs = (struct kvm_regs){
 		.rflags = RESET_RFLAGS,
 		.rip = eip & 0xffff,
-		.rdx = launch_cpuid_sig(cpuid),
+		.rdx = cpuid_sig(cpuid),
 	};
 	r = kvm_ioctl(fd, KVM_SET_REGS, &regs);
 	if (r < 0)

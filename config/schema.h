@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * The configuration schema as a table. One description drives the JSON
- * loader, the command-line flags, the range checks and the JSON that
- * "config show" prints, so the four cannot drift apart. Private to cli/.
+ * loader and the command-line flags (cli/), the range checks (check.c) and
+ * the JSON that "config show" prints, so the four cannot drift apart.
  */
 #ifndef CVMM_CONFIG_SCHEMA_H
 #define CVMM_CONFIG_SCHEMA_H
@@ -12,8 +12,6 @@
 #include <stdint.h>
 
 #include "config/config.h"
-
-struct json_object;
 
 enum cfg_type {
 	CFG_T_OBJECT,
@@ -82,29 +80,6 @@ struct cfg_field {
 /* The fields of the top-level object. */
 extern const struct cfg_field cfg_schema[];
 
-/* What cfg_json_scan() found: integers that json-c saturated. */
-struct cfg_scan {
-	unsigned int nr_bad;
-	char bad[8][192];
-};
-
-struct cfg_ctx {
-	struct cfg_diag *diag;
-	/* Relative paths are joined to this; NULL: the current directory. */
-	const char *dir;
-	/* Values already reported by cfg_json_scan(), or NULL. */
-	const struct cfg_scan *scan;
-};
-
-/*
- * Find in text json-c accepted what it lets through: equal keys, integers
- * beyond 64 bits (reported, and recorded in *out) and single quotes (a
- * syntax error: returns -EINVAL).
- */
-int cfg_json_scan(const char *buf, size_t len, struct cfg_scan *out,
-		  struct cfg_diag *d);
-bool cfg_scan_is_bad(const struct cfg_scan *scan, const char *path);
-
 /*
  * Find the field at a JSON path ("$.cc.snp.policy"). Objects on the way
  * with a given_off are marked given in *cfg when @cfg is not NULL.
@@ -112,38 +87,12 @@ bool cfg_scan_is_bad(const struct cfg_scan *scan, const char *path);
 const struct cfg_field *cfg_schema_find(const char *path,
 					struct vm_config *cfg);
 
-/* Parse text into a leaf field at @base; report errors against @path. */
-int cfg_value_from_string(const struct cfg_field *f, void *base,
-			  const char *s, const char *path, struct cfg_ctx *c);
-/* The same from a JSON value. */
-int cfg_value_from_json(const struct cfg_field *f, void *base,
-			struct json_object *v, const char *path,
-			struct cfg_ctx *c);
 /* Range checks of a stored leaf value: 0 or -EINVAL. */
 int cfg_value_check(const struct cfg_field *f, const void *base,
 		    const char *path, struct cfg_diag *d);
-/* A leaf value as JSON, or NULL when the value is unset (not printed). */
-struct json_object *cfg_value_to_json(const struct cfg_field *f,
-				      const void *base);
-
 /* Range checks of every leaf in @fields, recursing into objects, arrays. */
 int cfg_fields_check(const struct cfg_field *fields, const void *base,
 		     const char *path, struct cfg_diag *d);
-
-/*
- * Check the file a path names, when it is loaded. @shown is the path as
- * the user wrote it, @path as cvmm will open it. Returns 0 or -EINVAL
- * after an error naming @json_path.
- */
-int cfg_check_file(enum cfg_file_kind kind, const char *shown,
-		   const char *path, const char *json_path, struct cfg_diag *d);
-
-/*
- * The absolute form of a checked path (symlinks resolved; for an output
- * file, its directory's). Returns NULL when out of memory or when the
- * path cannot be resolved.
- */
-char *cfg_absolute_path(const char *path, enum cfg_file_kind kind);
 
 /* @base + member offset, typed. */
 #define CFG_AT(base, off, type) ((type *)((char *)(base) + (off)))
@@ -154,5 +103,22 @@ static inline void *cfg_elem(const struct cfg_field *f, const void *base,
 {
 	return (char *)base + f->off + i * f->elem_size;
 }
+
+/* The checks of single values, for the parsers in cli/ too. */
+int cfg_check_uint(const struct cfg_field *f, uint64_t v, const char *path,
+		   struct cfg_diag *d);
+int cfg_check_size(const struct cfg_field *f, uint64_t v, const char *path,
+		   struct cfg_diag *d);
+int cfg_check_bits(const struct cfg_field *f, uint64_t v, const char *path,
+		   struct cfg_diag *d);
+int cfg_check_string(const struct cfg_field *f, const char *s,
+		     const char *path, struct cfg_diag *d);
+int cfg_check_mac(const uint8_t mac[6], const char *path, struct cfg_diag *d);
+uint64_t cfg_load_uint(const struct cfg_field *f, const void *base);
+/* Strings and MACs may be unset (NULL, not given); the rest are always set. */
+bool cfg_value_is_set(const struct cfg_field *f, const void *base);
+/* A value as the user wrote it, cut short to keep a line readable. */
+const char *cfg_shorten(const char *s, char buf[48]);
+void cfg_format_mac(const uint8_t mac[6], char buf[18]);
 
 #endif

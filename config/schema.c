@@ -7,7 +7,7 @@
 #include <stddef.h>
 #include <string.h>
 
-#include "cli/config-schema.h"
+#include "config/schema.h"
 #include "config/config.h"
 
 #define IS_UINT(e) (sizeof(enum e) == sizeof(unsigned int))
