@@ -130,7 +130,7 @@ struct launch_plan {
  * @img: the firmware and kernel hashes, for snp and tdx; NULL otherwise
  * @reason: why not, on failure
  *
- * cfg must have passed vm_config_check() and cc_config_check(). Returns 0
+ * cfg must have passed vm_validate() (vmm/validate.h). Returns 0
  * with *ret malloc()ed, -EINVAL (reason set) for a launch that cannot be
  * planned, -EOPNOTSUPP for a boot this build does not do, or -ENOMEM.
  */
@@ -196,8 +196,12 @@ int cc_machine_check(const struct cc_machine *m, char *reason, size_t len);
  */
 int cc_config_check(const struct vm_config *cfg, char *reason, size_t len);
 
-/* The same, for a config that may only be measured (config check). */
-int cc_config_check_measured(const struct vm_config *cfg, char *reason,
-			     size_t len);
+/*
+ * Every rule of the config's CC mode that fails, one error each to @d;
+ * @measure_only for a config that may only be measured (a kernel is
+ * allowed there). Returns 0 or -EINVAL. Pure.
+ */
+int cc_config_report(const struct vm_config *cfg, bool measure_only,
+		     struct cfg_diag *d);
 
 #endif

@@ -187,15 +187,18 @@ void cc_machine_init(const struct vm_config *cfg, struct cc_machine *ret)
 	};
 }
 
+static bool rule_applies(const struct cc_rule *rule, enum cc_mode mode)
+{
+	return mode == CC_MODE_SNP ? rule->snp :
+	       mode == CC_MODE_TDX ? rule->tdx : false;
+}
+
 int cc_machine_check(const struct cc_machine *m, char *reason, size_t len)
 {
 	for (size_t i = 0; i < ARRAY_SIZE(rules); i++) {
 		const struct cc_rule *rule = &rules[i];
 
-		if (!(m->mode == CC_MODE_SNP ? rule->snp :
-		      m->mode == CC_MODE_TDX ? rule->tdx : false))
-			continue;
-		if (rule->ok(m))
+		if (!rule_applies(rule, m->mode) || rule->ok(m))
 			continue;
 		rule->say(m, reason, len);
 		return -EINVAL;
@@ -211,12 +214,23 @@ int cc_config_check(const struct vm_config *cfg, char *reason, size_t len)
 	return cc_machine_check(&m, reason, len);
 }
 
-int cc_config_check_measured(const struct vm_config *cfg, char *reason,
-			     size_t len)
+int cc_config_report(const struct vm_config *cfg, bool measure_only,
+		     struct cfg_diag *d)
 {
+	char reason[CC_REASON_MAX];
 	struct cc_machine m;
+	int r = 0;
 
 	cc_machine_init(cfg, &m);
-	m.measure_only = true;
-	return cc_machine_check(&m, reason, len);
+	m.measure_only = measure_only;
+	for (size_t i = 0; i < ARRAY_SIZE(rules); i++) {
+		const struct cc_rule *rule = &rules[i];
+
+		if (!rule_applies(rule, m.mode) || rule->ok(&m))
+			continue;
+		rule->say(&m, reason, sizeof(reason));
+		cfg_config_error(d, "%s", reason);
+		r = -EINVAL;
+	}
+	return r;
 }

@@ -340,11 +340,15 @@ int cmd_measure(int argc, char **argv)
 
 	cfg_diag_init(&d, stderr);
 	r = cfg_parse_args(CFG_CMD_MEASURE, argc, argv, &cfg, &opts, &d);
-	if (r < 0 || opts.help) {
+	if (r == 0 && opts.help) {
 		vm_config_free(&cfg);
-		return r < 0 ? CVMM_EXIT_USAGE : CVMM_EXIT_OK;
+		return CVMM_EXIT_OK;
 	}
-	status = run_measure(&cfg, &opts);
+	r = cfg_validate(&cfg, r, VM_USE_MEASURE, &d);
+	if (r < 0)
+		status = r == -ENOMEM ? CVMM_EXIT_FAILURE : CVMM_EXIT_USAGE;
+	else
+		status = run_measure(&cfg, &opts);
 	vm_config_free(&cfg);
 	return status;
 }

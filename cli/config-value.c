@@ -63,6 +63,7 @@ static int parse_mac(const char *s, uint8_t mac[6])
 		mac[i] = strtoul(s + 3 * i, NULL, 16);
 	return 0;
 }
+
 static char *join_path(const char *dir, const char *s)
 {
 	char *p;

@@ -205,6 +205,13 @@ void cfg_flag_error(struct cfg_diag *d, const char *flag, const char *fmt, ...)
  */
 void cfg_rule_error(struct cfg_diag *d, const char *path, const char *fmt, ...)
 	__printf(3, 4);
+/*
+ * An error about the config as a whole (it cannot be launched as it is),
+ * naming the file if there is one; its values stay known.
+ */
+void cfg_config_error(struct cfg_diag *d, const char *fmt, ...) __printf(2, 3);
+/* An error that names what it is about itself (a firmware file, ...). */
+void cfg_error_line(struct cfg_diag *d, const char *fmt, ...) __printf(2, 3);
 
 /* Fill *cfg with the defaults documented in docs/config.md. */
 void vm_config_init(struct vm_config *cfg);

@@ -140,3 +140,21 @@ void cfg_rule_error(struct cfg_diag *d, const char *path, const char *fmt, ...)
 	va_end(ap);
 }
 
+
+void cfg_config_error(struct cfg_diag *d, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	diag_line(d, d->file, NULL, fmt, ap);
+	va_end(ap);
+}
+
+void cfg_error_line(struct cfg_diag *d, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	diag_line(d, NULL, NULL, fmt, ap);
+	va_end(ap);
+}

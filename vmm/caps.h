@@ -60,6 +60,13 @@ struct kvm_caps {
  */
 int __must_check kvm_caps_probe(int kvm_fd, struct kvm_caps *ret);
 
+/*
+ * The same with only the VM type @type asked (if KVM offers it): what a
+ * run needs before it builds a VM of that type.
+ */
+int __must_check kvm_caps_probe_vm_type(int kvm_fd, unsigned long type,
+					struct kvm_caps *ret);
+
 bool kvm_caps_has_vm_type(const struct kvm_caps *caps, unsigned long type);
 
 /* The answers of a VM of this type, NULL if there is no such VM. */

@@ -35,11 +35,6 @@ int launch_prepare(struct vm *vm)
 
 	if (!cc_mode_is_measured(cfg->cc.mode))
 		return 0;
-	r = cc_config_check(cfg, reason, sizeof(reason));
-	if (r < 0) {
-		log_error("%s", reason);
-		return r;
-	}
 	l = calloc(1, sizeof(*l));
 	if (!l)
 		return log_error_errno(-ENOMEM, "allocating the launch");

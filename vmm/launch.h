@@ -4,7 +4,7 @@
  * plan (cc/plan.h) that vm_build() leaves to it, and checks that the ones
  * vm_build() does itself agree with the plan. vm_build() calls, in order:
  *
- *	launch_prepare()	before KVM_CREATE_VM: rules, firmware, plan
+ *	launch_prepare()	before KVM_CREATE_VM: firmware, plan
  *	launch_vm_init()	after KVM_CREATE_VM and EXIT_HYPERCALL,
  *				before memory and vCPUs (SEV_INIT2; TDX
  *				CAPABILITIES, APIC bus, INIT_VM; then the
@@ -56,8 +56,8 @@ struct cc_launch {
 };
 
 /*
- * Check the launch rules (cc_config_check()), read the firmware and the
- * kernel and build the plan into vm->cc. Logs; returns 0, -EINVAL for a
+ * Read the firmware and the kernel and build the plan into vm->cc, for a
+ * config vm_validate() passed. Logs; returns 0, -EINVAL for a
  * config that cannot be launched, or another -errno.
  */
 int __must_check launch_prepare(struct vm *vm);

@@ -35,55 +35,11 @@ uint64_t monotonic_ns(void)
 	return ts.tv_sec * 1000000000ull + ts.tv_nsec;
 }
 
-/* The host capabilities every VM of this kind needs, checked up front. */
-static int check_host(struct vm *vm)
-{
-	int types = kvm_check_extension(vm->kvm_fd, KVM_CAP_VM_TYPES);
-
-	if (types <= 0)
-		types = 1 << KVM_X86_DEFAULT_VM;
-	if (!(types & (1 << vm->type))) {
-		log_error("--cc %s: this host's KVM lacks VM type %s (KVM_CAP_VM_TYPES = 0x%x)",
-			  cc_mode_name(vm->cfg->cc.mode), kvm_vm_type_macro(vm->type),
-			  types);
-		return VM_ERR_NO_CAP;
-	}
-	if (kvm_check_extension(vm->kvm_fd, KVM_CAP_USER_MEMORY2) <= 0) {
-		log_error("this host's KVM lacks KVM_CAP_USER_MEMORY2 (KVM_SET_USER_MEMORY_REGION2, Linux 6.8+)");
-		return VM_ERR_NO_CAP;
-	}
-	return 0;
-}
-
-/*
- * A VM with private memory needs the PRIVATE attribute, guest_memfd, and
- * guest conversion requests delivered to us as MAP_GPA_RANGE exits.
- */
+/* Guests ask for conversions through MAP_GPA_RANGE exits (vm_validate()). */
 static int enable_private_memory(struct vm *vm)
 {
-	int attrs = kvm_check_extension(vm->vm_fd, KVM_CAP_MEMORY_ATTRIBUTES);
-	int hc = kvm_check_extension(vm->vm_fd, KVM_CAP_EXIT_HYPERCALL);
 	int r;
 
-	if (attrs < 0 || !(attrs & KVM_MEMORY_ATTRIBUTE_PRIVATE)) {
-		log_error("VM type %s lacks the PRIVATE memory attribute (KVM_CAP_MEMORY_ATTRIBUTES = 0x%x)",
-			  kvm_vm_type_macro(vm->type), attrs < 0 ? 0 : attrs);
-		return VM_ERR_NO_CAP;
-	}
-	if (kvm_check_extension(vm->vm_fd, KVM_CAP_GUEST_MEMFD) <= 0) {
-		log_error("this host's KVM lacks KVM_CAP_GUEST_MEMFD");
-		return VM_ERR_NO_CAP;
-	}
-	if (hc < 0 || !(hc & (1 << KVM_HC_MAP_GPA_RANGE))) {
-		log_error("this host's KVM cannot forward KVM_HC_MAP_GPA_RANGE (KVM_CAP_EXIT_HYPERCALL = 0x%x)",
-			  hc < 0 ? 0 : hc);
-		return VM_ERR_NO_CAP;
-	}
-	if (vm->cfg->cc.prefault &&
-	    kvm_check_extension(vm->vm_fd, KVM_CAP_PRE_FAULT_MEMORY) <= 0) {
-		log_error("--prefault: this host's KVM lacks KVM_CAP_PRE_FAULT_MEMORY");
-		return VM_ERR_NO_CAP;
-	}
 	r = kvm_enable_cap(vm->vm_fd, KVM_CAP_EXIT_HYPERCALL,
 			   1ull << KVM_HC_MAP_GPA_RANGE);
 	if (r < 0)
@@ -106,11 +62,6 @@ static int create_memory(struct vm *vm)
 	r = mem_plan_build(vm->cfg, launch_firmware_size(vm),
 			   gmem > 0 && flags > 0 ? flags : 0,
 			   vm_has_private_memory(vm), &plan);
-	/* The config rules leave only the host's guest_memfd to blame. */
-	if (r == -EOPNOTSUPP) {
-		log_error("--backing guest_memfd: this host's guest_memfd cannot be mapped and start shared (KVM_CAP_GUEST_MEMFD_FLAGS lacks MMAP|INIT_SHARED, Linux 6.18+)");
-		return VM_ERR_NO_CAP;
-	}
 	if (r < 0)
 		return log_error_errno(r, "memory size 0x%llx cannot be laid out",
 				       (unsigned long long)vm->cfg->machine.memory_size);
@@ -252,10 +203,7 @@ int vm_build(const struct vm_config *cfg, uint64_t start_ns, struct vm **ret_vm)
 		r = VM_ERR_NO_CAP;
 		goto err_free;
 	}
-	r = check_host(vm);
-	if (r < 0)
-		goto err_free;
-	/* SNP, TDX: the launch rules, the firmware and the plan, up front. */
+	/* SNP, TDX: the firmware and the plan, up front. */
 	r = launch_prepare(vm);
 	if (r < 0)
 		goto err_free;
@@ -298,12 +246,6 @@ int vm_build(const struct vm_config *cfg, uint64_t start_ns, struct vm **ret_vm)
 		r = pc_create(vm);
 		if (r < 0)
 			goto err_free;
-	} else if (cfg->devices.nr_disks || cfg->devices.nr_nets ||
-		   cfg->devices.rng || cfg->devices.console) {
-		/* Only a PC has the PCI bus the virtio devices sit on. */
-		log_error("disks, nets, rng and console need a kernel (--kernel) in a VM without --cc snp or tdx");
-		r = -EINVAL;
-		goto err_free;
 	}
 	r = create_vcpus(vm);
 	if (r < 0)
