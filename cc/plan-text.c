@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "cc/plan.h"
+#include "lib/hex.h"
 #include "guest/bootinfo.h"
 #include "lib/kvm.h"
 
@@ -131,10 +132,10 @@ static const char *src_text(enum launch_src src)
 static void hex_text(char *buf, size_t len, const char *prefix,
 		     const uint8_t *d, size_t n)
 {
-	size_t pos = snprintf(buf, len, "%s", prefix);
+	char hex[2 * SHA384_DIGEST_SIZE + 1];
 
-	for (size_t i = 0; i < n && pos + 2 < len; i++, pos += 2)
-		snprintf(buf + pos, len - pos, "%02x", d[i]);
+	hex_encode(d, MIN(n, (size_t)SHA384_DIGEST_SIZE), hex);
+	snprintf(buf, len, "%s%s", prefix, hex);
 }
 
 static void describe_vcpu(const struct launch_plan *plan,

@@ -20,6 +20,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "lib/hex.h"
 #include "lib/log.h"
 #include "memory/convert.h"
 #include "lib/kvm.h"
@@ -304,8 +305,7 @@ static void log_expected(const struct cc_launch *l, enum cc_mode mode)
 {
 	char hex[2 * SHA384_DIGEST_SIZE + 1];
 
-	for (size_t i = 0; i < sizeof(l->expected); i++)
-		sprintf(hex + 2 * i, "%02x", l->expected[i]);
+	hex_encode(l->expected, sizeof(l->expected), hex);
 	if (mode == CC_MODE_SNP)
 		log_info("SNP guest launched; expected MEASUREMENT %s (vCPU signature 0x%x: 'cvmm measure --snp-vcpu-sig 0x%x' gives the same)",
 			 hex, l->vcpu_sig, l->vcpu_sig);
@@ -396,8 +396,7 @@ struct json_object *launch_stats_json(const struct vm *vm)
 	json_object_object_add(o, "launch_ms",
 			       json_object_new_double(l->launch_ns / 1e6));
 	if (l->has_expected) {
-		for (size_t i = 0; i < sizeof(l->expected); i++)
-			sprintf(hex + 2 * i, "%02x", l->expected[i]);
+		hex_encode(l->expected, sizeof(l->expected), hex);
 		json_object_object_add(o, "expected_measurement",
 				       json_object_new_string(hex));
 	}

@@ -19,6 +19,7 @@
 #include "devices/x86/legacy.h"
 #include "devices/pci.h"
 #include "devices/uart.h"
+#include "lib/byteorder.h"
 #include "lib/log.h"
 #include "memory/memory.h"
 #include "vmm/x86/acpi.h"
@@ -120,7 +121,7 @@ static void header(uint8_t *p, const char *sig, uint32_t len, uint8_t rev)
 /* Checksum last: it covers every byte of the table. */
 static void finish(uint8_t *p)
 {
-	uint32_t len = p[4] | p[5] << 8 | p[6] << 16 | (uint32_t)p[7] << 24;
+	uint32_t len = get_le32(p + 4);
 
 	p[9] = 0;
 	p[9] = checksum(p, len);

@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "devices/x86/legacy.h"
+#include "lib/byteorder.h"
 #include "lib/io.h"
 #include "lib/log.h"
 #include "vmm/x86/acpi.h"
@@ -105,21 +106,6 @@ enum e820_type {
 	E820_RESERVED = 2,
 };
 
-static uint64_t get_le(const uint8_t *p, unsigned int bytes)
-{
-	uint64_t v = 0;
-
-	for (unsigned int i = 0; i < bytes; i++)
-		v |= (uint64_t)p[i] << (8 * i);
-	return v;
-}
-
-static void put_le(uint8_t *p, uint64_t v, unsigned int bytes)
-{
-	for (unsigned int i = 0; i < bytes; i++)
-		p[i] = v >> (8 * i);
-}
-
 #define reject(...)                                          \
 	({                                                   \
 		snprintf(reason, reason_len, __VA_ARGS__);   \
@@ -136,17 +122,17 @@ int bzimage_parse(const uint8_t *buf, size_t len, uint64_t file_size,
 	if (len < HDR_MIN_LEN)
 		return reject("%llu bytes is too short for a setup header",
 			      (unsigned long long)file_size);
-	if (get_le(buf + HDR_BOOT_FLAG, 2) != BOOT_FLAG)
+	if (get_le16(buf + HDR_BOOT_FLAG) != BOOT_FLAG)
 		return reject("no boot sector signature 0xAA55 at offset 0x1FE");
-	if (get_le(buf + HDR_MAGIC, 4) != HDR_MAGIC_HDRS)
+	if (get_le32(buf + HDR_MAGIC) != HDR_MAGIC_HDRS)
 		return reject("no setup header (\"HdrS\" at offset 0x202)");
-	img.version = get_le(buf + HDR_VERSION, 2);
+	img.version = get_le16(buf + HDR_VERSION);
 	if (img.version < MIN_VERSION)
 		return reject("boot protocol %u.%02u is older than 2.12, the oldest cvmm can boot",
 			      img.version >> 8, img.version & 0xff);
 	if (!(buf[HDR_LOADFLAGS] & LOADED_HIGH))
 		return reject("not a bzImage (loadflags LOADED_HIGH clear: a zImage)");
-	if (!(get_le(buf + HDR_XLOADFLAGS, 2) & XLF_KERNEL_64))
+	if (!(get_le16(buf + HDR_XLOADFLAGS) & XLF_KERNEL_64))
 		return reject("no 64-bit entry point (xloadflags XLF_KERNEL_64 clear)");
 	sects = buf[HDR_SETUP_SECTS] ? buf[HDR_SETUP_SECTS] : 4;
 	img.setup_size = (sects + 1) * SECTOR;
@@ -155,12 +141,12 @@ int bzimage_parse(const uint8_t *buf, size_t len, uint64_t file_size,
 			      (unsigned long long)file_size, img.setup_size);
 	img.payload_size = file_size - img.setup_size;
 	img.header_end = MIN(HDR_MAGIC + buf[HDR_JUMP_END], HDR_MAX_END);
-	img.cmdline_size = get_le(buf + HDR_CMDLINE_SIZE, 4);
-	img.initrd_addr_max = get_le(buf + HDR_INITRD_ADDR_MAX, 4);
-	img.kernel_alignment = get_le(buf + HDR_KERNEL_ALIGNMENT, 4);
+	img.cmdline_size = get_le32(buf + HDR_CMDLINE_SIZE);
+	img.initrd_addr_max = get_le32(buf + HDR_INITRD_ADDR_MAX);
+	img.kernel_alignment = get_le32(buf + HDR_KERNEL_ALIGNMENT);
 	img.relocatable = buf[HDR_RELOCATABLE];
-	img.pref_address = get_le(buf + HDR_PREF_ADDRESS, 8);
-	img.init_size = get_le(buf + HDR_INIT_SIZE, 4);
+	img.pref_address = get_le64(buf + HDR_PREF_ADDRESS);
+	img.init_size = get_le32(buf + HDR_INIT_SIZE);
 	align = img.kernel_alignment;
 	if (img.relocatable && (!align || (align & (align - 1))))
 		return reject("kernel_alignment 0x%x is not a power of two",
@@ -304,9 +290,9 @@ static void e820_add(uint8_t *bp, uint64_t addr, uint64_t size,
 
 	if (bp[BP_E820_ENTRIES] == BP_E820_MAX || !size)
 		return;
-	put_le(e, addr, 8);
-	put_le(e + 8, size, 8);
-	put_le(e + 16, type, 4);
+	put_le64(e, addr);
+	put_le64(e + 8, size);
+	put_le32(e + 16, type);
 	bp[BP_E820_ENTRIES]++;
 }
 
@@ -348,15 +334,15 @@ static int write_zero_page(struct vm *vm, const uint8_t *hdr,
 	memcpy(bp + HDR_SETUP_SECTS, hdr + HDR_SETUP_SECTS,
 	       img->header_end - HDR_SETUP_SECTS);
 	bp[HDR_TYPE_OF_LOADER] = LOADER_UNDEFINED;
-	put_le(bp + HDR_CMD_LINE_PTR, CMDLINE_GPA, 4);
-	put_le(bp + BP_EXT_CMD_LINE_PTR, CMDLINE_GPA >> 32, 4);
-	put_le(bp + HDR_RAMDISK_IMAGE, initrd_gpa, 4);
-	put_le(bp + BP_EXT_RAMDISK_IMAGE, initrd_gpa >> 32, 4);
-	put_le(bp + HDR_RAMDISK_SIZE, initrd_size, 4);
-	put_le(bp + BP_EXT_RAMDISK_SIZE, initrd_size >> 32, 4);
+	put_le32(bp + HDR_CMD_LINE_PTR, CMDLINE_GPA);
+	put_le32(bp + BP_EXT_CMD_LINE_PTR, CMDLINE_GPA >> 32);
+	put_le32(bp + HDR_RAMDISK_IMAGE, initrd_gpa);
+	put_le32(bp + BP_EXT_RAMDISK_IMAGE, initrd_gpa >> 32);
+	put_le32(bp + HDR_RAMDISK_SIZE, initrd_size);
+	put_le32(bp + BP_EXT_RAMDISK_SIZE, initrd_size >> 32);
 	/* Older kernels find the RSDP by scanning 0xe0000-0xfffff. */
 	if (img->version >= ACPI_RSDP_VERSION)
-		put_le(bp + BP_ACPI_RSDP_ADDR, rsdp, 8);
+		put_le64(bp + BP_ACPI_RSDP_ADDR, rsdp);
 	write_e820(vm, bp);
 	vm->mem.stats.bytes_populated += PAGE_SIZE;
 	return 0;

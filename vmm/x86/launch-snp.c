@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "lib/byteorder.h"
 #include "lib/log.h"
 #include "lib/kvm.h"
 #include "vmm/launch-internal.h"
@@ -233,14 +234,6 @@ static int snp_write_cpuid_page(struct vm *vm, const struct launch_step *s)
 	return 0;
 }
 
-static uint32_t le32_at(const uint8_t *p)
-{
-	uint32_t v;
-
-	memcpy(&v, p, sizeof(v));
-	return le32toh(v);
-}
-
 /*
  * On INVALID_PARAM KVM has copied the firmware's corrected table over the
  * source: name the entries it changed, as QEMU does, then give up.
@@ -248,7 +241,7 @@ static uint32_t le32_at(const uint8_t *p)
 static void explain_cpuid(const struct vm *vm, const uint8_t *fixed)
 {
 	const uint8_t *ours = vm->cc->cpuid_page;
-	uint32_t n = MIN(le32_at(ours), (uint32_t)SNP_CPUID_MAX_ENTRIES);
+	uint32_t n = MIN(get_le32(ours), (uint32_t)SNP_CPUID_MAX_ENTRIES);
 
 	for (uint32_t i = 0; i < n; i++) {
 		size_t off = CPUID_ENTRIES_OFF + i * CPUID_ENTRY_SIZE;
@@ -257,10 +250,10 @@ static void explain_cpuid(const struct vm *vm, const uint8_t *fixed)
 		if (!memcmp(a, b, CPUID_ENTRY_SIZE))
 			continue;
 		log_error("SNP CPUID page: leaf 0x%x subleaf 0x%x: cvmm gave eax..edx %08x %08x %08x %08x, the firmware allows %08x %08x %08x %08x",
-			  le32_at(a), le32_at(a + 4), le32_at(a + 24),
-			  le32_at(a + 28), le32_at(a + 32), le32_at(a + 36),
-			  le32_at(b + 24), le32_at(b + 28), le32_at(b + 32),
-			  le32_at(b + 36));
+			  get_le32(a), get_le32(a + 4), get_le32(a + 24),
+			  get_le32(a + 28), get_le32(a + 32), get_le32(a + 36),
+			  get_le32(b + 24), get_le32(b + 28), get_le32(b + 32),
+			  get_le32(b + 36));
 	}
 }
 
