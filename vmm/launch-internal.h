@@ -3,11 +3,34 @@
 #ifndef CVMM_LAUNCH_INTERNAL_H
 #define CVMM_LAUNCH_INTERNAL_H
 
+#include "build-config.h"
 #include "vmm/launch.h"
 #include "vmm/vm.h"
 
-/* Steps of the plan only an SNP or only a TDX launch has. Log. */
+/*
+ * Steps of the plan only an SNP or only a TDX launch has. Log. A build
+ * without one (-Dsnp=disabled, -Dtdx=disabled) leaves its code out, and
+ * vm_validate() refuses the mode before any step.
+ */
+#if CONFIG_SNP
 int launch_snp_step(struct vm *vm, const struct launch_step *s);
+#else
+static inline int launch_snp_step(struct vm *vm, const struct launch_step *s)
+{
+	(void)vm;
+	(void)s;
+	return -EOPNOTSUPP;
+}
+#endif
+#if CONFIG_TDX
 int launch_tdx_step(struct vm *vm, const struct launch_step *s);
+#else
+static inline int launch_tdx_step(struct vm *vm, const struct launch_step *s)
+{
+	(void)vm;
+	(void)s;
+	return -EOPNOTSUPP;
+}
+#endif
 
 #endif

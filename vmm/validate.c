@@ -6,6 +6,7 @@
  */
 #include <unistd.h>
 
+#include "build-config.h"
 #include "cc/mode.h"
 #include "cc/plan.h"
 #include "lib/kvm.h"
@@ -102,6 +103,13 @@ static int check_backing(const struct vm_config *cfg,
 	return VM_ERR_NO_CAP;
 }
 
+/* A build without snp or tdx has no code to launch them. */
+static bool mode_built(enum cc_mode mode)
+{
+	return (mode != CC_MODE_SNP || CONFIG_SNP) &&
+	       (mode != CC_MODE_TDX || CONFIG_TDX);
+}
+
 /* The host rules: one probe of /dev/kvm and of a VM of the config's type. */
 static int check_host(const struct vm_config *cfg)
 {
@@ -111,6 +119,12 @@ static int check_host(const struct vm_config *cfg)
 	struct kvm_caps caps;
 	int r, ret = 0;
 
+	if (!mode_built(cfg->cc.mode)) {
+		log_error("--cc %s: cvmm was built without %s support (meson -D%s=enabled)",
+			  cc_mode_name(cfg->cc.mode), cc_mode_name(cfg->cc.mode),
+			  cc_mode_name(cfg->cc.mode));
+		return VM_ERR_NO_CAP;
+	}
 	if (kvm_fd < 0) {
 		(void)log_error_errno(kvm_fd, "cannot open %s", KVM_DEVICE_PATH);
 		return VM_ERR_NO_CAP;
