@@ -7,6 +7,12 @@
 #include "vmm/launch.h"
 #include "vmm/vm.h"
 
+/* A LAUNCH_WRITE step (launch-write.c). Logs. */
+int launch_write_step(struct vm *vm, const struct launch_step *s);
+
+/* Compute and log the measurement a launch should now have (launch-report.c). */
+void launch_expect_measurement(struct vm *vm);
+
 /*
  * Steps of the plan only an SNP or only a TDX launch has. Log. A build
  * without one (-Dsnp=disabled, -Dtdx=disabled) leaves its code out, and

@@ -9,6 +9,7 @@
 #include "build-config.h"
 #include "cc/mode.h"
 #include "cc/plan.h"
+#include "guest/bootinfo.h"
 #include "lib/kvm.h"
 #include "lib/log.h"
 #include "memory/memory.h"
@@ -37,6 +38,24 @@ static void check_platform(const struct vm_config *cfg, struct cfg_diag *d)
 		return;
 	cfg_rule_error(d, "$.devices",
 		       "disks, nets, rng and console need a kernel (--kernel) in a VM without --cc snp or tdx");
+}
+
+/* The embedded test guest's layout (guest/bootinfo.h) bounds its machine. */
+static void check_test_guest(const struct vm_config *cfg, struct cfg_diag *d)
+{
+	if (cfg->boot.kernel || cfg->boot.firmware ||
+	    cc_mode_is_measured(cfg->cc.mode))
+		return;
+	if (cfg->machine.memory_size < GUEST_FREE_GPA + SZ_2M &&
+	    !cfg_diag_is_bad(d, "$.machine.memory"))
+		cfg_rule_error(d, "$.machine.memory",
+			       "the test guest needs at least %llu MiB of memory",
+			       (GUEST_FREE_GPA + SZ_2M) >> 20);
+	if (cfg->machine.vcpus * GUEST_STACK_SIZE > GUEST_STACK_TOP - 0x10000 &&
+	    !cfg_diag_is_bad(d, "$.machine.vcpus"))
+		cfg_rule_error(d, "$.machine.vcpus",
+			       "the test guest supports at most %llu vCPUs",
+			       (GUEST_STACK_TOP - 0x10000) / GUEST_STACK_SIZE);
 }
 
 /* The firmware (and kernel hashes) read and checked, and the launch planned. */
@@ -163,6 +182,7 @@ int vm_validate(const struct vm_config *cfg, enum vm_use use,
 	/* After errors of parsing too, to report all it can in one pass. */
 	r = vm_config_check(cfg, d);
 	check_platform(cfg, d);
+	check_test_guest(cfg, d);
 	if (r < 0 || d->errors)
 		return -EINVAL;
 	/* The launch's rules read values the config's rules found sound. */

@@ -15,6 +15,7 @@
 #include "devices/debug-exit.h"
 #include "devices/testdev.h"
 #include "devices/uart.h"
+#include "lib/clock.h"
 #include "memory/memory.h"
 #include "lib/event-loop.h"
 #include "vmm/irq.h"
@@ -141,7 +142,5 @@ int __must_check vcpu_start(struct vcpu *vcpu);
 
 /* Write the --stats JSON file. */
 int vm_write_stats(struct vm *vm, const char *path);
-
-uint64_t monotonic_ns(void);
 
 #endif

@@ -29,6 +29,7 @@
 #include "vmm/x86/boot-linux.h"
 #include "vmm/x86/cpu.h"
 #include "vmm/x86/pc.h"
+#include "vmm/boot.h"
 #include "vmm/vm.h"
 #include "vmm/x86/regs.h"
 

@@ -44,11 +44,4 @@ int __must_check bzimage_parse(const uint8_t *buf, size_t len,
 			       uint64_t file_size, struct bzimage *ret,
 			       char *reason, size_t reason_len);
 
-/*
- * Load cfg->boot.kernel, initrd and command line into guest memory, write
- * the zero page and ACPI tables, and put the boot vCPU at the 64-bit
- * entry. Bad files and sizes are reported, naming the file: -EINVAL.
- */
-int __must_check boot_linux(struct vm *vm);
-
 #endif

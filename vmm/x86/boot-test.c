@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * The embedded test guest: its image goes straight into guest RAM at
- * GUEST_LOAD_GPA, the boot info block tells it what it runs on and which
- * scenario to play, and every vCPU starts in 64-bit mode at its entry.
+ * The embedded test guest (guest/): its image goes straight into guest RAM
+ * at GUEST_LOAD_GPA, the boot info block tells it what it runs on and
+ * which scenario to play, and every vCPU starts in 64-bit mode at its
+ * entry. Its memory and vCPU limits are vm_validate()'s.
  */
 #include <stddef.h>
 #include <stdio.h>
@@ -10,7 +11,6 @@
 
 #include "lib/log.h"
 #include "guest/bootinfo.h"
-#include "vmm/x86/boot-linux.h"
 #include "vmm/boot.h"
 #include "vmm/debug-hooks.h"
 #include "vmm/vm.h"
@@ -68,20 +68,10 @@ static int write_bootinfo(struct vm *vm)
 	return 0;
 }
 
-static int boot_test_guest(struct vm *vm)
+int boot_test_guest(struct vm *vm)
 {
 	int r;
 
-	if (vm->cfg->machine.memory_size < GUEST_FREE_GPA + SZ_2M) {
-		log_error("the test guest needs at least %llu MiB of memory",
-			  (GUEST_FREE_GPA + SZ_2M) >> 20);
-		return -EINVAL;
-	}
-	if (vm->nr_vcpus * GUEST_STACK_SIZE > GUEST_STACK_TOP - 0x10000) {
-		log_error("the test guest supports at most %llu vCPUs",
-			  (GUEST_STACK_TOP - 0x10000) / GUEST_STACK_SIZE);
-		return -EINVAL;
-	}
 	vm->testdev = (struct testdev){
 		.mem = &vm->mem,
 		.req_gpa = GUEST_BOOTINFO_GPA + offsetof(struct bootinfo, req),
@@ -111,15 +101,4 @@ static int boot_test_guest(struct vm *vm)
 			return log_error_errno(r, "setting vCPU %u's registers", i);
 	}
 	return 0;
-}
-
-int boot_load(struct vm *vm)
-{
-	if (vm->cfg->boot.kernel)
-		return boot_linux(vm);
-	if (vm->cfg->boot.firmware) {
-		log_error("booting firmware outside a confidential launch is not supported by this build yet");
-		return -EOPNOTSUPP;
-	}
-	return boot_test_guest(vm);
 }
