@@ -188,7 +188,7 @@ static void plan_vcpus(struct planner *p)
 	}
 }
 
-/* none and sw: the embedded test guest, as vmm/boot-test.c loads it. */
+/* none and sw: the embedded test guest, as vmm/x86/boot-test.c loads it. */
 static int plan_test_guest(struct planner *p, const struct vm_config *cfg)
 {
 	if (cfg->boot.kernel || cfg->boot.firmware)

@@ -91,7 +91,7 @@ struct vm {
 	struct debug_exit debug_exit;
 	struct testdev testdev;
 	enum vm_io_policy io_policy;
-	/* Kernel boots: irqchip, legacy devices, PCI, console (vmm/pc.h). */
+	/* Kernel boots: irqchip, legacy devices, PCI, console (vmm/x86/pc.h). */
 	struct pc *pc;
 	struct vm_irq irq;
 	/* The main thread's loop; the thread model is in event-loop.h. */

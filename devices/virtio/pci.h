@@ -30,7 +30,7 @@ struct guest_memory;
 
 /*
  * The interrupt and notification services of the VM, as calls so that the
- * transport runs without KVM in tests; vmm/pc-virtio.c backs them with
+ * transport runs without KVM in tests; vmm/x86/pc-virtio.c backs them with
  * vmm/irq.h. All return 0 or -errno.
  */
 struct virtio_pci_irq_ops {

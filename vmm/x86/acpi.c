@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * ACPI tables (ACPI 6.5) for the PC platform of vmm/pc.c. The platform is
+ * ACPI tables (ACPI 6.5) for the PC platform of vmm/x86/pc.c. The platform is
  * hardware-reduced (FADT flag HW_REDUCED_ACPI): no PM1 blocks, no SCI, no
  * FACS; power-off and reset go through the sleep-control and reset
- * registers of devices/legacy/acpi-power.c, which is also how Linux
+ * registers of devices/x86/acpi-power.c, which is also how Linux
  * treats QEMU's microvm. Legacy PIC and PIT timer set-up are skipped by
  * Linux on such a platform; interrupts go through the IOAPIC, and the
  * LAPIC timer runs in TSC-deadline mode.

@@ -3,7 +3,7 @@
  * The PC platform of a VM that boots a kernel: what exists beside the
  * vCPUs and RAM, and how guest requests (power-off, reset, console quit)
  * and interrupts reach the VM. The ACPI tables that describe it are
- * written by the loader (vmm/acpi.c), once memory exists.
+ * written by the loader (vmm/x86/acpi.c), once memory exists.
  */
 #include <stdlib.h>
 #include <unistd.h>

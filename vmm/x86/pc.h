@@ -22,7 +22,7 @@ struct pc {
 	struct i8042 i8042;
 	struct acpi_power power;
 	struct console console;
-	/* The virtio-pci devices (vmm/pc-virtio.c). */
+	/* The virtio-pci devices (vmm/x86/pc-virtio.c). */
 	struct pc_virtio *virtio;
 };
 
