@@ -61,6 +61,9 @@ struct vcpu {
 	/* The last memory fault needed no conversion (see handle_memory_fault). */
 	bool fault_repeated;
 	uint64_t exits[VM_EXIT_REASONS + 1];
+	/* CLOCK_MONOTONIC ns inside KVM_RUN, and handling its exits here. */
+	uint64_t run_ns;
+	uint64_t exit_ns;
 };
 
 struct vm_times {
