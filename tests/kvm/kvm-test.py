@@ -141,6 +141,14 @@ grep -q '^nogroup:' /etc/group || echo 'nogroup:x:65534:' >>/etc/group
 """
 
 
+# One test in the rig, ending with the seconds it took there; its status.
+CASE = """t0=$(cut -d. -f1 /proc/uptime)
+timeout %d %s 2>&1
+s=$?
+echo "(in the rig: $(($(cut -d. -f1 /proc/uptime) - t0)) s)"
+(exit $s)"""
+
+
 def run_in_rig(tests, results):
     """Run every test of the manifest in one rig boot; write NAME.out and
     NAME.status into results (every test failed if the run did)."""
@@ -157,8 +165,7 @@ def run_in_rig(tests, results):
         cases = []
         for name, argv in tests:
             cmd = " ".join(shlex.quote(a) for a in rig_argv(argv, files, staged))
-            cases.append(rigrun.Case(name, [], shell="timeout %d %s 2>&1" % (
-                TEST_TIMEOUT, cmd)))
+            cases.append(rigrun.Case(name, [], shell=CASE % (TEST_TIMEOUT, cmd)))
         env += ["%s=%s" % (k, v) for k, v in os.environ.items()
                 if PASS_ENV.match(k)]
         ok, why = rigrun.run(None, cases, files=files, env=env,
