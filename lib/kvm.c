@@ -1,23 +1,80 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #include <fcntl.h>
 #include <stdio.h>
+#include <string.h>
+#include <unistd.h>
 
 #include "lib/log.h"
 #include "lib/kvm.h"
 
-int kvm_open(void)
+/* What to do when the kernel offers no KVM at all. */
+#define KVM_HINT_MODULE "load the kvm_intel or kvm_amd module, enable " \
+	"virtualization (VT-x/AMD-V) in the firmware, or nested virtualization " \
+	"if this host is itself a VM"
+
+/* The one line that says why /dev/kvm is not usable and what to do. */
+static void explain_open_error(int err, int version, char *why, size_t len)
 {
-	int fd, version;
+	const char *name = errno_name(err);
+
+	switch (err) {
+	case -ENOENT:
+		snprintf(why, len, "%s does not exist (%s): %s",
+			 KVM_DEVICE_PATH, name, KVM_HINT_MODULE);
+		break;
+	case -ENXIO:
+	case -ENODEV:
+		snprintf(why, len, "%s has no driver behind it (%s): %s",
+			 KVM_DEVICE_PATH, name, KVM_HINT_MODULE);
+		break;
+	case -EACCES:
+	case -EPERM:
+		snprintf(why, len, "no permission to open %s (%s): join "
+			 "the group that owns it (usually kvm) or run as root",
+			 KVM_DEVICE_PATH, name);
+		break;
+	case -EPROTO:
+		snprintf(why, len, "%s speaks KVM API version %d, cvmm "
+			 "needs %d: run a kernel whose KVM has API version %d",
+			 KVM_DEVICE_PATH, version, KVM_API_VERSION,
+			 KVM_API_VERSION);
+		break;
+	case -ENOTTY:
+	case -EINVAL:
+		snprintf(why, len, "%s is not a KVM device "
+			 "(KVM_GET_API_VERSION: %s): %s", KVM_DEVICE_PATH, name,
+			 KVM_HINT_MODULE);
+		break;
+	default:
+		snprintf(why, len, "cannot open %s: %s (%s)",
+			 KVM_DEVICE_PATH, strerror(-err), name);
+	}
+}
+
+int kvm_open_explained(char *why, size_t len)
+{
+	int fd, version, err;
 
 	fd = open(KVM_DEVICE_PATH, O_RDWR | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	version = ioctl(fd, KVM_GET_API_VERSION, 0);
-	if (version != KVM_API_VERSION) {
-		close(fd);
-		return version < 0 ? -errno : -ENOTSUP;
+	if (fd < 0) {
+		err = -errno;
+		version = 0;
+		goto err;
 	}
-	return fd;
+	version = ioctl(fd, KVM_GET_API_VERSION, 0);
+	if (version == KVM_API_VERSION)
+		return fd;
+	err = version < 0 ? -errno : -EPROTO;
+	close(fd);
+err:
+	if (why)
+		explain_open_error(err, version, why, len);
+	return err;
+}
+
+int kvm_open(void)
+{
+	return kvm_open_explained(NULL, 0);
 }
 
 int kvm_check_extension(int fd, long cap)

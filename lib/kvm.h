@@ -36,8 +36,14 @@ static inline int kvm_ioctl_checked(int fd, unsigned long cmd, unsigned long arg
 		kvm_ioctl_checked((fd), (cmd), (unsigned long)(arg)); \
 	})
 
-/* Open /dev/kvm (O_RDWR|O_CLOEXEC) and check the API version. */
+/*
+ * Open /dev/kvm (O_RDWR|O_CLOEXEC) and check the API version: the fd, or
+ * -errno (-EPROTO: an API version other than 12). kvm_open_explained()
+ * also writes, when why is not NULL, one line that says what is missing
+ * and what to do: "/dev/kvm does not exist (ENOENT): load ...".
+ */
 int __must_check kvm_open(void);
+int __must_check kvm_open_explained(char *why, size_t len);
 
 /* For ioctls whose argument is a value, not a structure. */
 #define kvm_ioctl_val(fd, cmd, val) \

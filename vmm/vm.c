@@ -163,6 +163,7 @@ static int create_vcpus(struct vm *vm)
 int vm_build(const struct vm_config *cfg, uint64_t start_ns, struct vm **ret_vm)
 {
 	struct vm *vm = calloc(1, sizeof(*vm));
+	char why[320];
 	int r;
 
 	if (!vm)
@@ -185,9 +186,9 @@ int vm_build(const struct vm_config *cfg, uint64_t start_ns, struct vm **ret_vm)
 	if (r < 0)
 		goto err_free;
 
-	vm->kvm_fd = kvm_open();
+	vm->kvm_fd = kvm_open_explained(why, sizeof(why));
 	if (vm->kvm_fd < 0) {
-		(void)log_error_errno(vm->kvm_fd, "cannot open %s", KVM_DEVICE_PATH);
+		log_error("no KVM: %s", why);
 		r = VM_ERR_NO_CAP;
 		goto err_free;
 	}
