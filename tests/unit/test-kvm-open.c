@@ -13,7 +13,7 @@
 #include <unistd.h>
 
 #include "tests/test.h"
-#include "vmm/kvm.h"
+#include "lib/kvm.h"
 
 static struct {
 	int open_err;	/* errno for open("/dev/kvm"), 0: it opens */
