@@ -133,9 +133,10 @@ static bool mode_built(enum cc_mode mode)
 static int check_host(const struct vm_config *cfg)
 {
 	unsigned long type = cc_mode_vm_type(cfg->cc.mode);
-	_cleanup_close_ int kvm_fd = kvm_open();
 	const struct kvm_vm_type_caps *vm;
+	_cleanup_close_ int kvm_fd = -1;
 	struct kvm_caps caps;
+	char why[256];
 	int r, ret = 0;
 
 	if (!mode_built(cfg->cc.mode)) {
@@ -144,8 +145,9 @@ static int check_host(const struct vm_config *cfg)
 			  cc_mode_name(cfg->cc.mode));
 		return VM_ERR_NO_CAP;
 	}
+	kvm_fd = kvm_open_explained(why, sizeof(why));
 	if (kvm_fd < 0) {
-		(void)log_error_errno(kvm_fd, "cannot open %s", KVM_DEVICE_PATH);
+		log_error("no KVM: %s", why);
 		return VM_ERR_NO_CAP;
 	}
 	r = kvm_caps_probe_vm_type(kvm_fd, type, &caps);
