@@ -21,6 +21,7 @@ const char *launch_op_name(enum launch_op op)
 		[LAUNCH_SEV_INIT2] = "KVM_SEV_INIT2",
 		[LAUNCH_TDX_CAPABILITIES] = "KVM_TDX_CAPABILITIES",
 		[LAUNCH_TDX_INIT_VM] = "KVM_TDX_INIT_VM",
+		[LAUNCH_SET_TSC_KHZ] = "KVM_SET_TSC_KHZ",
 		[LAUNCH_CREATE_GUEST_MEMFD] = "KVM_CREATE_GUEST_MEMFD",
 		[LAUNCH_SET_MEMSLOT] = "KVM_SET_USER_MEMORY_REGION2",
 		[LAUNCH_CREATE_VCPU] = "KVM_CREATE_VCPU",
@@ -144,7 +145,7 @@ static void describe_vcpu(const struct launch_plan *plan,
 	case LAUNCH_SET_CPUID:
 		snprintf(buf, len, "vCPU %u: %s, with its APIC ID", s->vcpu,
 			 plan->mode == CC_MODE_TDX ?
-				 "the CPUID KVM_TDX_GET_CPUID reported" :
+				 "the CPUID KVM_TDX_GET_CPUID reported, with X2APIC" :
 				 "KVM_GET_SUPPORTED_CPUID");
 		break;
 	case LAUNCH_TDX_INIT_VCPU:
@@ -259,8 +260,14 @@ void launch_step_describe(const struct launch_plan *plan,
 		break;
 	case LAUNCH_TDX_INIT_VM:
 		snprintf(buf, len, "attributes 0x%" PRIx64
-			 ", XFAM and CPUID masked by the capabilities; retried on EAGAIN",
+			 ", XFAM and CPUID masked by the capabilities, GPAW 48; retried on EAGAIN",
 			 s->arg);
+		break;
+	case LAUNCH_SET_TSC_KHZ:
+		if (s->arg)
+			snprintf(buf, len, "VM-wide, %" PRIu64 " kHz", s->arg);
+		else
+			snprintf(buf, len, "VM-wide, 0: the host's TSC frequency");
 		break;
 	case LAUNCH_SNP_LAUNCH_START:
 		snprintf(buf, len, "policy 0x%" PRIx64, s->arg);
@@ -272,10 +279,10 @@ void launch_step_describe(const struct launch_plan *plan,
 		break;
 	case LAUNCH_TDX_FINALIZE_VM:
 		if (plan->has_mrtd)
-			hex_text(buf, len, "MRTD fixed; expected ", plan->mrtd,
-				 sizeof(plan->mrtd));
+			hex_text(buf, len, "retried on EBUSY/EAGAIN; MRTD fixed, expected ",
+				 plan->mrtd, sizeof(plan->mrtd));
 		else
-			snprintf(buf, len, "MRTD fixed");
+			snprintf(buf, len, "retried on EBUSY/EAGAIN; MRTD fixed");
 		break;
 	case LAUNCH_RUN:
 		snprintf(buf, len, "%" PRIu64 " vCPU thread%s", s->arg,

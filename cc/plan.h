@@ -33,8 +33,12 @@ static inline bool cc_mode_is_measured(enum cc_mode mode)
 /* Who carries a step out, in this order. */
 enum launch_stage {
 	LAUNCH_STAGE_VM,	/* vm_build(): the VM and its capabilities */
-	LAUNCH_STAGE_CC_VM,	/* launch_vm_init(): VM-wide CC setup */
-	LAUNCH_STAGE_IRQ,	/* launch_vm_init(): the irqchip of snp, tdx */
+	/*
+	 * launch_vm_init() runs the CC_VM and IRQ steps together, in plan
+	 * order: TDX needs its irqchip between two VM-wide steps.
+	 */
+	LAUNCH_STAGE_CC_VM,	/* VM-wide CC setup */
+	LAUNCH_STAGE_IRQ,	/* the irqchip of snp, tdx */
 	LAUNCH_STAGE_MEMORY,	/* vm_build(): guest_memfds and memslots */
 	LAUNCH_STAGE_VCPUS,	/* vm_build(): vCPUs and their CPUID */
 	LAUNCH_STAGE_LOAD,	/* launch_load() or boot_load(): images */
@@ -48,6 +52,7 @@ enum launch_op {
 	LAUNCH_SEV_INIT2,		/* arg: vmsa_features */
 	LAUNCH_TDX_CAPABILITIES,
 	LAUNCH_TDX_INIT_VM,		/* arg: TD attributes */
+	LAUNCH_SET_TSC_KHZ,		/* arg: kHz, 0 = the host's */
 	LAUNCH_CREATE_GUEST_MEMFD,	/* len, arg: flags */
 	LAUNCH_SET_MEMSLOT,		/* index: slot, gpa, len, arg: flags */
 	LAUNCH_CREATE_VCPU,		/* vcpu */

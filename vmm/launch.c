@@ -234,6 +234,7 @@ static int do_step(struct vm *vm, const struct launch_step *s)
 		return launch_snp_step(vm, s);
 	case LAUNCH_TDX_CAPABILITIES:
 	case LAUNCH_TDX_INIT_VM:
+	case LAUNCH_SET_TSC_KHZ:
 	case LAUNCH_TDX_INIT_VCPU:
 	case LAUNCH_TDX_GET_CPUID:
 	case LAUNCH_SET_CPUID:
@@ -248,13 +249,15 @@ static int do_step(struct vm *vm, const struct launch_step *s)
 	}
 }
 
-static int run_stage(struct vm *vm, enum launch_stage stage)
+/* The steps of stages [from, to], in plan order. */
+static int run_stages(struct vm *vm, enum launch_stage from,
+		      enum launch_stage to)
 {
 	const struct launch_plan *plan = vm->cc->plan;
 	int r;
 
 	for (unsigned int i = 0; i < plan->nr_steps; i++) {
-		if (plan->steps[i].stage != stage)
+		if (plan->steps[i].stage < from || plan->steps[i].stage > to)
 			continue;
 		r = do_step(vm, &plan->steps[i]);
 		if (r < 0)
@@ -307,10 +310,8 @@ int launch_vm_init(struct vm *vm)
 	r = check_built(vm, LAUNCH_STAGE_VM);
 	if (r < 0)
 		return r;
-	r = run_stage(vm, LAUNCH_STAGE_CC_VM);
-	if (r < 0)
-		return r;
-	return run_stage(vm, LAUNCH_STAGE_IRQ);
+	/* TDX: the split irqchip sits between CAPABILITIES and the APIC bus. */
+	return run_stages(vm, LAUNCH_STAGE_CC_VM, LAUNCH_STAGE_IRQ);
 }
 
 static void log_expected(const struct cc_launch *l, enum cc_mode mode)
@@ -360,7 +361,7 @@ int launch_load(struct vm *vm)
 	r = check_built(vm, LAUNCH_STAGE_VCPUS);
 	if (r < 0)
 		return r;
-	r = run_stage(vm, LAUNCH_STAGE_LOAD);
+	r = run_stages(vm, LAUNCH_STAGE_LOAD, LAUNCH_STAGE_LOAD);
 	if (r < 0)
 		return r;
 	vm->cc->launch_ns = monotonic_ns() - start;
