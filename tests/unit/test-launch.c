@@ -40,6 +40,7 @@
 #include "lib/log.h"
 #include "lib/sha2.h"
 #include "memory/convert.h"
+#include "tests/kvm-rules.h"
 #include "tests/test.h"
 #include "tests/unit/fixture.h"
 #include "vmm/launch.h"
@@ -1190,6 +1191,28 @@ static void test_tdx_finalize_busy(void)
 
 /* ---- the model against the kernel's rules, ioctl by ioctl ---- */
 
+static void expect_rule(const char *what, long want, long got)
+{
+	EXPECT(want == got, "model: %s should give %ld, gives %ld", what,
+	       want, got);
+}
+
+/*
+ * The sequence tests/rig/kvm-rules.c runs against the rig's real KVM:
+ * the model must answer every step as the kernel does.
+ */
+static void test_model_kvm_rules(void)
+{
+	int kvm_fd;
+
+	model_reset(KVM_X86_DEFAULT_VM);
+	kvm_fd = open("/dev/kvm", O_RDWR);
+	EXPECT_EQ(kvm_rules_run(kvm_fd, expect_rule), 0,
+		  "the model should create the VMs and the vCPU");
+	EXPECT(!m.unknown[0], "every ioctl should be modelled: %s", m.unknown);
+	close(kvm_fd);
+}
+
 static long tdx_cmd(int fd, uint32_t id, uint32_t flags, uint64_t data)
 {
 	struct cvmm_tdx_cmd cmd = { .id = id, .flags = flags, .data = data };
@@ -1370,6 +1393,7 @@ int main(void)
 		TEST_CASE(test_snp_cpuid_rejected),
 		TEST_CASE(test_tdx_launch),
 		TEST_CASE(test_tdx_finalize_busy),
+		TEST_CASE(test_model_kvm_rules),
 		TEST_CASE(test_model_rejects_old_tdx_orders),
 		TEST_CASE(test_gpa_width_source),
 		TEST_CASE(test_model_rejects_old_snp_orders),
