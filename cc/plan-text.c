@@ -205,9 +205,14 @@ static void describe_launch(const struct launch_plan *plan,
 			 s->gpa, s->len, src_text(s->src));
 		break;
 	case LAUNCH_SET_PRIVATE:
-		snprintf(buf, len, "gpa 0x%" PRIx64 ", size 0x%" PRIx64
-			 ", PRIVATE; the shared copy stays as the source",
-			 s->gpa, s->len);
+		if (s->stage == LAUNCH_STAGE_MEMORY)
+			snprintf(buf, len, "gpa 0x%" PRIx64 ", size 0x%" PRIx64
+				 ", PRIVATE: RAM private from the start; shared only where the guest asks",
+				 s->gpa, s->len);
+		else
+			snprintf(buf, len, "gpa 0x%" PRIx64 ", size 0x%" PRIx64
+				 ", PRIVATE; the shared copy stays as the source",
+				 s->gpa, s->len);
 		break;
 	case LAUNCH_SNP_LAUNCH_UPDATE:
 		snprintf(buf, len, "gpa 0x%" PRIx64 ", len 0x%" PRIx64

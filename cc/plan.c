@@ -23,9 +23,11 @@
  * cvmm enables EXIT_HYPERCALL right after CREATE_VM (QEMU's step 4; KVM
  * wants it before the vCPUs run).
  *
- * In both, the range is made private in KVM's attributes before its launch
- * command (KVM requires it) but its shared side is kept until the launch
- * is finished: it is the source the command copies from.
+ * In both, guest_memfd RAM is private from the start (marked when its
+ * memslot is made, as QEMU does), and each launch range is made private
+ * in KVM's attributes before its launch command (KVM requires it; for a
+ * range in RAM this changes nothing) with its shared side kept until the
+ * launch is finished: it is the source the command copies from.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -165,6 +167,20 @@ static void plan_cc_vm(struct planner *p, const struct vm_config *cfg)
 	}
 }
 
+/*
+ * SNP and TDX: guest_memfd RAM private from the start, as QEMU marks it
+ * when it creates the memslot (sev-snp.md, "Initial state of RAM"): the
+ * guest validates or accepts it without a memory-fault exit per page, and
+ * what it shares it asks for. The firmware region is made private by its
+ * launch commands.
+ */
+static bool ram_private_from_start(const struct launch_plan *plan,
+				   const struct mem_region_plan *r)
+{
+	return cc_mode_is_measured(plan->mode) && plan->mem.use_gmem &&
+	       r->kind == MEM_REGION_RAM;
+}
+
 static void plan_memory(struct planner *p)
 {
 	const struct mem_plan *mem = &p->plan->mem;
@@ -184,6 +200,9 @@ static void plan_memory(struct planner *p)
 		s->gpa = r->gpa;
 		s->len = r->size;
 		s->arg = mem->use_gmem ? KVM_MEM_GUEST_MEMFD : 0;
+		if (ram_private_from_start(p->plan, r))
+			add_range(p, LAUNCH_SET_PRIVATE, r->gpa, r->size,
+				  LAUNCH_SRC_NONE)->index = i;
 	}
 }
 

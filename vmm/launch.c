@@ -314,6 +314,30 @@ int launch_vm_init(struct vm *vm)
 	return run_stages(vm, LAUNCH_STAGE_CC_VM, LAUNCH_STAGE_IRQ);
 }
 
+int launch_memory_init(struct vm *vm)
+{
+	const struct launch_plan *plan;
+	int r;
+
+	if (!vm->cc)
+		return 0;
+	r = check_built(vm, LAUNCH_STAGE_MEMORY);
+	if (r < 0)
+		return r;
+	plan = vm->cc->plan;
+	for (unsigned int i = 0; i < plan->nr_steps; i++) {
+		const struct launch_step *s = &plan->steps[i];
+
+		/* The guest_memfds and slots are vm_build()'s own steps. */
+		if (s->stage != LAUNCH_STAGE_MEMORY || s->op != LAUNCH_SET_PRIVATE)
+			continue;
+		r = do_memory(vm, s);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
 static void log_expected(const struct cc_launch *l, enum cc_mode mode)
 {
 	char hex[2 * SHA384_DIGEST_SIZE + 1];

@@ -288,6 +288,10 @@ int vm_build(const struct vm_config *cfg, uint64_t start_ns, struct vm **ret_vm)
 	r = create_memory(vm);
 	if (r < 0)
 		goto err_free;
+	/* SNP, TDX: RAM private from the start, as QEMU makes it. */
+	r = launch_memory_init(vm);
+	if (r < 0)
+		goto err_free;
 	r = create_devices(vm);
 	if (r < 0)
 		goto err_free;

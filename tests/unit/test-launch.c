@@ -1046,6 +1046,7 @@ static void test_snp_launch(void)
 {
 	for (size_t i = 0; i < ARRAY_SIZE(snp_vectors); i++) {
 		struct vm *vm = NULL;
+		uint64_t hc = 1;
 		struct vm_config cfg;
 		int r;
 
@@ -1071,6 +1072,9 @@ static void test_snp_launch(void)
 			       !memcmp(vm->cc->expected, m.digest, 48),
 			       "cvmm's expected measurement should be the PSP's");
 			check_after_launch(vm);
+			EXPECT(mem_map_gpa_range(&vm->mem, 0x100000, 1, 0,
+						 &hc) == 0 && hc == 0,
+			       "the guest should be able to share a RAM page");
 			EXPECT_EQ(mem_discard_shared(&vm->mem, 0x100000, PG),
 				  -EINVAL,
 				  "discarding the shared side of shared RAM should be refused");
@@ -1155,6 +1159,53 @@ static void test_tdx_launch(void)
 		check_after_launch(vm);
 	vm = vm_free(vm);
 	vm_config_free(&cfg);
+}
+
+/*
+ * A guest that validates (SNP) or accepts (TDX) all its RAM: each private
+ * access KVM would refuse (the page's attribute is not PRIVATE) is a
+ * KVM_EXIT_MEMORY_FAULT, served as cvmm's vCPU does. RAM private from the
+ * start makes that zero faults and zero implicit conversions.
+ */
+static void test_accept_all_ram(void)
+{
+	static const enum cc_mode modes[] = { CC_MODE_SNP, CC_MODE_TDX };
+
+	for (size_t i = 0; i < ARRAY_SIZE(modes); i++) {
+		const char *fw = modes[i] == CC_MODE_SNP ? amdsev_path :
+							   inteltdx_path;
+		uint64_t pages = 0, faults = 0;
+		struct vm *vm = NULL;
+		struct vm_config cfg;
+
+		EXPECT_EQ(build(modes[i], fw, 1, false, &cfg, &vm), 0,
+			  "the %s launch should succeed",
+			  cc_mode_name(modes[i]));
+		for (unsigned int r = 0; vm && r < vm->mem.nr_regions; r++) {
+			const struct mem_region *reg = &vm->mem.regions[r];
+
+			if (reg->kind != MEM_REGION_RAM)
+				continue;
+			for (uint64_t gpa = reg->gpa; gpa < reg->gpa + reg->size;
+			     gpa += PG, pages++) {
+				if (m.private[gpa / PG])
+					continue;
+				faults++;
+				(void)mem_handle_memory_fault(&vm->mem, gpa, PG,
+					KVM_MEMORY_EXIT_FLAG_PRIVATE,
+					IMPLICIT_ALLOW);
+			}
+		}
+		EXPECT(pages >= 0x10000, "%s: all of RAM should be accepted",
+		       cc_mode_name(modes[i]));
+		EXPECT_EQ(faults, 0, "%s: no private access to RAM should fault",
+			  cc_mode_name(modes[i]));
+		EXPECT_EQ(vm ? vm->mem.stats.conversions_implicit : 1, 0,
+			  "%s: no implicit conversion should be needed",
+			  cc_mode_name(modes[i]));
+		vm = vm_free(vm);
+		vm_config_free(&cfg);
+	}
 }
 
 /* A TDX launch whose module stays busy: a bounded retry, then one error. */
@@ -1393,6 +1444,7 @@ int main(void)
 		TEST_CASE(test_snp_cpuid_rejected),
 		TEST_CASE(test_tdx_launch),
 		TEST_CASE(test_tdx_finalize_busy),
+		TEST_CASE(test_accept_all_ram),
 		TEST_CASE(test_model_kvm_rules),
 		TEST_CASE(test_model_rejects_old_tdx_orders),
 		TEST_CASE(test_gpa_width_source),

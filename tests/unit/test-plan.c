@@ -128,6 +128,12 @@ static void want_memory(struct wants *ws, bool gmem, uint64_t fw_size)
 		w->gpa = gpa[i];
 		w->len = size[i];
 		w->arg = gmem ? KVM_MEM_GUEST_MEMFD : 0;
+		/* snp, tdx: RAM private from the start, not the firmware. */
+		if (!fw_size || i)
+			continue;
+		w = want(ws, LAUNCH_SET_PRIVATE, LAUNCH_STAGE_MEMORY);
+		w->gpa = gpa[i];
+		w->len = size[i];
 	}
 }
 
