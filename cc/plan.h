@@ -173,7 +173,6 @@ struct cc_machine {
 	enum cc_mode mode;
 	enum irqchip irqchip;
 	bool has_firmware;
-	bool has_kernel;
 	bool pic;		/* an 8259 PIC is emulated, in KVM or cvmm */
 	bool smm;		/* the guest can enter SMM */
 	bool readonly_slots;	/* some memslot is KVM_MEM_READONLY */
@@ -183,11 +182,6 @@ struct cc_machine {
 	/* CPUID 0x80000008 EAX[7:0]; 0: not known (no host probed yet). */
 	unsigned int host_phys_bits;
 	unsigned int guest_phys_bits;
-	/*
-	 * Only measured (cvmm measure, config check), perhaps never run:
-	 * the rules about booting it do not bind.
-	 */
-	bool measure_only;
 };
 
 /* What cvmm builds for @cfg; the host fields are left 0. */
@@ -204,9 +198,5 @@ int cc_machine_check(const struct cc_machine *m, char *reason, size_t len);
  * exists: what can be refused from the config alone is refused here.
  */
 int cc_config_check(const struct vm_config *cfg, char *reason, size_t len);
-
-/* The same, for a config that may only be measured (config check). */
-int cc_config_check_measured(const struct vm_config *cfg, char *reason,
-			     size_t len);
 
 #endif

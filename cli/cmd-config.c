@@ -80,14 +80,13 @@ static int show(const struct vm_config *cfg, bool json)
 
 /*
  * The schema and the config rules held when it loaded; what is left are
- * the rules of a CC launch, as far as they bind a config that may only be
- * measured (cvmm measure takes a kernel that cvmm run refuses).
+ * the rules of a CC launch (the same for cvmm measure and cvmm run).
  */
 static int check(const struct vm_config *cfg, const char *name)
 {
 	char reason[CC_REASON_MAX];
 
-	if (cc_config_check_measured(cfg, reason, sizeof(reason)) < 0) {
+	if (cc_config_check(cfg, reason, sizeof(reason)) < 0) {
 		fprintf(stderr, "cvmm: error: %s: %s\n", name, reason);
 		return CVMM_EXIT_USAGE;
 	}

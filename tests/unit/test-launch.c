@@ -1084,6 +1084,59 @@ static void test_snp_launch(void)
 	}
 }
 
+/*
+ * boot.kernel with snp: run hashes the same bytes measure does (one path,
+ * cc_boot_files_load()), keeps them for the firmware, and the PSP's digest
+ * is cvmm's expectation and what `cvmm measure` prints for the same files.
+ */
+static void test_snp_launch_kernel(void)
+{
+	static const char cmdline[] = "console=ttyS0";
+	char kernel[] = "/tmp/cvmm-test-kernel-XXXXXX";
+	uint8_t bz[8192] = {}, want[SHA256_DIGEST_SIZE];
+	struct snp_kernel_hashes h;
+	struct vm *vm = NULL;
+	struct vm_config cfg;
+	int fd = mkstemp(kernel);
+
+	memcpy(bz + 0x202, "HdrS", 4);
+	if (fd < 0 || write(fd, bz, sizeof(bz)) != sizeof(bz))
+		abort();
+	close(fd);
+	vm_config_init(&cfg);
+	cfg.cc.mode = CC_MODE_SNP;
+	cfg.boot.firmware = strdup(amdsev_path);
+	cfg.boot.kernel = strdup(kernel);
+	cfg.boot.cmdline = strdup(cmdline);
+	vm_config_finish(&cfg);
+	model_reset(KVM_X86_SNP_VM);
+	EXPECT_EQ(vm_build(&cfg, 0, &vm), 0,
+		  "an SNP launch with boot.kernel should succeed");
+	EXPECT_EQ(m.violations, 0, "KVM's rules should hold");
+	snp_kernel_hashes_compute(bz, sizeof(bz), NULL, 0, cmdline, &h);
+	sha256(bz, sizeof(bz), want);
+	if (vm) {
+		EXPECT(vm->cc->img.kernel_size == sizeof(bz) &&
+		       !memcmp(vm->cc->img.kernel, bz, sizeof(bz)),
+		       "the launch should keep the kernel bytes it hashed");
+		EXPECT(!memcmp(vm->cc->img.hashes.kernel, want, sizeof(want)) &&
+		       !memcmp(&vm->cc->img.hashes, &h, sizeof(h)),
+		       "the hashes should be the kernel's, no initrd, the cmdline's");
+		EXPECT(vm->cc->has_expected &&
+		       !memcmp(vm->cc->expected, m.digest, 48),
+		       "cvmm's expected measurement should be the PSP's");
+		/* cvmm measure --cc snp --firmware OVMF.amdsev.fd --kernel
+		 * (these 8K) --cmdline console=ttyS0 prints this. */
+		EXPECT(hex_is(m.digest,
+			      "8812b9c439e3b202da31bb5fd5cd94152f4809a12ec0b0c8"
+			      "bebafa5e352fb18233dee61dd9e5e78623b1a24f38c3009b"),
+		       "the PSP's digest should be what cvmm measure prints");
+	}
+	vm = vm_free(vm);
+	vm_config_free(&cfg);
+	unlink(kernel);
+}
+
 /* A CPUID page the firmware corrects: the launch fails and says why. */
 static void test_snp_cpuid_rejected(void)
 {
@@ -1441,6 +1494,7 @@ int main(void)
 {
 	static const struct test_case cases[] = {
 		TEST_CASE(test_snp_launch),
+		TEST_CASE(test_snp_launch_kernel),
 		TEST_CASE(test_snp_cpuid_rejected),
 		TEST_CASE(test_tdx_launch),
 		TEST_CASE(test_tdx_finalize_busy),

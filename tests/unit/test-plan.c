@@ -424,7 +424,7 @@ static void test_plan_refusals(void)
 
 /*
  * One machine per case, written out in struct cc_machine's order: mode,
- * irqchip, firmware, kernel, PIC, SMM, read-only slots, APIC bus ns, TSC
+ * irqchip, firmware, PIC, SMM, read-only slots, APIC bus ns, TSC
  * kHz, RAM end, host and guest physical-address bits; then what the
  * refusal must say (NULL: the machine is fine).
  */
@@ -437,50 +437,40 @@ static const struct {
 #define S CC_MODE_SNP
 #define SPLIT IRQCHIP_SPLIT
 #define KERN IRQCHIP_IN_KERNEL
-	{ "valid TD", { T, SPLIT, 1, 0, 0, 0, 0, 40, 0, M256, 0, 0 }, NULL },
-	{ "no firmware", { T, SPLIT, 0, 0, 0, 0, 0, 40, 0, M256, 0, 0 },
+	{ "valid TD", { T, SPLIT, 1, 0, 0, 0, 40, 0, M256, 0, 0 }, NULL },
+	{ "no firmware", { T, SPLIT, 0, 0, 0, 0, 40, 0, M256, 0, 0 },
 	  "needs boot.firmware" },
-	{ "kernel", { T, SPLIT, 1, 1, 0, 0, 0, 40, 0, M256, 0, 0 },
-	  "cannot hand it to the firmware" },
-	{ "read-only slots", { T, SPLIT, 1, 0, 0, 0, 1, 40, 0, M256, 0, 0 },
+	{ "read-only slots", { T, SPLIT, 1, 0, 0, 1, 40, 0, M256, 0, 0 },
 	  "read-only memslots" },
-	{ "SMM", { T, SPLIT, 1, 0, 0, 1, 0, 40, 0, M256, 0, 0 },
+	{ "SMM", { T, SPLIT, 1, 0, 1, 0, 40, 0, M256, 0, 0 },
 	  "cannot offer SMM" },
-	{ "PIC", { T, KERN, 1, 0, 1, 0, 0, 40, 0, M256, 0, 0 },
+	{ "PIC", { T, KERN, 1, 1, 0, 0, 40, 0, M256, 0, 0 },
 	  "cannot have a PIC" },
 	{ "no split irqchip",
-	  { T, IRQCHIP_AUTO, 1, 0, 0, 0, 0, 40, 0, M256, 0, 0 },
+	  { T, IRQCHIP_AUTO, 1, 0, 0, 0, 40, 0, M256, 0, 0 },
 	  "split irqchip" },
-	{ "APIC bus", { T, SPLIT, 1, 0, 0, 0, 0, 0, 0, M256, 0, 0 }, "25 MHz" },
-	{ "TSC multiple", { T, SPLIT, 1, 0, 0, 0, 0, 40, 2100001, M256, 0, 0 },
+	{ "APIC bus", { T, SPLIT, 1, 0, 0, 0, 0, 0, M256, 0, 0 }, "25 MHz" },
+	{ "TSC multiple", { T, SPLIT, 1, 0, 0, 0, 40, 2100001, M256, 0, 0 },
 	  "multiple of 25 MHz" },
-	{ "TSC low", { T, SPLIT, 1, 0, 0, 0, 0, 40, 75000, M256, 0, 0 },
+	{ "TSC low", { T, SPLIT, 1, 0, 0, 0, 40, 75000, M256, 0, 0 },
 	  "multiple of 25 MHz" },
-	{ "TSC high", { T, SPLIT, 1, 0, 0, 0, 0, 40, 10025000, M256, 0, 0 },
+	{ "TSC high", { T, SPLIT, 1, 0, 0, 0, 40, 10025000, M256, 0, 0 },
 	  "multiple of 25 MHz" },
-	{ "TSC fine", { T, SPLIT, 1, 0, 0, 0, 0, 40, 2100000, M256, 0, 0 },
+	{ "TSC fine", { T, SPLIT, 1, 0, 0, 0, 40, 2100000, M256, 0, 0 },
 	  NULL },
-	{ "GPA width", { T, SPLIT, 1, 0, 0, 0, 0, 40, 0, M256, 52, 48 },
+	{ "GPA width", { T, SPLIT, 1, 0, 0, 0, 40, 0, M256, 52, 48 },
 	  "physical-address width" },
-	{ "GPA width equal", { T, SPLIT, 1, 0, 0, 0, 0, 40, 0, M256, 46, 46 },
+	{ "GPA width equal", { T, SPLIT, 1, 0, 0, 0, 40, 0, M256, 46, 46 },
 	  NULL },
-	{ "shared bit", { T, SPLIT, 1, 0, 0, 0, 0, 40, 0, 1ull << 48, 0, 0 },
+	{ "shared bit", { T, SPLIT, 1, 0, 0, 0, 40, 0, 1ull << 48, 0, 0 },
 	  "shared-GPA bit" },
-	{ "SNP with a PIC", { S, KERN, 1, 0, 1, 0, 0, 0, 0, M256, 0, 0 },
+	{ "SNP with a PIC", { S, KERN, 1, 1, 0, 0, 0, 0, M256, 0, 0 },
 	  NULL },
-	{ "SNP without firmware", { S, KERN, 0, 0, 1, 0, 0, 0, 0, M256, 0, 0 },
+	{ "SNP without firmware", { S, KERN, 0, 1, 0, 0, 0, 0, M256, 0, 0 },
 	  "OVMF built for SEV-SNP" },
-	{ "SNP SMM", { S, KERN, 1, 0, 1, 1, 0, 0, 0, M256, 0, 0 }, "SMM" },
-	{ "SNP kernel", { S, KERN, 1, 1, 1, 0, 0, 0, 0, M256, 0, 0 },
-	  "no fw_cfg" },
-	{ "SNP kernel, only measured",
-	  { S, KERN, 1, 1, 1, 0, 0, 0, 0, M256, 0, 0, true }, NULL },
-	{ "SNP without firmware, only measured",
-	  { S, KERN, 0, 0, 1, 0, 0, 0, 0, M256, 0, 0, true },
-	  "OVMF built for SEV-SNP" },
+	{ "SNP SMM", { S, KERN, 1, 1, 1, 0, 0, 0, M256, 0, 0 }, "SMM" },
 	{ "none has no rules",
-	  { CC_MODE_NONE, IRQCHIP_AUTO, 0, 1, 1, 1, 1, 0, 1, 1ull << 50, 52,
-	    40 }, NULL },
+	  { CC_MODE_NONE, IRQCHIP_AUTO, 0, 1, 1, 1, 0, 1, 1ull << 50, 52, 40 }, NULL },
 #undef T
 #undef S
 #undef SPLIT
