@@ -104,9 +104,12 @@ struct launch_step {
 	bool measure;			/* KVM_TDX_MEASURE_MEMORY_REGION */
 };
 
-/* Room for every step: a few per vCPU, memslot and launch range. */
+/*
+ * Room for every step: a few per vCPU, three per memory region (its
+ * guest_memfd, its slot, RAM made private), some per launch range.
+ */
 #define LAUNCH_MAX_STEPS                                                \
-	(16 + 2 * MEM_MAX_REGIONS + 6 * CFG_MAX_VCPUS +                 \
+	(16 + 3 * MEM_MAX_REGIONS + 6 * CFG_MAX_VCPUS +                 \
 	 4 * (SNP_MAX_LAUNCH_RANGES + OVMF_MAX_TDVF_SECTIONS))
 
 /* QEMU's values (tdx.md section 3). */
