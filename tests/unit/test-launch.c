@@ -288,10 +288,14 @@ static int kvm_ioctl_model(unsigned long req, void *arg)
 
 /* ---- memory and vCPUs ---- */
 
+/* kvm-private-memory.md section 6: a DEFAULT VM's attribute mask is 0. */
 static int set_attributes(const struct kvm_memory_attributes *a)
 {
+	uint64_t allowed = m.vm_type == KVM_X86_DEFAULT_VM ? 0 :
+			   KVM_MEMORY_ATTRIBUTE_PRIVATE;
+
 	if (a->flags || !a->size || !IS_ALIGNED(a->address | a->size, PG) ||
-	    (a->attributes & ~KVM_MEMORY_ATTRIBUTE_PRIVATE))
+	    a->address + a->size < a->address || (a->attributes & ~allowed))
 		return -EINVAL;
 	for (uint64_t p = a->address / PG; p < (a->address + a->size) / PG;
 	     p++)
