@@ -276,7 +276,6 @@ static int tdx_finalize(struct vm *vm)
 			vm->cc->retries++;
 			nanosleep(&pause, NULL);
 		}
-		hw = 0;
 		r = tdx_cmd(vm, vm->vm_fd, CVMM_TDX_FINALIZE_VM, 0, 0, &hw);
 		if (r != -EBUSY && r != -EAGAIN)
 			break;
