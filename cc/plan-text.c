@@ -22,6 +22,7 @@ const char *launch_op_name(enum launch_op op)
 		[LAUNCH_SEV_INIT2] = "KVM_SEV_INIT2",
 		[LAUNCH_TDX_CAPABILITIES] = "KVM_TDX_CAPABILITIES",
 		[LAUNCH_TDX_INIT_VM] = "KVM_TDX_INIT_VM",
+		[LAUNCH_SET_TSC_KHZ] = "KVM_SET_TSC_KHZ",
 		[LAUNCH_CREATE_GUEST_MEMFD] = "KVM_CREATE_GUEST_MEMFD",
 		[LAUNCH_SET_MEMSLOT] = "KVM_SET_USER_MEMORY_REGION2",
 		[LAUNCH_CREATE_VCPU] = "KVM_CREATE_VCPU",
@@ -145,7 +146,7 @@ static void describe_vcpu(const struct launch_plan *plan,
 	case LAUNCH_SET_CPUID:
 		snprintf(buf, len, "vCPU %u: %s, with its APIC ID", s->vcpu,
 			 plan->mode == CC_MODE_TDX ?
-				 "the CPUID KVM_TDX_GET_CPUID reported" :
+				 "the CPUID KVM_TDX_GET_CPUID reported, with X2APIC" :
 				 "KVM_GET_SUPPORTED_CPUID");
 		break;
 	case LAUNCH_TDX_INIT_VCPU:
@@ -205,9 +206,14 @@ static void describe_launch(const struct launch_plan *plan,
 			 s->gpa, s->len, src_text(s->src));
 		break;
 	case LAUNCH_SET_PRIVATE:
-		snprintf(buf, len, "gpa 0x%" PRIx64 ", size 0x%" PRIx64
-			 ", PRIVATE; the shared copy stays as the source",
-			 s->gpa, s->len);
+		if (s->stage == LAUNCH_STAGE_MEMORY)
+			snprintf(buf, len, "gpa 0x%" PRIx64 ", size 0x%" PRIx64
+				 ", PRIVATE: RAM private from the start; shared only where the guest asks",
+				 s->gpa, s->len);
+		else
+			snprintf(buf, len, "gpa 0x%" PRIx64 ", size 0x%" PRIx64
+				 ", PRIVATE; the shared copy stays as the source",
+				 s->gpa, s->len);
 		break;
 	case LAUNCH_SNP_LAUNCH_UPDATE:
 		snprintf(buf, len, "gpa 0x%" PRIx64 ", len 0x%" PRIx64
@@ -260,8 +266,14 @@ void launch_step_describe(const struct launch_plan *plan,
 		break;
 	case LAUNCH_TDX_INIT_VM:
 		snprintf(buf, len, "attributes 0x%" PRIx64
-			 ", XFAM and CPUID masked by the capabilities; retried on EAGAIN",
+			 ", XFAM and CPUID masked by the capabilities, GPAW 48; retried on EAGAIN",
 			 s->arg);
+		break;
+	case LAUNCH_SET_TSC_KHZ:
+		if (s->arg)
+			snprintf(buf, len, "VM-wide, %" PRIu64 " kHz", s->arg);
+		else
+			snprintf(buf, len, "VM-wide, 0: the host's TSC frequency");
 		break;
 	case LAUNCH_SNP_LAUNCH_START:
 		snprintf(buf, len, "policy 0x%" PRIx64, s->arg);
@@ -273,10 +285,10 @@ void launch_step_describe(const struct launch_plan *plan,
 		break;
 	case LAUNCH_TDX_FINALIZE_VM:
 		if (plan->has_mrtd)
-			hex_text(buf, len, "MRTD fixed; expected ", plan->mrtd,
-				 sizeof(plan->mrtd));
+			hex_text(buf, len, "retried on EBUSY/EAGAIN; MRTD fixed, expected ",
+				 plan->mrtd, sizeof(plan->mrtd));
 		else
-			snprintf(buf, len, "MRTD fixed");
+			snprintf(buf, len, "retried on EBUSY/EAGAIN; MRTD fixed");
 		break;
 	case LAUNCH_RUN:
 		snprintf(buf, len, "%" PRIu64 " vCPU thread%s", s->arg,

@@ -44,6 +44,9 @@ int launch_prepare(struct vm *vm)
 				      sizeof(reason));
 	if (r == -ENOMEM)
 		return log_error_errno(r, "planning the launch");
+	/* Until the firmware platform (fw_cfg) hands them over. */
+	if (r == 0 && cfg->boot.kernel)
+		log_warning("boot.kernel: measured into the launch and held for the firmware, but this cvmm has no fw_cfg yet to hand it over");
 	if (r < 0) {
 		log_error("%s", reason);
 		return r;
@@ -122,6 +125,7 @@ static int do_step(struct vm *vm, const struct launch_step *s)
 		return launch_snp_step(vm, s);
 	case LAUNCH_TDX_CAPABILITIES:
 	case LAUNCH_TDX_INIT_VM:
+	case LAUNCH_SET_TSC_KHZ:
 	case LAUNCH_TDX_INIT_VCPU:
 	case LAUNCH_TDX_GET_CPUID:
 	case LAUNCH_SET_CPUID:
@@ -136,13 +140,15 @@ static int do_step(struct vm *vm, const struct launch_step *s)
 	}
 }
 
-static int run_stage(struct vm *vm, enum launch_stage stage)
+/* The steps of stages [from, to], in plan order. */
+static int run_stages(struct vm *vm, enum launch_stage from,
+		      enum launch_stage to)
 {
 	const struct launch_plan *plan = vm->cc->plan;
 	int r;
 
 	for (unsigned int i = 0; i < plan->nr_steps; i++) {
-		if (plan->steps[i].stage != stage)
+		if (plan->steps[i].stage < from || plan->steps[i].stage > to)
 			continue;
 		r = do_step(vm, &plan->steps[i]);
 		if (r < 0)
@@ -195,10 +201,32 @@ int launch_vm_init(struct vm *vm)
 	r = check_built(vm, LAUNCH_STAGE_VM);
 	if (r < 0)
 		return r;
-	r = run_stage(vm, LAUNCH_STAGE_CC_VM);
+	/* TDX: the split irqchip sits between CAPABILITIES and the APIC bus. */
+	return run_stages(vm, LAUNCH_STAGE_CC_VM, LAUNCH_STAGE_IRQ);
+}
+
+int launch_memory_init(struct vm *vm)
+{
+	const struct launch_plan *plan;
+	int r;
+
+	if (!vm->cc)
+		return 0;
+	r = check_built(vm, LAUNCH_STAGE_MEMORY);
 	if (r < 0)
 		return r;
-	return run_stage(vm, LAUNCH_STAGE_IRQ);
+	plan = vm->cc->plan;
+	for (unsigned int i = 0; i < plan->nr_steps; i++) {
+		const struct launch_step *s = &plan->steps[i];
+
+		/* The guest_memfds and slots are vm_build()'s own steps. */
+		if (s->stage != LAUNCH_STAGE_MEMORY || s->op != LAUNCH_SET_PRIVATE)
+			continue;
+		r = do_memory(vm, s);
+		if (r < 0)
+			return r;
+	}
+	return 0;
 }
 
 int launch_load(struct vm *vm)
@@ -211,7 +239,7 @@ int launch_load(struct vm *vm)
 	r = check_built(vm, LAUNCH_STAGE_VCPUS);
 	if (r < 0)
 		return r;
-	r = run_stage(vm, LAUNCH_STAGE_LOAD);
+	r = run_stages(vm, LAUNCH_STAGE_LOAD, LAUNCH_STAGE_LOAD);
 	if (r < 0)
 		return r;
 	vm->cc->launch_ns = monotonic_ns() - start;

@@ -9,9 +9,10 @@
  *				before memory and vCPUs (SEV_INIT2; TDX
  *				CAPABILITIES, APIC bus, INIT_VM; then the
  *				irqchip, in-kernel or split)
+ *	launch_memory_init()	after the memslots: RAM private from the start
  *	launch_load()		after the vCPUs exist, instead of boot_load()
  *
- * All three do nothing but return 0 for cc.mode none and sw.
+ * All of them do nothing but return 0 for cc.mode none and sw.
  */
 #ifndef CVMM_LAUNCH_H
 #define CVMM_LAUNCH_H
@@ -70,6 +71,13 @@ uint64_t launch_firmware_size(const struct vm *vm);
  * VM_ERR_NO_CAP when the host cannot do what the config asks, or -errno.
  */
 int __must_check launch_vm_init(struct vm *vm);
+
+/*
+ * The memory steps the launch owns: guest_memfd RAM made private as soon
+ * as its memslot exists (sev-snp.md, "Initial state of RAM"). Logs;
+ * returns 0 or -errno.
+ */
+int __must_check launch_memory_init(struct vm *vm);
 
 /*
  * Everything from the vCPUs' CC state to the end of the measured launch:

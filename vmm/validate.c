@@ -190,7 +190,7 @@ int vm_validate(const struct vm_config *cfg, enum vm_use use,
 	/* The launch's rules read values the config's rules found sound. */
 	if (!cc_mode_is_measured(cfg->cc.mode))
 		return use == VM_USE_RUN ? check_host(cfg) : 0;
-	r = cc_config_report(cfg, use <= VM_USE_MEASURE, d);
+	r = cc_config_report(cfg, d);
 	if (r == 0 && use != VM_USE_CHECK)
 		r = check_firmware(cfg, use, d);
 	if (r < 0)

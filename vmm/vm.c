@@ -119,7 +119,10 @@ static int create_vcpu(struct vm *vm, struct vcpu *vcpu, uint32_t id)
 	r = open_stats(vm, vcpu->fd, &vcpu->stats_fd);
 	if (r < 0)
 		return r;
-	/* A TD's CPUID is set after KVM_TDX_INIT_VCPU (vmm/launch.c). */
+	/*
+	 * A TD's CPUID is what KVM_TDX_GET_CPUID reads back from the TD, set
+	 * before KVM_TDX_INIT_VCPU by the launch (vmm/launch-tdx.c).
+	 */
 	if (vm->type == KVM_X86_TDX_VM)
 		return 0;
 	r = x86_set_cpuid(vcpu->fd, vm->cpuid, id, vm->nr_vcpus);
@@ -220,6 +223,10 @@ int vm_build(const struct vm_config *cfg, uint64_t start_ns, struct vm **ret_vm)
 		goto err_free;
 
 	r = create_memory(vm);
+	if (r < 0)
+		goto err_free;
+	/* SNP, TDX: RAM private from the start, as QEMU makes it. */
+	r = launch_memory_init(vm);
 	if (r < 0)
 		goto err_free;
 	r = create_devices(vm);

@@ -8,6 +8,7 @@
  */
 #include <cpuid.h>
 #include <stdio.h>
+#include <time.h>
 
 #include "cc/tdx-cpuid.h"
 #include "lib/log.h"
@@ -17,6 +18,12 @@
 
 /* QEMU retries INIT_VM this often when the module lacks entropy. */
 #define TDX_INIT_VM_TRIES 10000
+/*
+ * FINALIZE_VM: -EBUSY while another SEAMCALL holds the module (operand
+ * busy, microseconds), -EAGAIN for entropy. 100 tries 1 ms apart.
+ */
+#define TDX_FINALIZE_TRIES 100
+#define TDX_FINALIZE_PAUSE_NS 1000000
 
 static int tdx_cmd(struct vm *vm, int fd, uint32_t id, uint32_t flags,
 		   uint64_t data, uint64_t *ret_hw_error)
@@ -68,8 +75,13 @@ static int tdx_capabilities(struct vm *vm)
 	return 0;
 }
 
-/* The physical-address width rule, now that the host is known. */
-static int check_gpa_width(struct vm *vm, const struct kvm_cpuid2 *cpuid)
+/*
+ * The physical-address width rule as QEMU checks it: the guest's width
+ * (what KVM_GET_SUPPORTED_CPUID offers, which the TD's CPUID reports too)
+ * against the host's own CPUID, never against INIT_VM's masked CPUID,
+ * whose EAX[7:0] is not configurable and so reads 0 there.
+ */
+static int check_gpa_width(struct vm *vm, const struct kvm_cpuid2 *supported)
 {
 	unsigned int eax, ebx, ecx, edx;
 	char reason[CC_REASON_MAX];
@@ -79,7 +91,7 @@ static int check_gpa_width(struct vm *vm, const struct kvm_cpuid2 *cpuid)
 	cc_machine_init(vm->cfg, &m);
 	if (__get_cpuid(0x80000008, &eax, &ebx, &ecx, &edx))
 		m.host_phys_bits = eax & 0xff;
-	m.guest_phys_bits = cpuid_phys_bits(cpuid->entries, cpuid->nent);
+	m.guest_phys_bits = cpuid_phys_bits(supported->entries, supported->nent);
 	r = cc_machine_check(&m, reason, sizeof(reason));
 	if (r < 0)
 		log_error("%s", reason);
@@ -106,9 +118,14 @@ static int tdx_init_vm(struct vm *vm, const struct launch_step *s)
 					  init->cpuid.entries);
 	init->xfam = tdx_cpuid_xfam(init->cpuid.entries, init->cpuid.nent) &
 		     caps->supported_xfam;
-	r = check_gpa_width(vm, &init->cpuid);
+	r = check_gpa_width(vm, host);
 	if (r < 0)
 		return r;
+	r = tdx_cpuid_set_gpaw(init->cpuid.entries, init->cpuid.nent, TDX_GPAW);
+	if (r < 0) {
+		log_error("the TDX module's configurable CPUID lacks leaf 0x80000008, whose EAX[23:16] gives KVM_TDX_INIT_VM the TD's GPAW");
+		return VM_ERR_NO_CAP;
+	}
 	for (unsigned int i = 0; i < TDX_INIT_VM_TRIES; i++) {
 		r = tdx_cmd(vm, vm->vm_fd, CVMM_TDX_INIT_VM, 0,
 			    (uintptr_t)init, &hw);
@@ -170,12 +187,21 @@ static int tdx_get_cpuid(struct vm *vm, const struct launch_step *s)
 	return 0;
 }
 
+/*
+ * Before INIT_VCPU: tdx_vcpu_init() sets an x2APIC-mode APIC base, which
+ * kvm_apic_set_base() refuses (EINVAL) while the CPUID lacks X2APIC. The
+ * TDX module reports X2APIC as fixed to 1; set it in case it did not.
+ */
 static int tdx_set_cpuid(struct vm *vm, const struct launch_step *s)
 {
+	struct kvm_cpuid2 *cpuid = vm->cc->cpuid_read;
 	int r;
 
-	if (!vm->cc->cpuid_read)
+	if (!cpuid)
 		return log_error_errno(-EINVAL, "KVM_SET_CPUID2 on vCPU %u before KVM_TDX_GET_CPUID",
+				       s->vcpu);
+	if (cpuid_set_x2apic(cpuid->entries, cpuid->nent) < 0)
+		return log_error_errno(-EINVAL, "KVM_TDX_GET_CPUID on vCPU %u gave no leaf 1 to set X2APIC in",
 				       s->vcpu);
 	r = x86_set_cpuid(vm->vcpus[s->vcpu].fd, vm->cc->cpuid_read, s->vcpu,
 			  vm->nr_vcpus);
@@ -226,16 +252,39 @@ static int tdx_init_mem_region(struct vm *vm, const struct launch_step *s)
 	return 0;
 }
 
+/* Step 5: the TSC frequency INIT_VM hands to the module (0: the host's). */
+static int tdx_set_tsc_khz(struct vm *vm, const struct launch_step *s)
+{
+	int r = kvm_ioctl_val(vm->vm_fd, KVM_SET_TSC_KHZ, s->arg);
+
+	if (r < 0)
+		return log_error_errno(r, "KVM_SET_TSC_KHZ(%llu) on the VM",
+				       (unsigned long long)s->arg);
+	return 0;
+}
+
+/* Step 10: retried, a bounded number of times, while the module is busy. */
 static int tdx_finalize(struct vm *vm)
 {
+	const struct timespec pause = { .tv_nsec = TDX_FINALIZE_PAUSE_NS };
 	uint64_t hw = 0;
+	unsigned int i;
 	int r;
 
-	do {
-		r = tdx_cmd(vm, vm->vm_fd, CVMM_TDX_FINALIZE_VM, 0, 0, &hw);
-		if (r == -EAGAIN)
+	for (i = 0; i < TDX_FINALIZE_TRIES; i++) {
+		if (i) {
 			vm->cc->retries++;
-	} while (r == -EAGAIN);
+			nanosleep(&pause, NULL);
+		}
+		r = tdx_cmd(vm, vm->vm_fd, CVMM_TDX_FINALIZE_VM, 0, 0, &hw);
+		if (r != -EBUSY && r != -EAGAIN)
+			break;
+	}
+	if (r == -EBUSY || r == -EAGAIN)
+		return log_error_errno(r, "KVM_TDX_FINALIZE_VM: the TDX module was still busy after %u tries %u ms apart (TDX module status 0x%llx)",
+				       TDX_FINALIZE_TRIES,
+				       TDX_FINALIZE_PAUSE_NS / 1000000,
+				       (unsigned long long)hw);
 	if (r < 0)
 		return log_error_errno(r, "KVM_TDX_FINALIZE_VM (TDX module status 0x%llx)",
 				       (unsigned long long)hw);
@@ -249,6 +298,8 @@ int launch_tdx_step(struct vm *vm, const struct launch_step *s)
 		return tdx_capabilities(vm);
 	case LAUNCH_TDX_INIT_VM:
 		return tdx_init_vm(vm, s);
+	case LAUNCH_SET_TSC_KHZ:
+		return tdx_set_tsc_khz(vm, s);
 	case LAUNCH_TDX_INIT_VCPU:
 		return tdx_init_vcpu(vm, s);
 	case LAUNCH_TDX_GET_CPUID:
