@@ -33,63 +33,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "cc/plan.h"
+#include "cc/plan-internal.h"
 #include "cc/tdx-measure.h"
-#include "guest/bootinfo.h"
-#include "guest/image.h"
-
-struct planner {
-	struct launch_plan *plan;
-	enum launch_stage stage;
-	char *reason;
-	size_t len;
-};
-
-static struct launch_step *add(struct planner *p, enum launch_op op)
-{
-	struct launch_plan *plan = p->plan;
-	struct launch_step *s;
-
-	/* LAUNCH_MAX_STEPS bounds every plan; running out is a bug. */
-	if (plan->nr_steps == LAUNCH_MAX_STEPS)
-		abort();
-	s = &plan->steps[plan->nr_steps++];
-	*s = (struct launch_step){ .op = op, .stage = p->stage };
-	return s;
-}
-
-static void add_cap(struct planner *p, uint32_t cap, uint64_t arg)
-{
-	struct launch_step *s = add(p, LAUNCH_ENABLE_CAP);
-
-	s->cap = cap;
-	s->arg = arg;
-}
-
-static struct launch_step *add_range(struct planner *p, enum launch_op op,
-				     uint64_t gpa, uint64_t len,
-				     enum launch_src src)
-{
-	struct launch_step *s = add(p, op);
-
-	s->gpa = gpa;
-	s->len = len;
-	s->src = src;
-	return s;
-}
-
-static int fail(struct planner *p, int r, const char *fmt, ...)
-	__printf(3, 4);
-
-static int fail(struct planner *p, int r, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(p->reason, p->len, fmt, ap);
-	va_end(ap);
-	return r;
-}
 
 /* The range lies in one region of guest memory (RAM or firmware). */
 static bool in_memory(const struct mem_plan *mem, uint64_t gpa, uint64_t len)
@@ -214,24 +159,6 @@ static void plan_vcpus(struct planner *p)
 		if (p->plan->mode != CC_MODE_TDX)
 			add(p, LAUNCH_SET_CPUID)->vcpu = i;
 	}
-}
-
-/* none and sw: the embedded test guest, as vmm/x86/boot-test.c loads it. */
-static int plan_test_guest(struct planner *p, const struct vm_config *cfg)
-{
-	if (cfg->boot.kernel || cfg->boot.firmware)
-		return fail(p, -EOPNOTSUPP,
-			    "--plan describes the test guest and the snp and tdx launches; a kernel or firmware boot with cc.mode '%s' is not planned yet",
-			    cc_mode_name(cfg->cc.mode));
-	add_range(p, LAUNCH_WRITE, GUEST_LOAD_GPA, guest_image_size,
-		  LAUNCH_SRC_TEST_GUEST);
-	add_range(p, LAUNCH_WRITE, GUEST_PML4_GPA, LAUNCH_BOOT_TABLES_SIZE,
-		  LAUNCH_SRC_BOOT_TABLES);
-	add_range(p, LAUNCH_WRITE, GUEST_BOOTINFO_GPA, sizeof(struct bootinfo),
-		  LAUNCH_SRC_BOOTINFO);
-	for (uint32_t i = 0; i < p->plan->nr_vcpus; i++)
-		add(p, LAUNCH_SET_LONG_MODE)->vcpu = i;
-	return 0;
 }
 
 static int check_snp_ranges(struct planner *p,
