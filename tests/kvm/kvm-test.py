@@ -74,6 +74,12 @@ def session_key():
     return "%d-%s" % (ppid, start)
 
 
+def host_tool(name):
+    """The system's program (the default PATH: a distribution's python3 is
+    far smaller than a virtualenv's or pyenv's), else the one in PATH."""
+    return shutil.which(name, path=os.defpath) or shutil.which(name)
+
+
 def python_closure(python, scripts):
     """(prefix dir, [files]) of the modules the scripts import, as the
     given python loads them (with everything they import themselves)."""
@@ -155,7 +161,7 @@ def run_in_rig(tests, results):
     files, env, staged = [], [], {}
     with tempfile.TemporaryDirectory() as tmp:
         for tool in HOST_TOOLS:
-            path = shutil.which(tool)
+            path = host_tool(tool)
             if path:
                 files.append("%s:/job/%s" % (path, tool))
                 if tool == "python3":
