@@ -125,12 +125,12 @@ def _parse(out, cases):
 
 
 def run(cvmm, cases, files=(), timeout=900, mem=1024, verbose=False,
-        env=(), prologue=""):
+        env=(), prologue="", smp=1):
     """Run cases in one rig boot. Returns (ok, reason_if_not).
 
     cvmm (if not None) is copied in as ./cvmm; files are run-in-rig --file
     arguments, env NAME=VALUE strings for the cases, prologue shell
-    commands run before the first case."""
+    commands run before the first case, smp the rig's vCPUs."""
     rig, why = rig_dir()
     if rig is None:
         return False, why
@@ -142,7 +142,8 @@ def run(cvmm, cases, files=(), timeout=900, mem=1024, verbose=False,
                 f.write(_case_script(i, case) + "\n")
         os.chmod(script, 0o755)
         argv = [os.path.join(rig, "run-in-rig"), "--timeout", str(timeout),
-                "--mem", str(mem), "--file", script + ":cases.sh"]
+                "--mem", str(mem), "--smp", str(smp),
+                "--file", script + ":cases.sh"]
         if cvmm is not None:
             argv += ["--file", cvmm + ":cvmm"]
         for f in files:
