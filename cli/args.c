@@ -60,6 +60,9 @@ static const struct cfg_flag flags[] = {
 	{ "on-reboot", "ACTION", FLAG_VALUE, "$.machine.on_reboot",
 	  "when the guest reboots: exit (cvmm ends with 0) or restart (the guest boots again in a VM built anew)",
 	  NULL, FOR_ALL },
+	{ "apic-bus-ns", "NS", FLAG_VALUE, "$.machine.apic_bus_ns",
+	  "local APIC timer clock period in ns (0: KVM's 1 ns); not with snp or tdx",
+	  NULL, FOR_ALL },
 
 	{ "cc", "MODE", FLAG_VALUE, "$.cc.mode",
 	  "confidential mode: none, sw, snp, tdx", "Confidential computing",

@@ -110,6 +110,10 @@ static const struct cfg_field machine_fields[] = {
 	  NAMES(irqchip_names) },
 	{ .key = "on_reboot", .type = CFG_T_ENUM,
 	  .off = VMC(machine.on_reboot), NAMES(on_reboot_names) },
+	{ .key = "apic_bus_ns", .type = CFG_T_UINT,
+	  .off = VMC(machine.apic_bus_ns),
+	  .size = MSIZE(struct vm_config, machine.apic_bus_ns),
+	  .min = 0, .max = 1000 },
 	{}
 };
 

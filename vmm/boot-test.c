@@ -10,6 +10,7 @@
 
 #include "lib/log.h"
 #include "tests/guest/bootinfo.h"
+#include "vmm/boot-firmware.h"
 #include "vmm/boot-linux.h"
 #include "vmm/boot.h"
 #include "vmm/debug-hooks.h"
@@ -115,11 +116,9 @@ static int boot_test_guest(struct vm *vm)
 
 int boot_load(struct vm *vm)
 {
+	if (vm->cfg->boot.firmware)
+		return boot_firmware(vm);
 	if (vm->cfg->boot.kernel)
 		return boot_linux(vm);
-	if (vm->cfg->boot.firmware) {
-		log_error("booting firmware outside a confidential launch is not supported by this build yet");
-		return -EOPNOTSUPP;
-	}
 	return boot_test_guest(vm);
 }

@@ -294,16 +294,26 @@ int vm_build(const struct vm_config *cfg, uint64_t start_ns, struct vm **ret_vm)
 	 * without an irqchip on purpose: its HLT must exit to us (a hlt with
 	 * IF=0 fails the VM), and any port it touches must exist.
 	 */
-	if (!vm->cc && cfg->boot.kernel) {
+	if (!vm->cc && (cfg->boot.kernel || cfg->boot.firmware)) {
 		r = pc_create(vm);
 		if (r < 0)
 			goto err_free;
 	} else if (cfg->devices.nr_disks || cfg->devices.nr_nets ||
 		   cfg->devices.rng || cfg->devices.console) {
 		/* Only a PC has the PCI bus the virtio devices sit on. */
-		log_error("disks, nets, rng and console need a kernel (--kernel) in a VM without --cc snp or tdx");
+		log_error("disks, nets, rng and console need a kernel or firmware (--kernel, --firmware) in a VM without --cc snp or tdx");
 		r = -EINVAL;
 		goto err_free;
+	}
+	/* After the irqchip, before any vCPU, as KVM requires. */
+	if (vm->pc && cfg->machine.apic_bus_ns) {
+		r = kvm_enable_cap(vm->vm_fd, KVM_CAP_X86_APIC_BUS_CYCLES_NS,
+				   cfg->machine.apic_bus_ns);
+		if (r < 0) {
+			(void)log_error_errno(r, "--apic-bus-ns %u: KVM_ENABLE_CAP(KVM_CAP_X86_APIC_BUS_CYCLES_NS)",
+					      cfg->machine.apic_bus_ns);
+			goto err_free;
+		}
 	}
 	r = create_vcpus(vm);
 	if (r < 0)
