@@ -45,6 +45,7 @@ void vm_config_free(struct vm_config *cfg)
 	free(cfg->boot.initrd);
 	free(cfg->boot.cmdline);
 	free(cfg->boot.firmware);
+	free(cfg->boot.shim);
 	free(cfg->boot.scenario);
 	for (unsigned int i = 0; i < cfg->devices.nr_disks; i++)
 		free(cfg->devices.disks[i].path);
@@ -333,6 +334,10 @@ static void check_boot(const struct vm_config *cfg, struct cfg_diag *d)
 	    KNOWN(d, "$.boot.cmdline", "$.boot.kernel"))
 		rule_error(d, "$.boot.cmdline", "a command line needs boot.kernel");
 	check_scenario(cfg, d);
+	if (cfg->boot.shim && (!cfg->boot.firmware || !cfg->boot.kernel) &&
+	    KNOWN(d, "$.boot.shim", "$.boot.firmware", "$.boot.kernel"))
+		rule_error(d, "$.boot.shim",
+			  "a shim needs boot.firmware and boot.kernel: the firmware's kernel loader starts the shim, which starts the kernel");
 	if (!KNOWN(d, "$.boot.kernel", "$.boot.firmware", "$.cc.mode"))
 		return;
 	/* SNP and TDX launches set the APIC bus by their own rules. */

@@ -124,6 +124,8 @@ struct vm_config {
 		char *initrd;
 		char *cmdline;
 		char *firmware;
+		/* Handed to firmware as fw_cfg etc/boot/shim. */
+		char *shim;
 		/* Scenario of the embedded test guest (without a kernel). */
 		char *scenario;
 		uint64_t scenario_arg;

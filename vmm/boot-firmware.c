@@ -299,6 +299,24 @@ static int add_cmdline(struct fw_cfg *fc, const char *cmdline)
 	return r;
 }
 
+/* The shim OVMF's kernel loader starts first (QemuKernelLoaderFsDxe). */
+static int add_shim(const char *path, struct fw_cfg *fc)
+{
+	_cleanup_free_ uint8_t *buf = NULL;
+	uint64_t size;
+	int r;
+
+	r = read_file("shim", path, &buf, &size);
+	if (r < 0)
+		return r;
+	if (size > UINT32_MAX) {
+		log_error("shim '%s' is larger than fw_cfg's 4 GiB items", path);
+		return -EINVAL;
+	}
+	r = fw_cfg_add_file(fc, "etc/boot/shim", buf, size);
+	return r < 0 ? log_error_errno(r, "fw_cfg: shim '%s'", path) : 0;
+}
+
 static int add_boot_items(struct vm *vm, struct fw_cfg *fc)
 {
 	const struct vm_config *cfg = vm->cfg;
@@ -307,6 +325,8 @@ static int add_boot_items(struct vm *vm, struct fw_cfg *fc)
 	if (!cfg->boot.kernel)
 		return 0;
 	r = add_kernel(vm, fc);
+	if (r == 0 && cfg->boot.shim)
+		r = add_shim(cfg->boot.shim, fc);
 	if (r == 0 && cfg->boot.initrd)
 		r = add_initrd(vm, fc);
 	if (r == 0 && cfg->boot.cmdline)

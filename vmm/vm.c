@@ -370,6 +370,7 @@ void vm_request_reset(struct vm *vm)
 static void on_stop_signal(void *opaque, int signo)
 {
 	log_info("received %s; ending the VM", strsignal(signo));
+	vm_log_last_exits(opaque);
 	vm_request_stop(opaque, 128 + signo);
 }
 

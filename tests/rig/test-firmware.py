@@ -72,10 +72,16 @@ BAD = [
 MAKE_BAD = ("touch empty.fd; head -c 5000 /dev/zero >odd.fd; "
             "head -c 17825792 /dev/zero >big.fd")
 
+# Firmware with nothing to boot waits in its boot menu; SIGINT ends cvmm,
+# which says what each vCPU last did.
+SIGINT_SHELL = ("timeout -s INT 90 ./cvmm run --firmware OVMF.fd --memory %s "
+                "--apic-bus-ns 20 2>&1 </dev/null" % MEM)
+
 CASES = [
     fw_case("ovmf-2cpu", "plain", "--vcpus", "2"),
     fw_case("ovmf-sw", "plain", "--cc", "sw"),
     fw_case("ovmf-disk", "disk", "--disk", "disk.img"),
+    rigrun.Case("ovmf-sigint", [], stats=False, shell=SIGINT_SHELL),
 ]
 for name, fw, _ in BAD:
     CASES.append(rigrun.Case(name, ["--firmware", fw], stats=False))
@@ -156,6 +162,12 @@ def main():
     t.check("ovmf-disk: the guest reads its virtio disk",
             m.get("vda") == disk_sum,
             "vda=%s, expected %s" % (m.get("vda"), disk_sum), by["ovmf-disk"])
+    c = by["ovmf-sigint"]
+    t.check("ovmf-sigint: ends with 128+SIGINT", c.status == 130,
+            "exit status %s" % c.status, c)
+    t.check("ovmf-sigint: says what vcpu0 last did",
+            re.search(r"vcpu0: \d+ exits; the last: ", c.output),
+            "no 'vcpu0: N exits; the last:' line", c)
     for name, _, why in BAD:
         c = by[name]
         t.check(name + ": exit 2", c.status == 2,

@@ -60,6 +60,7 @@ static void make_fixtures(void)
 	write_file("fw-odd.fd", fw, 5000);
 	write_file("fw-empty.fd", fw, 0);
 	write_text("initrd.img", "initrd\n");
+	write_text("shim.efi", "MZ shim\n");
 	write_text("a.img", "disk a\n");
 	write_text("b.img", "disk b\n");
 	if (mkdir("adir", 0755) || mkdir("conf", 0755)) {
@@ -290,6 +291,9 @@ static const struct bad_config bad_configs[] = {
 	  E "$.boot.scenario: 'default' is a scenario of the embedded test guest, which does not run when boot.kernel is given\n" },
 	{ "scenario argument with firmware", "{'cc': {'mode': 'snp'}, 'boot': {'firmware': 'fw.fd', 'scenario_arg': 3}}",
 	  E "$.boot.scenario_arg: 3 is an argument for a test-guest scenario, but boot.scenario is not set\n" },
+	{ "shim without firmware",
+	  "{'boot': {'kernel': 'vmlinuz', 'shim': 'shim.efi'}}",
+	  E "$.boot.shim: a shim needs boot.firmware and boot.kernel: the firmware's kernel loader starts the shim, which starts the kernel\n" },
 	{ "APIC bus period with snp",
 	  "{'cc': {'mode': 'snp'}, 'machine': {'apic_bus_ns': 20}, 'boot': {'firmware': 'fw.fd'}}",
 	  E "$.machine.apic_bus_ns: 20 ns with cc.mode 'snp': an SNP or TDX launch sets the APIC bus itself; leave it out\n" },
