@@ -40,6 +40,7 @@ void vm_config_free(struct vm_config *cfg)
 	free(cfg->boot.initrd);
 	free(cfg->boot.cmdline);
 	free(cfg->boot.firmware);
+	free(cfg->boot.shim);
 	free(cfg->boot.scenario);
 	for (unsigned int i = 0; i < cfg->devices.nr_disks; i++)
 		free(cfg->devices.disks[i].path);

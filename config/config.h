@@ -97,6 +97,8 @@ struct vm_config {
 		enum shared_backing backing;
 		enum irqchip irqchip;
 		enum on_reboot on_reboot;
+		/* KVM_CAP_X86_APIC_BUS_CYCLES_NS; 0 keeps KVM's 1 ns. */
+		unsigned int apic_bus_ns;
 	} machine;
 
 	struct {
@@ -122,6 +124,8 @@ struct vm_config {
 		char *initrd;
 		char *cmdline;
 		char *firmware;
+		/* Handed to firmware as fw_cfg etc/boot/shim. */
+		char *shim;
 		/* Scenario of the embedded test guest (without a kernel). */
 		char *scenario;
 		uint64_t scenario_arg;

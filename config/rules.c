@@ -92,8 +92,6 @@ static void check_scenario(const struct vm_config *cfg, struct cfg_diag *d)
 
 static void check_boot(const struct vm_config *cfg, struct cfg_diag *d)
 {
-	const char *mode = cc_mode_name(cfg->cc.mode);
-
 	if (cfg->boot.initrd && !cfg->boot.kernel &&
 	    KNOWN(d, "$.boot.initrd", "$.boot.kernel"))
 		cfg_rule_error(d, "$.boot.initrd", "an initrd needs boot.kernel");
@@ -101,14 +99,19 @@ static void check_boot(const struct vm_config *cfg, struct cfg_diag *d)
 	    KNOWN(d, "$.boot.cmdline", "$.boot.kernel"))
 		cfg_rule_error(d, "$.boot.cmdline", "a command line needs boot.kernel");
 	check_scenario(cfg, d);
+	if (cfg->boot.shim && (!cfg->boot.firmware || !cfg->boot.kernel) &&
+	    KNOWN(d, "$.boot.shim", "$.boot.firmware", "$.boot.kernel"))
+		cfg_rule_error(d, "$.boot.shim",
+			  "a shim needs boot.firmware and boot.kernel: the firmware's kernel loader starts the shim, which starts the kernel");
 	if (!KNOWN(d, "$.boot.kernel", "$.boot.firmware", "$.cc.mode"))
 		return;
-	/* Only a CC launch hashes a kernel into what the firmware checks. */
-	if (cfg->boot.kernel && cfg->boot.firmware &&
-	    cfg->cc.mode != CC_MODE_SNP && cfg->cc.mode != CC_MODE_TDX)
-		cfg_rule_error(d, "$.boot.firmware",
-			  "boot.kernel and boot.firmware exclude each other with cc.mode '%s': only an SNP or TDX launch hands firmware a kernel; drop one",
-			  mode);
+	/* SNP and TDX launches set the APIC bus by their own rules. */
+	if (cfg->machine.apic_bus_ns &&
+	    (cfg->cc.mode == CC_MODE_SNP || cfg->cc.mode == CC_MODE_TDX) &&
+	    KNOWN(d, "$.machine.apic_bus_ns"))
+		cfg_rule_error(d, "$.machine.apic_bus_ns",
+			  "%u ns with cc.mode '%s': an SNP or TDX launch sets the APIC bus itself; leave it out",
+			  cfg->machine.apic_bus_ns, cc_mode_name(cfg->cc.mode));
 	/* The TDX module starts vCPUs at the reset vector (x86-boot.md). */
 	if (cfg->boot.kernel && !cfg->boot.firmware &&
 	    cfg->cc.mode == CC_MODE_TDX)

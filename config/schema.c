@@ -110,6 +110,10 @@ static const struct cfg_field machine_fields[] = {
 	  NAMES(irqchip_names) },
 	{ .key = "on_reboot", .type = CFG_T_ENUM,
 	  .off = VMC(machine.on_reboot), NAMES(on_reboot_names) },
+	{ .key = "apic_bus_ns", .type = CFG_T_UINT,
+	  .off = VMC(machine.apic_bus_ns),
+	  .size = MSIZE(struct vm_config, machine.apic_bus_ns),
+	  .min = 0, .max = 1000 },
 	{}
 };
 
@@ -152,6 +156,8 @@ static const struct cfg_field boot_fields[] = {
 	  .min = 0, .max = CFG_MAX_CMDLINE },
 	{ .key = "firmware", .type = CFG_T_PATH, .off = VMC(boot.firmware),
 	  .file = CFG_FILE_FIRMWARE },
+	{ .key = "shim", .type = CFG_T_PATH, .off = VMC(boot.shim),
+	  .file = CFG_FILE_INITRD },
 	{ .key = "scenario", .type = CFG_T_STRING, .off = VMC(boot.scenario),
 	  .min = 1, .max = CFG_MAX_SCENARIO, .charset = NAME_CHARS,
 	  .charset_desc = "a-z, 0-9, '-' and '_'" },

@@ -339,6 +339,7 @@ enum vcpu_action vcpu_handle_exit(struct vcpu *vcpu)
 	uint32_t reason = vcpu->run->exit_reason;
 
 	vcpu->exits[MIN(reason, VM_EXIT_REASONS)]++;
+	vcpu_note_exit(vcpu);
 	if (reason != KVM_EXIT_MEMORY_FAULT)
 		vcpu->fault_repeated = false;
 	if (reason < ARRAY_SIZE(exit_handlers) && exit_handlers[reason])

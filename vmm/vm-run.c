@@ -15,6 +15,7 @@
 static void on_stop_signal(void *opaque, int signo)
 {
 	log_info("received %s; ending the VM", strsignal(signo));
+	vm_log_last_exits(opaque);
 	vm_request_stop(opaque, 128 + signo);
 }
 

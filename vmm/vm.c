@@ -233,15 +233,25 @@ int vm_build(const struct vm_config *cfg, uint64_t start_ns, struct vm **ret_vm)
 	if (r < 0)
 		goto err_free;
 	/*
-	 * A kernel gets a PC: the in-kernel irqchip, which must exist before
+	 * A kernel or firmware gets a PC: the in-kernel irqchip, which must exist before
 	 * the vCPUs, legacy ports, PCI and console input. The test guest runs
 	 * without an irqchip on purpose: its HLT must exit to us (a hlt with
 	 * IF=0 fails the VM), and any port it touches must exist.
 	 */
-	if (!vm->cc && cfg->boot.kernel) {
+	if (!vm->cc && (cfg->boot.kernel || cfg->boot.firmware)) {
 		r = pc_create(vm);
 		if (r < 0)
 			goto err_free;
+	}
+	/* After the irqchip, before any vCPU, as KVM requires. */
+	if (vm->pc && cfg->machine.apic_bus_ns) {
+		r = kvm_enable_cap(vm->vm_fd, KVM_CAP_X86_APIC_BUS_CYCLES_NS,
+				   cfg->machine.apic_bus_ns);
+		if (r < 0) {
+			(void)log_error_errno(r, "--apic-bus-ns %u: KVM_ENABLE_CAP(KVM_CAP_X86_APIC_BUS_CYCLES_NS)",
+					      cfg->machine.apic_bus_ns);
+			goto err_free;
+		}
 	}
 	r = create_vcpus(vm);
 	if (r < 0)

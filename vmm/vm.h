@@ -49,6 +49,19 @@ enum vcpu_action {
 	VCPU_FAIL,
 };
 
+/*
+ * What the vCPU's last exit was about, for a user who interrupts a guest
+ * that seems stuck (vmm/last-exit.c). Written by the vCPU thread, read by
+ * the main thread without a lock: a snapshot, each field on its own.
+ */
+struct vcpu_last_exit {
+	uint32_t reason;
+	uint32_t size;
+	uint64_t addr;
+	uint64_t value;
+	bool write;
+};
+
 struct vcpu {
 	struct vm *vm;
 	uint32_t id;
@@ -64,6 +77,7 @@ struct vcpu {
 	/* CLOCK_MONOTONIC ns inside KVM_RUN, and handling its exits here. */
 	uint64_t run_ns;
 	uint64_t exit_ns;
+	struct vcpu_last_exit last;
 };
 
 struct vm_times {
@@ -142,6 +156,12 @@ enum vcpu_action vcpu_handle_exit(struct vcpu *vcpu);
 
 /* Start vcpu's thread; it runs until the VM stops. */
 int __must_check vcpu_start(struct vcpu *vcpu);
+
+/* Note vcpu's exit in vcpu->last (vmm/last-exit.c). */
+void vcpu_note_exit(struct vcpu *vcpu);
+
+/* Log each vCPU's last exit and exit count: what the guest last did. */
+void vm_log_last_exits(struct vm *vm);
 
 /* Write the --stats JSON file. */
 int vm_write_stats(struct vm *vm, const char *path);

@@ -54,7 +54,8 @@ int __must_check i8042_register(struct i8042 *kbd, struct bus *pio);
  * ACPI hardware-reduced power registers (ACPI 6.5 section 4.8.3.7 sleep
  * control/status, 4.8.3.6 reset), one byte each, named by the FADT.
  */
-#define ACPI_POWER_PORT 0x600
+/* Just above the ICH9 PM block a firmware boot puts at 0x600. */
+#define ACPI_POWER_PORT 0x680
 #define ACPI_SLEEP_CTL_PORT (ACPI_POWER_PORT + 0)
 #define ACPI_SLEEP_STS_PORT (ACPI_POWER_PORT + 1)
 #define ACPI_RESET_PORT (ACPI_POWER_PORT + 2)

@@ -61,6 +61,7 @@ static void make_fixtures(void)
 	write_file("fw-odd.fd", fw, 5000);
 	write_file("fw-empty.fd", fw, 0);
 	write_text("initrd.img", "initrd\n");
+	write_text("shim.efi", "MZ shim\n");
 	write_text("a.img", "disk a\n");
 	write_text("b.img", "disk b\n");
 	if (mkdir("adir", 0755) || mkdir("conf", 0755)) {
@@ -291,9 +292,15 @@ static const struct bad_config bad_configs[] = {
 	  E "$.boot.scenario: 'default' is a scenario of the embedded test guest, which does not run when boot.kernel is given\n" },
 	{ "scenario argument with firmware", "{'cc': {'mode': 'snp'}, 'boot': {'firmware': 'fw.fd', 'scenario_arg': 3}}",
 	  E "$.boot.scenario_arg: 3 is an argument for a test-guest scenario, but boot.scenario is not set\n" },
-	{ "kernel and firmware without cc",
-	  "{'boot': {'kernel': 'vmlinuz', 'firmware': 'fw.fd'}}",
-	  E "$.boot.firmware: boot.kernel and boot.firmware exclude each other with cc.mode 'none': only an SNP or TDX launch hands firmware a kernel; drop one\n" },
+	{ "shim without firmware",
+	  "{'boot': {'kernel': 'vmlinuz', 'shim': 'shim.efi'}}",
+	  E "$.boot.shim: a shim needs boot.firmware and boot.kernel: the firmware's kernel loader starts the shim, which starts the kernel\n" },
+	{ "APIC bus period with snp",
+	  "{'cc': {'mode': 'snp'}, 'machine': {'apic_bus_ns': 20}, 'boot': {'firmware': 'fw.fd'}}",
+	  E "$.machine.apic_bus_ns: 20 ns with cc.mode 'snp': an SNP or TDX launch sets the APIC bus itself; leave it out\n" },
+	{ "APIC bus period too long",
+	  "{'machine': {'apic_bus_ns': 1001}}",
+	  E "$.machine.apic_bus_ns: 1001 is out of range 0..1000\n" },
 	{ "tdx kernel without firmware",
 	  "{'cc': {'mode': 'tdx'}, 'boot': {'kernel': 'vmlinuz'}}",
 	  E "$.boot.kernel: cc.mode 'tdx' cannot start a kernel directly: the TDX module starts vCPUs at the reset vector; add boot.firmware (TDVF)\n" },

@@ -72,6 +72,8 @@
 #define PCI_INTX_PINS 4
 
 struct tables {
+	/* The GPA the tables' pointers count from (0: offsets in buf). */
+	uint64_t base;
 	uint8_t *buf;
 	size_t len;
 	int err;
@@ -139,7 +141,7 @@ static uint64_t add_table(struct tables *t, const char *sig, uint8_t rev,
 	header(p, sig, ACPI_HEADER_SIZE + body_len, rev);
 	memcpy(p + ACPI_HEADER_SIZE, body, body_len);
 	finish(p);
-	return ACPI_TABLES_GPA + off;
+	return t->base + off;
 }
 
 static void gas_io(uint8_t *p, uint16_t port)
@@ -374,18 +376,14 @@ static void write_rsdp(uint8_t *p, uint64_t xsdt)
 	p[32] = checksum(p, RSDP_SIZE);
 }
 
-int acpi_write_tables(struct guest_memory *mem, const struct acpi_platform *p,
-		      uint64_t *ret_rsdp_gpa)
+int acpi_build_tables(const struct acpi_platform *p, uint64_t base,
+		      uint8_t *buf, size_t *ret_len, size_t *ret_rsdp_off)
 {
-	_cleanup_free_ uint8_t *buf = calloc(1, ACPI_TABLES_SIZE);
-	struct tables t = { .buf = buf };
+	struct tables t = { .base = base, .buf = buf };
 	uint64_t xsdt_entries[3], dsdt, xsdt;
 	size_t rsdp_off;
 	uint8_t *rsdp;
-	int r;
 
-	if (!buf)
-		return -ENOMEM;
 	/* The RSDP first, 16-byte aligned in 0xe0000-0xfffff for scanners. */
 	rsdp = tables_alloc(&t, RSDP_SIZE, &rsdp_off);
 	dsdt = add_dsdt(&t, p);
@@ -396,7 +394,24 @@ int acpi_write_tables(struct guest_memory *mem, const struct acpi_platform *p,
 	if (t.err)
 		return t.err;
 	write_rsdp(rsdp, xsdt);
-	r = mem_populate(mem, ACPI_TABLES_GPA, buf, t.len);
+	*ret_len = t.len;
+	*ret_rsdp_off = rsdp_off;
+	return 0;
+}
+
+int acpi_write_tables(struct guest_memory *mem, const struct acpi_platform *p,
+		      uint64_t *ret_rsdp_gpa)
+{
+	_cleanup_free_ uint8_t *buf = calloc(1, ACPI_TABLES_SIZE);
+	size_t len, rsdp_off;
+	int r;
+
+	if (!buf)
+		return -ENOMEM;
+	r = acpi_build_tables(p, ACPI_TABLES_GPA, buf, &len, &rsdp_off);
+	if (r < 0)
+		return r;
+	r = mem_populate(mem, ACPI_TABLES_GPA, buf, len);
 	if (r < 0)
 		return r;
 	*ret_rsdp_gpa = ACPI_TABLES_GPA + rsdp_off;

@@ -36,4 +36,13 @@ int __must_check acpi_write_tables(struct guest_memory *mem,
 				   const struct acpi_platform *p,
 				   uint64_t *ret_rsdp_gpa);
 
+/*
+ * The same tables built into buf (ACPI_TABLES_SIZE bytes) with pointers
+ * counted from base; *ret_len bytes used, the RSDP at *ret_rsdp_off.
+ * Base 0 gives the blob fw_cfg's table loader relocates (vmm/fw-acpi.c).
+ */
+int __must_check acpi_build_tables(const struct acpi_platform *p,
+				   uint64_t base, uint8_t *buf,
+				   size_t *ret_len, size_t *ret_rsdp_off);
+
 #endif

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "lib/log.h"
+#include "vmm/x86/boot-firmware.h"
 #include "vmm/x86/pc.h"
 #include "vmm/vm.h"
 
@@ -74,8 +75,12 @@ static int register_devices(struct vm *vm, struct pc *pc)
 	r = cmos_register(&pc->cmos, &vm->pio);
 	if (r < 0)
 		return log_error_errno(r, "registering the CMOS RTC");
+	/*
+	 * Firmware finds no keyboard controller where its ports float, and
+	 * waits for none (a status of 0 has OVMF's PS/2 driver time out).
+	 */
 	pc->i8042.ops = ops;
-	r = i8042_register(&pc->i8042, &vm->pio);
+	r = vm->cfg->boot.firmware ? 0 : i8042_register(&pc->i8042, &vm->pio);
 	if (r < 0)
 		return log_error_errno(r, "registering the i8042");
 	pc->power.ops = ops;
@@ -121,6 +126,7 @@ void pc_destroy(struct vm *vm)
 	if (!vm->pc)
 		return;
 	pc_virtio_destroy(vm);
+	boot_firmware_free(vm->pc->firmware);
 	console_fini(&vm->pc->console);
 	irq_fini(&vm->irq);
 	free(vm->pc);

@@ -15,6 +15,7 @@
 
 struct vm;
 struct pc_virtio;
+struct pc_firmware;
 
 struct pc {
 	struct pci_host pci;
@@ -24,6 +25,8 @@ struct pc {
 	struct console console;
 	/* The virtio-pci devices (vmm/x86/pc-virtio.c). */
 	struct pc_virtio *virtio;
+	/* With boot.firmware: the chipset and fw_cfg (vmm/boot-firmware.c). */
+	struct pc_firmware *firmware;
 };
 
 /*
