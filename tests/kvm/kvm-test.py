@@ -9,13 +9,14 @@ suite: its name, then its command and arguments, tab-separated.
 - When this host's /dev/kvm opens, the test runs here, as it is (same
   output, same status).
 - Otherwise, when the rig is there (../shared/rig or $CVMM_RIG), the whole
-  suite runs inside ONE rig boot (in the order of the manifest; LANES
-  tests at a time): the first test of a `meson test` run
-  boots the rig for all of them and keeps each test's output and status in
-  rig-results/ next to the manifest; the others wait for it (a lock) and
-  take theirs. Run alone, a test still costs the whole suite's rig run. Files named on a command line are copied in, and so are the
-  host programs the scripts need that the rig's busybox lacks (bash,
-  python3 with the modules the tests import, getent, script).
+  suite runs inside ONE rig boot, in the order of the manifest, LANES
+  tests at a time: the first test of a `meson test` run boots the rig for
+  all of them and keeps each test's output and status in rig-results/
+  next to the manifest; the others wait for it (a lock) and take theirs.
+  Run alone, a test still costs the whole suite's rig run. Files named on
+  a command line are copied in, and so are the host programs the scripts
+  need that the rig's busybox lacks (bash, python3 with the modules the
+  tests import, getent, script).
 - Without either it exits 77 with one line: "skipped: why".
 """
 import errno
