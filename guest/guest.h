@@ -33,6 +33,15 @@ static inline uint8_t inb(uint16_t port)
 	return v;
 }
 
+/* The time stamp counter: it runs in real time, however slow the vCPU. */
+static inline uint64_t rdtsc(void)
+{
+	uint32_t lo, hi;
+
+	__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
+	return (uint64_t)hi << 32 | lo;
+}
+
 static inline void cpu_relax(void)
 {
 	asm volatile("pause" ::: "memory");

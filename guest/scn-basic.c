@@ -5,14 +5,21 @@
  */
 #include "guest.h"
 
-/* Wait (bounded) until every vCPU has reached guest_main. */
+/*
+ * TSC ticks to wait for the APs: seconds at any TSC rate a host has. A
+ * bound in spins would be a bound in the host's load instead: a vCPU
+ * thread that waits for a core spins no less, and runs out first.
+ */
+#define VCPU_WAIT_TSC (1ull << 34)
+
+/* Wait (bounded in time) until every vCPU has reached guest_main. */
 static uint32_t wait_for_vcpus(void)
 {
-	for (uint32_t spins = 0; spins < 200000; spins++) {
-		if (bi->vcpus_up >= bi->nr_vcpus)
-			break;
+	uint64_t start = rdtsc();
+
+	while (bi->vcpus_up < bi->nr_vcpus &&
+	       rdtsc() - start < VCPU_WAIT_TSC)
 		cpu_relax();
-	}
 	return bi->vcpus_up;
 }
 
