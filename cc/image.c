@@ -167,6 +167,9 @@ int cc_image_load(const struct vm_config *cfg, struct cc_image *ret,
 	}
 	if (cfg->cc.mode == CC_MODE_SNP) {
 		r = check_snp(cfg, &img, reason, len);
+		if (r == 0)
+			r = snp_finish_inputs_load(cfg, &img.snp_finish, reason,
+						   len);
 		if (r < 0)
 			goto err_free;
 	}

@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 #include "cc/ovmf.h"
+#include "cc/snp-idblock.h"
 #include "cc/snp-measure.h"
 #include "cli/config.h"
 
@@ -25,9 +26,11 @@ struct cc_image {
 	/* SNP: a kernel is measured (NORMAL kernel-hashes page). */
 	bool has_kernel_hashes;
 	struct snp_kernel_hashes hashes;
+	/* SNP: ID block, ID auth and HOST_DATA for LAUNCH_FINISH. */
+	struct snp_finish_inputs snp_finish;
 };
 
-#define CC_REASON_MAX 256
+#define CC_REASON_MAX 512
 
 /**
  * cc_image_load() - read and check the firmware (and kernel) of a CC launch

@@ -261,14 +261,16 @@ void launch_step_describe(const struct launch_plan *plan,
 		snprintf(buf, len, "attributes 0x%" PRIx64
 			 ", XFAM and CPUID masked by the capabilities; retried on EAGAIN",
 			 s->arg);
+		launch_inputs_describe(plan, s->op, buf, len);
 		break;
 	case LAUNCH_SNP_LAUNCH_START:
 		snprintf(buf, len, "policy 0x%" PRIx64, s->arg);
 		break;
 	case LAUNCH_SNP_LAUNCH_FINISH:
-		snprintf(buf, len, "%" PRIu64 " VMSA%s at gpa 0x%" PRIx64 ", vCPU 0 first; no ID block",
+		snprintf(buf, len, "%" PRIu64 " VMSA%s at gpa 0x%" PRIx64 ", vCPU 0 first",
 			 s->arg, s->arg == 1 ? "" : "s",
 			 (uint64_t)SNP_VMSA_GPA);
+		launch_inputs_describe(plan, s->op, buf, len);
 		break;
 	case LAUNCH_TDX_FINALIZE_VM:
 		if (plan->has_mrtd)
@@ -323,7 +325,7 @@ static void write_header(const struct launch_plan *plan,
 void launch_plan_write(const struct launch_plan *plan,
 		       const struct vm_config *cfg, FILE *f)
 {
-	char text[256];
+	char text[LAUNCH_STEP_TEXT_MAX];
 
 	write_header(plan, cfg, f);
 	for (unsigned int i = 0; i < plan->nr_steps; i++) {

@@ -489,6 +489,7 @@ int launch_plan_build(const struct vm_config *cfg, const struct cc_image *img,
 	r = plan_init(&p, cfg, img);
 	if (r < 0)
 		return r;
+	launch_plan_inputs(plan, cfg, img);
 	plan_vm(&p, cfg);
 	plan_cc_vm(&p, cfg);
 	/* The test guest runs without one: its HLT must exit to cvmm. */

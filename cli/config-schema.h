@@ -28,6 +28,13 @@ enum cfg_type {
 	CFG_T_STRING,
 	CFG_T_PATH,
 	CFG_T_MAC,
+	/* Exactly .size bytes written as hex; .set_off says it was given. */
+	CFG_T_HEX,
+	/*
+	 * Exactly .size bytes: a file, or its base64 text (as QEMU takes an
+	 * ID block). Stored as the absolute path or the text (config-bytes.c).
+	 */
+	CFG_T_BLOB,
 };
 
 /* What a path must name, checked when it is loaded. */
@@ -38,6 +45,8 @@ enum cfg_file_kind {
 	CFG_FILE_DISK,
 	/* Written by cvmm: its directory must exist. */
 	CFG_FILE_OUTPUT,
+	/* Read whole at start (ID blocks, certificate tables). */
+	CFG_FILE_DATA,
 };
 
 struct cfg_field {
@@ -48,8 +57,10 @@ struct cfg_field {
 	 * the array element for the fields of disks and nets.
 	 */
 	size_t off;
-	/* UINT: sizeof the value (4 or 8). */
+	/* UINT: sizeof the value (4 or 8). HEX, BLOB: bytes. */
 	size_t size;
+	/* BLOB: what the bytes are, and the document that sizes them. */
+	const char *what;
 	/* UINT, SIZE: inclusive range. STRING: min and max length. */
 	uint64_t min, max;
 	/* SIZE: required alignment. */
@@ -144,6 +155,16 @@ int cfg_check_file(enum cfg_file_kind kind, const char *shown,
  * path cannot be resolved.
  */
 char *cfg_absolute_path(const char *path, enum cfg_file_kind kind);
+
+/* config-bytes.c: the HEX and BLOB leaves. */
+int cfg_hex_from_string(const struct cfg_field *f, void *base, const char *s,
+			const char *path, struct cfg_diag *d);
+int cfg_blob_from_string(const struct cfg_field *f, void *base,
+			 const char *s, const char *path, struct cfg_ctx *c);
+int cfg_blob_check(const struct cfg_field *f, const void *base,
+		   const char *path, struct cfg_diag *d);
+struct json_object *cfg_hex_to_json(const struct cfg_field *f,
+				    const void *base);
 
 /* @base + member offset, typed. */
 #define CFG_AT(base, off, type) ((type *)((char *)(base) + (off)))

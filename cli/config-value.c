@@ -365,6 +365,10 @@ int cfg_value_from_string(const struct cfg_field *f, void *base,
 		return path_from_string(f, base, s, path, c);
 	case CFG_T_MAC:
 		return mac_from_string(f, base, s, path, c->diag);
+	case CFG_T_HEX:
+		return cfg_hex_from_string(f, base, s, path, c->diag);
+	case CFG_T_BLOB:
+		return cfg_blob_from_string(f, base, s, path, c);
 	case CFG_T_OBJECT:
 	case CFG_T_ARRAY:
 		break;
@@ -392,6 +396,8 @@ static const char *type_noun(const struct cfg_field *f)
 	case CFG_T_STRING:
 	case CFG_T_PATH:
 	case CFG_T_MAC:
+	case CFG_T_HEX:
+	case CFG_T_BLOB:
 		break;
 	}
 	return "a string";
@@ -484,6 +490,8 @@ int cfg_value_from_json(const struct cfg_field *f, void *base,
 	case CFG_T_STRING:
 	case CFG_T_PATH:
 	case CFG_T_MAC:
+	case CFG_T_HEX:
+	case CFG_T_BLOB:
 		if (t != json_type_string)
 			break;
 		return cfg_value_from_string(f, base, json_object_get_string(v),
@@ -535,6 +543,9 @@ int cfg_value_check(const struct cfg_field *f, const void *base,
 		if (!*CFG_AT(base, f->set_off, const bool))
 			return 0;
 		return check_mac(CFG_AT(base, f->off, const uint8_t), path, d);
+	case CFG_T_BLOB:
+		return cfg_blob_check(f, base, path, d);
+	case CFG_T_HEX:
 	case CFG_T_BOOL:
 	case CFG_T_OBJECT:
 	case CFG_T_ARRAY:
@@ -545,9 +556,10 @@ int cfg_value_check(const struct cfg_field *f, const void *base,
 
 static bool value_is_set(const struct cfg_field *f, const void *base)
 {
-	if (f->type == CFG_T_STRING || f->type == CFG_T_PATH)
+	if (f->type == CFG_T_STRING || f->type == CFG_T_PATH ||
+	    f->type == CFG_T_BLOB)
 		return *CFG_AT(base, f->off, char *const) != NULL;
-	if (f->type == CFG_T_MAC)
+	if (f->type == CFG_T_MAC || f->type == CFG_T_HEX)
 		return *CFG_AT(base, f->set_off, const bool);
 	return true;
 }
@@ -634,8 +646,11 @@ struct json_object *cfg_value_to_json(const struct cfg_field *f,
 	}
 	case CFG_T_STRING:
 	case CFG_T_PATH:
+	case CFG_T_BLOB:
 		return json_object_new_string(
 			*CFG_AT(base, f->off, char *const));
+	case CFG_T_HEX:
+		return cfg_hex_to_json(f, base);
 	case CFG_T_MAC: {
 		char mac[18];
 

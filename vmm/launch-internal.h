@@ -12,6 +12,15 @@
 int launch_snp_step(struct vm *vm, const struct launch_step *s);
 int launch_tdx_step(struct vm *vm, const struct launch_step *s);
 
+/*
+ * SNP, before KVM_CREATE_VM: the ID block's launch digest against the one
+ * this launch will give. Logs; 0 or -EINVAL.
+ */
+int launch_snp_prepare(struct vm *vm);
+
+/* MRCONFIGID, MROWNER, MROWNERCONFIG of the plan into INIT_VM's struct. */
+void tdx_init_vm_inputs(const struct vm *vm, struct cvmm_tdx_init_vm *init);
+
 /* KVM_GET_CPUID2 of a vCPU into a malloc()ed kvm_cpuid2. */
 
 /* CPUID(1).EAX, the family/model/stepping signature; 0 if absent. */

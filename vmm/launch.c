@@ -63,9 +63,14 @@ int launch_prepare(struct vm *vm)
 		log_error("%s", reason);
 		return r;
 	}
+	if (cfg->cc.mode == CC_MODE_SNP) {
+		r = launch_snp_prepare(vm);
+		if (r < 0)
+			return r;
+	}
 	for (unsigned int i = 0; i < l->plan->nr_steps; i++) {
 		const struct launch_step *s = &l->plan->steps[i];
-		char text[256];
+		char text[LAUNCH_STEP_TEXT_MAX];
 
 		launch_step_describe(l->plan, s, text, sizeof(text));
 		log_debug("launch plan %u: %s %s %s", i + 1,
