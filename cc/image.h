@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 #include "cc/ovmf.h"
+#include "cc/snp-certs.h"
 #include "cc/snp-idblock.h"
 #include "cc/snp-measure.h"
 #include "cli/config.h"
@@ -28,6 +29,10 @@ struct cc_image {
 	struct snp_kernel_hashes hashes;
 	/* SNP: ID block, ID auth and HOST_DATA for LAUNCH_FINISH. */
 	struct snp_finish_inputs snp_finish;
+	/* SNP: cc.snp.certs, checked (cc/snp-certs.h); NULL for none. */
+	uint8_t *snp_certs;
+	size_t snp_certs_size;
+	struct snp_certs_info snp_certs_info;
 };
 
 #define CC_REASON_MAX 512

@@ -34,6 +34,7 @@ const char *launch_op_name(enum launch_op op)
 		[LAUNCH_SET_PRIVATE] = "KVM_SET_MEMORY_ATTRIBUTES",
 		[LAUNCH_SNP_LAUNCH_UPDATE] = "KVM_SEV_SNP_LAUNCH_UPDATE",
 		[LAUNCH_SNP_LAUNCH_FINISH] = "KVM_SEV_SNP_LAUNCH_FINISH",
+		[LAUNCH_SNP_ENABLE_REQ_CERTS] = "KVM_SEV_SNP_ENABLE_REQ_CERTS",
 		[LAUNCH_TDX_INIT_MEM_REGION] = "KVM_TDX_INIT_MEM_REGION",
 		[LAUNCH_TDX_FINALIZE_VM] = "KVM_TDX_FINALIZE_VM",
 		[LAUNCH_DISCARD_SHARED] = "discard",
@@ -265,6 +266,9 @@ void launch_step_describe(const struct launch_plan *plan,
 		break;
 	case LAUNCH_SNP_LAUNCH_START:
 		snprintf(buf, len, "policy 0x%" PRIx64, s->arg);
+		break;
+	case LAUNCH_SNP_ENABLE_REQ_CERTS:
+		snprintf(buf, len, "KVM_EXIT_SNP_REQ_CERTS to cvmm, which serves cc.snp.certs");
 		break;
 	case LAUNCH_SNP_LAUNCH_FINISH:
 		snprintf(buf, len, "%" PRIu64 " VMSA%s at gpa 0x%" PRIx64 ", vCPU 0 first",

@@ -144,6 +144,9 @@ static void plan_cc_vm(struct planner *p, const struct vm_config *cfg)
 		/* KVM adds SNPActive itself (sev-snp.md section 3 step 3). */
 		add(p, LAUNCH_SEV_INIT2)->arg =
 			cfg->cc.snp_debug_swap ? SNP_SEV_FEAT_DEBUG_SWAP : 0;
+		/* Before any vCPU, which KVM requires (sev-snp.md step 4). */
+		if (cfg->cc.snp.certs)
+			add(p, LAUNCH_SNP_ENABLE_REQ_CERTS);
 		break;
 	case CC_MODE_TDX:
 		add(p, LAUNCH_TDX_CAPABILITIES);

@@ -65,6 +65,7 @@ enum launch_op {
 	LAUNCH_TDX_FINALIZE_VM,
 	LAUNCH_DISCARD_SHARED,		/* gpa, len */
 	LAUNCH_RUN,			/* arg: vCPU threads */
+	LAUNCH_SNP_ENABLE_REQ_CERTS,	/* KVM_EXIT_SNP_REQ_CERTS to cvmm */
 };
 
 /* What bytes a WRITE or a launch command's source holds. */

@@ -126,6 +126,8 @@ static const struct cfg_field snp_fields[] = {
 	{ .key = "id_auth", .type = CFG_T_BLOB, .off = VMC(cc.snp.id_auth),
 	  .size = CFG_SNP_ID_AUTH_SIZE,
 	  .what = "an ID authentication structure is 4096 bytes (SNP firmware ABI)" },
+	{ .key = "certs", .type = CFG_T_PATH, .off = VMC(cc.snp.certs),
+	  .file = CFG_FILE_DATA },
 	{}
 };
 

@@ -127,6 +127,8 @@ struct vm_config {
 			bool host_data_set;
 			char *id_block;
 			char *id_auth;
+			/* Certificate table for KVM_EXIT_SNP_REQ_CERTS. */
+			char *certs;
 		} snp;
 		struct {
 			uint8_t mrconfigid[CFG_TDX_MR_SIZE];

@@ -134,6 +134,30 @@ static int snp_init2(struct vm *vm, const struct launch_step *s)
 	return 0;
 }
 
+/*
+ * Step 4, with cc.snp.certs: extended report requests exit to cvmm
+ * (KVM_EXIT_SNP_REQ_CERTS) for the certificate table. KVM_X86_SEV_SNP_REQ_CERTS
+ * says whether this KVM has the exit at all.
+ */
+static int snp_enable_req_certs(struct vm *vm)
+{
+	uint64_t have = 0;
+	uint32_t err = 0;
+	int r;
+
+	r = sev_attr(vm->kvm_fd, KVM_X86_SEV_SNP_REQ_CERTS, &have);
+	if (r < 0 || !have) {
+		log_error("cc.snp.certs: this host's KVM cannot hand certificate requests to cvmm (KVM_X86_SEV_SNP_REQ_CERTS %s)",
+			  r < 0 ? errno_name(r) : "0");
+		return VM_ERR_NO_CAP;
+	}
+	r = sev_cmd(vm, CVMM_SEV_SNP_ENABLE_REQ_CERTS, NULL, &err);
+	if (r < 0)
+		return log_error_errno(r, "KVM_SEV_SNP_ENABLE_REQ_CERTS: firmware status 0x%x (%s)",
+				       err, sev_ret_name(err));
+	return 0;
+}
+
 static struct kvm_segment reset_seg(uint16_t selector, uint64_t base,
 				    uint8_t type, bool code_or_data)
 {
@@ -411,6 +435,8 @@ int launch_snp_step(struct vm *vm, const struct launch_step *s)
 		return snp_launch_update(vm, s);
 	case LAUNCH_SNP_LAUNCH_FINISH:
 		return snp_launch_finish(vm);
+	case LAUNCH_SNP_ENABLE_REQ_CERTS:
+		return snp_enable_req_certs(vm);
 	default:
 		log_error("launch step %s is not an SNP step",
 			  launch_op_name(s->op));

@@ -236,6 +236,7 @@ static int do_step(struct vm *vm, const struct launch_step *s)
 	case LAUNCH_SNP_LAUNCH_START:
 	case LAUNCH_SNP_LAUNCH_UPDATE:
 	case LAUNCH_SNP_LAUNCH_FINISH:
+	case LAUNCH_SNP_ENABLE_REQ_CERTS:
 		return launch_snp_step(vm, s);
 	case LAUNCH_TDX_CAPABILITIES:
 	case LAUNCH_TDX_INIT_VM:

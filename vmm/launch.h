@@ -53,6 +53,9 @@ struct cc_launch {
 	uint64_t bytes_launched;
 	uint64_t tdx_exits;
 	uint64_t quotes_refused;
+	/* SNP: certificate requests served and refused. */
+	uint64_t certs_served;
+	uint64_t certs_refused;
 };
 
 /*

@@ -15,6 +15,7 @@
 #include "vmm/cc-exits.h"
 #include "vmm/kvm.h"
 #include "vmm/seccomp.h"
+#include "vmm/snp-certs.h"
 #include "vmm/vm.h"
 #include "vmm/x86.h"
 
@@ -318,6 +319,7 @@ static const exit_handler_fn exit_handlers[] = {
 	[KVM_EXIT_FAIL_ENTRY] = handle_fail_entry,
 	[KVM_EXIT_INTR] = handle_intr,
 	[KVM_EXIT_TDX] = vcpu_handle_tdx,
+	[KVM_EXIT_SNP_REQ_CERTS] = vcpu_handle_snp_req_certs,
 	[KVM_EXIT_IOAPIC_EOI] = handle_ioapic_eoi,
 };
 

@@ -90,6 +90,7 @@ static struct {
 	bool id_block_en, auth_key_en;
 	uint8_t id_block[96], id_auth[4096], host_data[32];
 	unsigned int create_vm_calls;
+	bool req_certs;
 	/* TDX */
 	bool td_init_vm, td_finalized;
 	uint64_t td_attributes, td_xfam;
@@ -236,6 +237,12 @@ static int kvm_ioctl_model(unsigned long req, void *arg)
 	case KVM_GET_DEVICE_ATTR: {
 		struct kvm_device_attr *a = arg;
 
+		/* 7.2 has the certificate exit (sev-snp.md section 1). */
+		if (a->group == KVM_X86_GRP_SEV &&
+		    a->attr == KVM_X86_SEV_SNP_REQ_CERTS) {
+			*(uint64_t *)(uintptr_t)a->addr = 1;
+			return 0;
+		}
 		if (a->group != KVM_X86_GRP_SEV ||
 		    a->attr != KVM_X86_SEV_VMSA_FEATURES)
 			return -ENXIO;	/* an older KVM: no policy bits */
@@ -474,6 +481,12 @@ static int sev_op(struct cvmm_sev_cmd *cmd)
 		m.policy = s->policy;
 		return 0;
 	}
+	case CVMM_SEV_SNP_ENABLE_REQ_CERTS:
+		/* The posted patch refuses it once vCPUs exist. */
+		if (!m.sev_init || m.nr_vcpus)
+			return -EINVAL;
+		m.req_certs = true;
+		return 0;
 	case CVMM_SEV_SNP_LAUNCH_UPDATE:
 		return snp_update(cmd);
 	case CVMM_SEV_SNP_LAUNCH_FINISH:
@@ -1081,6 +1094,35 @@ static void test_snp_launch_inputs(void)
 	unlink(bad_auth);
 }
 
+/* cc.snp.certs: the certificate exit enabled before the first vCPU. */
+static void test_snp_req_certs_enabled(void)
+{
+	uint8_t table[24 * 2 + 16] = { 0x8d, 0x75, 0xda, 0x63 };
+	char path[64];
+	struct vm *vm = NULL;
+	struct vm_config cfg;
+	int r;
+
+	table[16] = 48;		/* offset: after the terminator */
+	table[20] = 16;		/* length */
+	write_temp(path, table, sizeof(table));
+	vm_config_init(&cfg);
+	cfg.cc.mode = CC_MODE_SNP;
+	cfg.boot.firmware = strdup(amdsev_path);
+	cfg.cc.snp.certs = strdup(path);
+	vm_config_finish(&cfg);
+	model_reset(KVM_X86_SNP_VM);
+	r = vm_build(&cfg, 0, &vm);
+	EXPECT_EQ(r, 0, "an SNP launch with certificates should succeed%s%s",
+		  m.unknown[0] ? "; unmodelled: " : "", m.unknown);
+	EXPECT(m.req_certs, "KVM_SEV_SNP_ENABLE_REQ_CERTS should be issued, before the vCPUs");
+	EXPECT(vm && vm->cc->img.snp_certs_size == sizeof(table),
+	       "the launch should hold the table it serves");
+	vm = vm_free(vm);
+	vm_config_free(&cfg);
+	unlink(path);
+}
+
 /* MRCONFIGID, MROWNER, MROWNERCONFIG in KVM_TDX_INIT_VM's fields. */
 static void test_tdx_launch_inputs(void)
 {
@@ -1120,6 +1162,7 @@ int main(void)
 		TEST_CASE(test_snp_cpuid_rejected),
 		TEST_CASE(test_tdx_launch),
 		TEST_CASE(test_snp_launch_inputs),
+		TEST_CASE(test_snp_req_certs_enabled),
 		TEST_CASE(test_tdx_launch_inputs),
 	};
 	int r;

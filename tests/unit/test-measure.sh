@@ -259,5 +259,20 @@ then ok tdx-mr-json; else bad tdx-mr-json "JSON lacks MRCONFIGID, MROWNER, MROWN
 plan plan-tdx-mr "KVM_TDX_INIT_VM .*retried on EAGAIN; MRCONFIGID $m1; MROWNER $m2; MROWNERCONFIG $m3\$" 1 "${tdxmr[@]}"
 plan plan-tdx-mrowner-only "KVM_TDX_INIT_VM .*retried on EAGAIN; MROWNER $m2\$" 1 --cc tdx --firmware "$tmp/tdx.fd" --tdx-mrowner $m2
 
+# cc.snp.certs: the table checked at start, the exit enabled before vCPUs.
+python3 - "$tmp" <<'PY'
+import struct, sys, uuid
+d = sys.argv[1]
+vcek = uuid.UUID("63da758d-e664-4564-adc5-f4b93be8accd").bytes_le
+ask = uuid.UUID("4ab7b379-bbac-4fe4-a02f-05aef327c782").bytes_le
+t = vcek + struct.pack("<II", 72, 100) + ask + struct.pack("<II", 172, 50) + bytes(24)
+open(d + "/certs.bin", "wb").write(t + b"V" * 100 + b"A" * 50)
+open(d + "/certs-cut.bin", "wb").write(t[:48])
+PY
+plan plan-snp-certs "^ +4  cc-vm  KVM_SEV_SNP_ENABLE_REQ_CERTS +KVM_EXIT_SNP_REQ_CERTS to cvmm" 1 "${snp[@]}" --snp-certs "$tmp/certs.bin"
+plan plan-snp-no-certs "KVM_SEV_SNP_ENABLE_REQ_CERTS" 0 "${snp[@]}"
+fails plan-snp-certs-cut 2 "cc.snp.certs: $tmp/certs-cut.bin: the certificate table has no terminating all-zero entry" -- run --plan "${snp[@]}" --snp-certs "$tmp/certs-cut.bin"
+fails snp-certs-missing 2 "snp-certs: file '$tmp/nope.bin' does not exist" -- run --plan "${snp[@]}" --snp-certs "$tmp/nope.bin"
+
 echo "$passed passed, $failed failed"
 [[ $failed -eq 0 ]]
