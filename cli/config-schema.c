@@ -141,6 +141,9 @@ static const struct cfg_field tdx_fields[] = {
 	{ .key = "mrownerconfig", .type = CFG_T_HEX,
 	  .off = VMC(cc.tdx.mrownerconfig), .size = CFG_TDX_MR_SIZE,
 	  .set_off = VMC(cc.tdx.mrownerconfig_set) },
+	/* sun_path holds 107 characters and the NUL. */
+	{ .key = "quote_service", .type = CFG_T_STRING,
+	  .off = VMC(cc.tdx.quote_service), .min = 1, .max = 107 },
 	{}
 };
 

@@ -135,6 +135,8 @@ struct vm_config {
 			uint8_t mrowner[CFG_TDX_MR_SIZE];
 			uint8_t mrownerconfig[CFG_TDX_MR_SIZE];
 			bool mrconfigid_set, mrowner_set, mrownerconfig_set;
+			/* Unix socket of the quote generation service. */
+			char *quote_service;
 		} tdx;
 		/* The config said something under cc.snp or cc.tdx. */
 		bool snp_given;

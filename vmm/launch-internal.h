@@ -18,6 +18,9 @@ int launch_tdx_step(struct vm *vm, const struct launch_step *s);
  */
 int launch_snp_prepare(struct vm *vm);
 
+/* TDX with cc.tdx.quote_service: start the GetQuote relay. Logs. */
+int launch_tdx_quote_start(struct vm *vm);
+
 /* MRCONFIGID, MROWNER, MROWNERCONFIG of the plan into INIT_VM's struct. */
 void tdx_init_vm_inputs(const struct vm *vm, struct cvmm_tdx_init_vm *init);
 

@@ -371,6 +371,8 @@ int launch_load(struct vm *vm)
 		return r;
 	vm->cc->launch_ns = monotonic_ns() - start;
 	expect_measurement(vm);
+	if (vm->cfg->cc.mode == CC_MODE_TDX && vm->cfg->cc.tdx.quote_service)
+		return launch_tdx_quote_start(vm);
 	return 0;
 }
 
@@ -378,6 +380,7 @@ struct cc_launch *launch_free(struct cc_launch *l)
 {
 	if (!l)
 		return NULL;
+	tdx_quote_stop(&l->quote);
 	if (l->sev_fd >= 0)
 		close(l->sev_fd);
 	cc_image_free(&l->img);

@@ -22,6 +22,7 @@
 #include "cc/plan.h"
 #include "lib/util.h"
 #include "vmm/kvm-abi.h"
+#include "vmm/tdx-quote.h"
 
 struct json_object;
 struct vm;
@@ -43,8 +44,11 @@ struct cc_launch {
 	/* The measurement this launch should give, once known. */
 	bool has_expected;
 	uint8_t expected[SHA384_DIGEST_SIZE];
-	/* TDX: SetupEventNotifyInterrupt's vector, 0 for none. */
+	/* TDX: SetupEventNotifyInterrupt's vector, 0 for none, and vCPU. */
 	uint64_t notify_vector;
+	uint32_t notify_apic_id;
+	/* TDX: the GetQuote relay of cc.tdx.quote_service. */
+	struct tdx_quote_relay quote;
 
 	/* For --stats */
 	uint64_t launch_ns;
