@@ -362,10 +362,10 @@ static void *relay_main(void *arg)
 		relay->head = (relay->head + 1) % TDX_QUOTE_MAX_JOBS;
 		relay->nr_jobs--;
 		relay->completed++;
-		if (status == TDX_QUOTE_SUCCESS)
-			relay->served++;
-		else
-			relay->failed++;
+		/* Atomic too: --stats reads them without the lock. */
+		__atomic_add_fetch(status == TDX_QUOTE_SUCCESS ?
+					   &relay->served : &relay->failed,
+				   1, __ATOMIC_RELAXED);
 		pthread_cond_broadcast(&relay->cond);
 		pthread_mutex_unlock(&relay->lock);
 		if (relay->notify)

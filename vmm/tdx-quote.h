@@ -78,7 +78,7 @@ struct tdx_quote_relay {
 	unsigned int head, nr_jobs;
 	struct tdx_quote_job jobs[TDX_QUOTE_MAX_JOBS];
 
-	/* For --stats and tests, under lock. */
+	/* For tests, under lock; served and failed atomic, for --stats. */
 	uint64_t served, failed, completed;
 };
 
