@@ -80,17 +80,16 @@ void tdx_quote_request(struct tdx_quote_relay *relay,
 	e->get_quote.ret = TDVMCALL_STATUS_INVALID_OPERAND;
 	hva = size <= TDX_QUOTE_MAX_BUF ? shared_buffer(relay->mem, gpa, size) :
 					  NULL;
-	if (!hva) {
-		snprintf(note, len, "GetQuote buffer 0x%llx+0x%llx is not shared guest RAM of at most 128K: INVALID_OPERAND",
-			 (unsigned long long)gpa, (unsigned long long)size);
-		return;
-	}
-	in_len = get32(hva + 16);
-	if (get64(hva) != TDX_QUOTE_VERSION || !in_len ||
+	in_len = hva ? get32(hva + 16) : 0;
+	if (!hva || get64(hva) != TDX_QUOTE_VERSION || !in_len ||
 	    in_len > size - TDX_QUOTE_HDR_SIZE) {
-		snprintf(note, len, "GetQuote header version %llu, in_len %u in a 0x%llx-byte buffer: INVALID_OPERAND",
-			 (unsigned long long)get64(hva), in_len,
-			 (unsigned long long)size);
+		/* A TD can repeat this forever: the first one is logged. */
+		if (!__atomic_fetch_add(&relay->invalid, 1, __ATOMIC_RELAXED))
+			snprintf(note, len, "GetQuote buffer 0x%llx+0x%llx: %s: INVALID_OPERAND",
+				 (unsigned long long)gpa,
+				 (unsigned long long)size,
+				 !hva ? "not shared guest RAM of at most 128K" :
+					"header not version 1 with an in_len that fits");
 		return;
 	}
 	report = malloc(in_len);

@@ -80,6 +80,8 @@ struct tdx_quote_relay {
 
 	/* For tests, under lock; served and failed atomic, for --stats. */
 	uint64_t served, failed, completed;
+	/* Requests refused as malformed, atomic. */
+	uint64_t invalid;
 };
 
 /*

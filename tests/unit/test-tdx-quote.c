@@ -425,6 +425,9 @@ static void test_quote_bad_requests(void)
 	EXPECT_EQ(get_quote(0x100000, 2 * PG, 64, 1),
 		  TDVMCALL_STATUS_INVALID_OPERAND,
 		  "a buffer with a private page should be INVALID_OPERAND");
+	EXPECT_EQ(launch.quote.invalid, 5,
+		  "five malformed requests counted (one line logged)");
+	EXPECT_EQ(launch.quote.nr_jobs, 0, "and none queued");
 	for (unsigned int i = 0; i < TDX_QUOTE_MAX_JOBS; i++)
 		EXPECT_EQ(get_quote(0x200000 + i * PG, PG, 32, 1),
 			  TDVMCALL_STATUS_SUCCESS, "request %u should queue", i);
