@@ -11,6 +11,7 @@
 
 #include "cc/plan.h"
 #include "lib/encoding.h"
+#include "lib/hex.h"
 
 void launch_plan_inputs(struct launch_plan *plan, const struct vm_config *cfg,
 			const struct cc_image *img)

@@ -14,6 +14,7 @@
 
 #include "cc/snp-idblock.h"
 #include "lib/encoding.h"
+#include "lib/hex.h"
 #include "lib/io.h"
 
 static int fail(char *reason, size_t len, int r, const char *fmt, ...)

@@ -23,7 +23,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "cli/config.h"
+#include "config/config.h"
 #include "lib/sha2.h"
 
 #define SNP_ID_BLOCK_SIZE CFG_SNP_ID_BLOCK_SIZE

@@ -10,8 +10,9 @@
 #include <string.h>
 
 #include "cli/args.h"
-#include "cli/config-schema.h"
-#include "cli/config.h"
+#include "cli/config-parse.h"
+#include "config/config.h"
+#include "vmm/validate.h"
 
 enum flag_kind {
 	/* Sets the config key at .path from the argument. */
@@ -472,6 +473,17 @@ static int collect(enum cfg_command cmd, int argc, char **argv,
 	return 0;
 }
 
+/*
+ * Of two results, the one to return: an error nobody reported (-ENOMEM)
+ * over one that was (-EINVAL), which the error count says anyway.
+ */
+static int worse(int r, int next)
+{
+	if (r < 0 && r != -EINVAL)
+		return r;
+	return next < 0 ? next : r;
+}
+
 int cfg_parse_args(enum cfg_command cmd, int argc, char **argv,
 		   struct vm_config *cfg, struct run_options *opts,
 		   struct cfg_diag *d)
@@ -497,22 +509,25 @@ int cfg_parse_args(enum cfg_command cmd, int argc, char **argv,
 		cfg_flag_error(d, NULL, "'cvmm config check' needs a FILE");
 	/*
 	 * Every error counts in @d: go on after one, to report those of the
-	 * file, of the flags and of the rules between fields in one run.
+	 * file, of the flags and (vm_validate()) of the rules in one run. One
+	 * that was not reported (-ENOMEM) is kept, and ends the command.
 	 */
 	if (file)
 		r = vm_config_load_file(cfg, file, d);
 	for (unsigned int i = 0; i < n; i++)
-		r = apply_flag(cfg, &given[i], d);
+		r = worse(r, apply_flag(cfg, &given[i], d));
 	vm_config_finish(cfg);
-	r = vm_config_check(cfg, d);
-	return d->errors ? -EINVAL : r;
+	if (r < 0 && r != -EINVAL) {
+		cfg_error_line(d, "reading the config: %s", strerror(-r));
+		return r;
+	}
+	return d->errors ? -EINVAL : 0;
 }
 
-int cfg_parse_run_args(int argc, char **argv, struct vm_config *cfg,
-		       struct run_options *opts)
+int cfg_validate(const struct vm_config *cfg, int parsed, enum vm_use use,
+		 struct cfg_diag *d)
 {
-	struct cfg_diag d;
-
-	cfg_diag_init(&d, stderr);
-	return cfg_parse_args(CFG_CMD_RUN, argc, argv, cfg, opts, &d);
+	if (parsed < 0 && parsed != -EINVAL)
+		return parsed;
+	return worse(parsed, vm_validate(cfg, use, d));
 }

@@ -20,6 +20,7 @@
 #include "cc/tdx-measure.h"
 #include "cli/args.h"
 #include "cli/commands.h"
+#include "lib/hex.h"
 
 /* QEMU's EPYC-v4 model: family 0x17, model 0x1, stepping 2. */
 #define SNP_DEFAULT_VCPU_SIG 0x800F12u
@@ -32,12 +33,6 @@ struct measure {
 	enum tdx_mrtd_mode mrtd_mode;
 	uint8_t digest[SHA384_DIGEST_SIZE];
 };
-
-static void hex(const uint8_t *d, size_t n, char *ret)
-{
-	for (size_t i = 0; i < n; i++)
-		sprintf(ret + 2 * i, "%02x", d[i]);
-}
 
 static int unhex(const char *s, uint8_t *ret, size_t n)
 {
@@ -188,7 +183,7 @@ static void add_digest(struct json_object *o, const char *key,
 {
 	char buf[2 * SHA384_DIGEST_SIZE + 1];
 
-	hex(d, n, buf);
+	hex_encode(d, n, buf);
 	add_str(o, key, buf);
 }
 
@@ -376,7 +371,7 @@ static int run_measure(const struct vm_config *cfg,
 	if (r == 0 && opts->json) {
 		print_json(&m);
 	} else if (r == 0) {
-		hex(m.digest, sizeof(m.digest), text);
+		hex_encode(m.digest, sizeof(m.digest), text);
 		printf("%s\n", text);
 	}
 	cc_image_free(&m.img);
@@ -392,11 +387,15 @@ int cmd_measure(int argc, char **argv)
 
 	cfg_diag_init(&d, stderr);
 	r = cfg_parse_args(CFG_CMD_MEASURE, argc, argv, &cfg, &opts, &d);
-	if (r < 0 || opts.help) {
+	if (r == 0 && opts.help) {
 		vm_config_free(&cfg);
-		return r < 0 ? CVMM_EXIT_USAGE : CVMM_EXIT_OK;
+		return CVMM_EXIT_OK;
 	}
-	status = run_measure(&cfg, &opts);
+	r = cfg_validate(&cfg, r, VM_USE_MEASURE, &d);
+	if (r < 0)
+		status = r == -ENOMEM ? CVMM_EXIT_FAILURE : CVMM_EXIT_USAGE;
+	else
+		status = run_measure(&cfg, &opts);
 	vm_config_free(&cfg);
 	return status;
 }

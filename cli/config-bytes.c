@@ -16,21 +16,10 @@
 
 #include <json-c/json.h>
 
-#include "cli/config-schema.h"
-#include "cli/config.h"
-#include "lib/encoding.h"
-
-/* The base64 of 48 bytes; no file name a user writes is this long. */
-#define BLOB_MIN_TEXT 64
-
-/* A value as the user wrote it, cut short to keep a line readable. */
-static const char *shorten(const char *s, char buf[48])
-{
-	if (strlen(s) < 44)
-		return s;
-	snprintf(buf, 48, "%.40s...", s);
-	return buf;
-}
+#include "cli/config-parse.h"
+#include "config/config.h"
+#include "lib/hex.h"
+#include "lib/util.h"
 
 int cfg_hex_from_string(const struct cfg_field *f, void *base, const char *s,
 			const char *path, struct cfg_diag *d)
@@ -40,7 +29,7 @@ int cfg_hex_from_string(const struct cfg_field *f, void *base, const char *s,
 
 	if (f->size > sizeof(bytes) || hex_decode(s, bytes, f->size) < 0) {
 		cfg_error(d, path, "'%s' is not %zu bytes in hex (%zu hex digits)",
-			  shorten(s, buf), f->size, 2 * f->size);
+			  cfg_shorten(s, buf), f->size, 2 * f->size);
 		return -EINVAL;
 	}
 	memcpy(CFG_AT(base, f->off, uint8_t), bytes, f->size);
@@ -57,33 +46,6 @@ struct json_object *cfg_hex_to_json(const struct cfg_field *f,
 		return NULL;
 	hex_encode(CFG_AT(base, f->off, const uint8_t), f->size, hex);
 	return json_object_new_string(hex);
-}
-
-bool cfg_blob_is_text(const char *s)
-{
-	return strlen(s) >= BLOB_MIN_TEXT && base64_is_text(s);
-}
-
-static int check_text(const struct cfg_field *f, const char *s,
-		      const char *path, struct cfg_diag *d)
-{
-	_cleanup_free_ uint8_t *bytes = malloc(f->size);
-	char buf[48];
-	size_t len;
-	int r;
-
-	if (!bytes)
-		return -ENOMEM;
-	r = base64_decode(s, bytes, f->size, &len);
-	if (r == 0 && len == f->size)
-		return 0;
-	if (r == -E2BIG)
-		cfg_error(d, path, "'%s' is base64 of more than %zu bytes; %s",
-			  shorten(s, buf), f->size, f->what);
-	else
-		cfg_error(d, path, "'%s' is base64 of %zu bytes; %s",
-			  shorten(s, buf), len, f->what);
-	return -EINVAL;
 }
 
 static int check_file_size(const struct cfg_field *f, const char *shown,
@@ -125,7 +87,7 @@ int cfg_blob_from_string(const struct cfg_field *f, void *base,
 		return -EINVAL;
 	}
 	if (cfg_blob_is_text(s)) {
-		r = check_text(f, s, path, c->diag);
+		r = cfg_check_blob_text(f, s, path, c->diag);
 		if (r < 0)
 			return r;
 		value = strdup(s);
@@ -145,18 +107,4 @@ int cfg_blob_from_string(const struct cfg_field *f, void *base,
 	free(*slot);
 	*slot = value;
 	return 0;
-}
-
-int cfg_blob_check(const struct cfg_field *f, const void *base,
-		   const char *path, struct cfg_diag *d)
-{
-	const char *s = *CFG_AT(base, f->off, char *const);
-
-	if (!s)
-		return 0;
-	if (!*s) {
-		cfg_error(d, path, "must not be empty");
-		return -EINVAL;
-	}
-	return cfg_blob_is_text(s) ? check_text(f, s, path, d) : 0;
 }

@@ -11,7 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "cli/config-schema.h"
+#include "cli/config-parse.h"
 
 /* x86 boot protocol: the setup header magic "HdrS" at file offset 0x202. */
 #define BZIMAGE_HDRS_OFF 0x202

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * Text forms of byte strings that users write in configs: hex (HOST_DATA,
- * MRCONFIGID) and base64 (ID blocks, as QEMU's sev-snp-guest takes them).
- * Strict: no whitespace, no missing padding, exact lengths.
+ * Base64, the text form of byte strings users write in configs (ID blocks,
+ * as QEMU's sev-snp-guest takes them); hex is lib/hex.h. Strict: no
+ * whitespace, no missing padding, exact lengths.
  */
 #ifndef CVMM_ENCODING_H
 #define CVMM_ENCODING_H
@@ -10,11 +10,6 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-
-/* @s is exactly 2 * @n hex digits (either case): 0, else -EINVAL. */
-int hex_decode(const char *s, uint8_t *ret, size_t n);
-/* 2 * @n lowercase hex digits and a NUL into @ret. */
-void hex_encode(const uint8_t *d, size_t n, char *ret);
 
 /* Characters of the base64 text of @n bytes, padded (RFC 4648). */
 static inline size_t base64_len(size_t n)

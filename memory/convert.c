@@ -63,7 +63,7 @@
 
 #include "lib/util.h"
 #include "memory/convert.h"
-#include "vmm/kvm.h"
+#include "lib/kvm.h"
 
 struct conv_pending {
 	uint64_t gpa;

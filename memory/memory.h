@@ -11,7 +11,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "cli/config.h"
+#include "config/config.h"
 #include "lib/util.h"
 #include "memory/attr-map.h"
 

@@ -12,7 +12,7 @@
 #include "lib/log.h"
 #include "memory/convert.h"
 #include "memory/memory.h"
-#include "vmm/kvm.h"
+#include "lib/kvm.h"
 
 #ifndef MFD_HUGE_2MB
 #define MFD_HUGE_2MB (21 << MFD_HUGE_SHIFT)

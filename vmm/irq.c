@@ -8,7 +8,7 @@
 
 #include "lib/log.h"
 #include "vmm/irq.h"
-#include "vmm/kvm.h"
+#include "lib/kvm.h"
 #include "vmm/vm.h"
 
 /* The legacy PICs: GSI 0-7 on the master, 8-15 on the slave. */

@@ -37,7 +37,7 @@
 #include <seccomp.h>
 
 #include "build-config.h"
-#include "vmm/kvm.h"
+#include "lib/kvm.h"
 #include "vmm/seccomp.h"
 
 /* Conditions of .only_if */
@@ -120,7 +120,7 @@ static const struct sc_rule common_rules[] = {
 };
 
 /*
- * The main thread: the event loop (vmm/event-loop.c), device back-ends
+ * The main thread: the event loop (lib/event-loop.c), device back-ends
  * and interrupts raised from them, then teardown and --stats.
  */
 static const struct sc_rule main_rules[] = {
@@ -135,7 +135,7 @@ static const struct sc_rule main_rules[] = {
 		   ARG_MASKED_EQ(1, 0xffffffffu, TCSETS)),
 	ALLOW_ARGS(ioctl, ARG_EQ(0, STDIN_FILENO),
 		   ARG_MASKED_EQ(1, 0xffffffffu, TCGETS)),
-	/* vmm/event-loop.c: its epoll set, stdin, eventfds, signalfd */
+	/* lib/event-loop.c: its epoll set, stdin, eventfds, signalfd */
 	ALLOW(epoll_wait),
 	ALLOW(epoll_pwait),
 	ALLOW(epoll_ctl),
@@ -201,7 +201,7 @@ static const struct sc_rule vcpu_rules[] = {
 	 */
 	IOCTL_IF(KVM_SET_GSI_ROUTING, SC_IF_VIRTIO),
 	/*
-	 * devices/ioapic.c: the GSI route of an IOAPIC pin follows its
+	 * devices/x86/ioapic.c: the GSI route of an IOAPIC pin follows its
 	 * redirection entry, when the guest reprograms it
 	 */
 	IOCTL_IF(KVM_SET_GSI_ROUTING, SC_IF_SPLIT_IRQCHIP),

@@ -8,7 +8,7 @@
 #ifndef CVMM_SECCOMP_H
 #define CVMM_SECCOMP_H
 
-#include "cli/config.h"
+#include "config/config.h"
 #include "lib/util.h"
 
 enum seccomp_role {

@@ -11,7 +11,7 @@
 
 #include "lib/log.h"
 #include "memory/convert.h"
-#include "vmm/kvm.h"
+#include "lib/kvm.h"
 #include "vmm/kvm-stats.h"
 #include "vmm/launch.h"
 #include "vmm/vm.h"
@@ -61,6 +61,24 @@ static uint64_t guest_resident_bytes(struct guest_memory *mem)
 static void add_u64(struct json_object *o, const char *key, uint64_t v)
 {
 	json_object_object_add(o, key, json_object_new_uint64(v));
+}
+
+/*
+ * Where the vCPU threads' time went: inside KVM_RUN (the guest, and KVM's
+ * own exit handling), and in cvmm handling the exits KVM passed up.
+ */
+static void add_vcpu_times(struct json_object *root, const struct vm *vm)
+{
+	uint64_t run = 0, exit = 0;
+
+	for (unsigned int i = 0; i < vm->nr_vcpus; i++) {
+		run += vm->vcpus[i].run_ns;
+		exit += vm->vcpus[i].exit_ns;
+	}
+	json_object_object_add(root, "time_in_kvm_run_ms",
+			       json_object_new_double(run / 1e6));
+	json_object_object_add(root, "time_in_exits_ms",
+			       json_object_new_double(exit / 1e6));
 }
 
 static struct json_object *exits_json(const struct vm *vm)
@@ -158,6 +176,8 @@ int vm_write_stats(struct vm *vm, const char *path)
 		ms_between(vm->times.start, vm->times.first_run)));
 	json_object_object_add(root, "time_to_first_output_ms", json_object_new_double(
 		ms_between(vm->times.start, vm->uart.first_output_ns)));
+	/* CLOCK_MONOTONIC, for a launcher that knows when it exec()ed us. */
+	add_u64(root, "first_run_clock_ns", vm->times.first_run);
 	json_object_object_add(root, "total_ms", json_object_new_double(
 		ms_between(vm->times.start, vm->times.end)));
 	/* Peak RSS less the guest RAM still mapped: the VMM's own memory. */
@@ -165,6 +185,7 @@ int vm_write_stats(struct vm *vm, const char *path)
 	add_u64(root, "peak_rss_bytes", hwm);
 	add_u64(root, "guest_resident_bytes", guest);
 	add_u64(root, "console_bytes", vm->uart.bytes_out);
+	add_vcpu_times(root, vm);
 	json_object_object_add(root, "exits", exits_json(vm));
 	json_object_object_add(root, "memory", memory_json(vm));
 	json_object_object_add(root, "kvm", kvm_json(vm));

@@ -10,14 +10,14 @@
 #include <string.h>
 #include <sys/ioctl.h>
 
+#include "lib/kvm.h"
 #include "lib/log.h"
 #include "memory/convert.h"
-#include "vmm/cc-exits.h"
-#include "vmm/kvm.h"
 #include "vmm/seccomp.h"
-#include "vmm/snp-certs.h"
 #include "vmm/vm.h"
-#include "vmm/x86.h"
+#include "vmm/x86/cc-exits.h"
+#include "vmm/x86/regs.h"
+#include "vmm/x86/snp-certs.h"
 
 #define RFLAGS_IF (1ull << 9)
 
@@ -362,6 +362,22 @@ static enum vcpu_action run_failed(struct vcpu *vcpu, int err)
 	return fail_with_registers(vcpu);
 }
 
+/* One KVM_RUN and the handling of its exit, each timed for --stats. */
+static enum vcpu_action run_once(struct vcpu *vcpu)
+{
+	uint64_t t0 = monotonic_ns(), t1;
+	enum vcpu_action action;
+	int r = ioctl(vcpu->fd, KVM_RUN, 0), err = errno;
+
+	t1 = monotonic_ns();
+	vcpu->run_ns += t1 - t0;
+	if (r < 0 && (err == EINTR || err == EAGAIN))
+		return VCPU_CONTINUE;
+	action = r < 0 ? run_failed(vcpu, err) : vcpu_handle_exit(vcpu);
+	vcpu->exit_ns += monotonic_ns() - t1;
+	return action;
+}
+
 static void *vcpu_thread(void *arg)
 {
 	struct vcpu *vcpu = arg;
@@ -382,13 +398,7 @@ static void *vcpu_thread(void *arg)
 		if (!vm->times.first_run)
 			__atomic_store_n(&vm->times.first_run, monotonic_ns(),
 					 __ATOMIC_RELAXED);
-		if (ioctl(vcpu->fd, KVM_RUN, 0) < 0) {
-			if (errno == EINTR || errno == EAGAIN)
-				continue;
-			action = run_failed(vcpu, errno);
-		} else {
-			action = vcpu_handle_exit(vcpu);
-		}
+		action = run_once(vcpu);
 	}
 	if (action == VCPU_FAIL)
 		vm_request_stop(vm, 1);

@@ -10,15 +10,16 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "cli/config.h"
+#include "config/config.h"
 #include "devices/bus.h"
 #include "devices/debug-exit.h"
 #include "devices/testdev.h"
 #include "devices/uart.h"
+#include "lib/clock.h"
 #include "memory/memory.h"
-#include "vmm/event-loop.h"
+#include "lib/event-loop.h"
 #include "vmm/irq.h"
-#include "vmm/kvm-abi.h"
+#include "lib/kvm-abi.h"
 #include "vmm/privs.h"
 
 struct cc_launch;
@@ -60,6 +61,9 @@ struct vcpu {
 	/* The last memory fault needed no conversion (see handle_memory_fault). */
 	bool fault_repeated;
 	uint64_t exits[VM_EXIT_REASONS + 1];
+	/* CLOCK_MONOTONIC ns inside KVM_RUN, and handling its exits here. */
+	uint64_t run_ns;
+	uint64_t exit_ns;
 };
 
 struct vm_times {
@@ -90,7 +94,7 @@ struct vm {
 	struct debug_exit debug_exit;
 	struct testdev testdev;
 	enum vm_io_policy io_policy;
-	/* Kernel boots: irqchip, legacy devices, PCI, console (vmm/pc.h). */
+	/* Kernel boots: irqchip, legacy devices, PCI, console (vmm/x86/pc.h). */
 	struct pc *pc;
 	struct vm_irq irq;
 	/* The main thread's loop; the thread model is in event-loop.h. */
@@ -141,7 +145,5 @@ int __must_check vcpu_start(struct vcpu *vcpu);
 
 /* Write the --stats JSON file. */
 int vm_write_stats(struct vm *vm, const char *path);
-
-uint64_t monotonic_ns(void);
 
 #endif

@@ -13,7 +13,7 @@
 
 #include "devices/virtio/virtio.h"
 #include "lib/util.h"
-#include "vmm/event-loop.h"
+#include "lib/event-loop.h"
 
 struct guest_memory;
 

@@ -21,7 +21,7 @@
 #include <sys/uio.h>
 
 #include "lib/util.h"
-#include "vmm/event-loop.h"
+#include "lib/event-loop.h"
 
 struct guest_memory;
 struct virtio_device;

@@ -17,7 +17,7 @@
 #include <unistd.h>
 
 #include "fake-mem.h"
-#include "tests/guest/bootinfo.h"
+#include "guest/bootinfo.h"
 #include "vmm/launch.h"
 #include "vmm/vm.h"
 

@@ -12,7 +12,7 @@
  * requests of a kind byte and its arguments.
  */
 #include "fake-mem.h"
-#include "vmm/kvm-abi.h"
+#include "lib/kvm-abi.h"
 
 /* Whether the request is well formed, and its range. */
 static bool model_decode(uint64_t gpa, uint64_t npages, uint64_t attrs,

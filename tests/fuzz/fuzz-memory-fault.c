@@ -12,7 +12,7 @@
  * then operations of a kind byte and its arguments.
  */
 #include "fake-mem.h"
-#include "vmm/kvm-abi.h"
+#include "lib/kvm-abi.h"
 
 static bool model_all_gmem(uint64_t gpa, uint64_t end)
 {

@@ -124,23 +124,31 @@ def _parse(out, cases):
             cases[i].stats_json = None
 
 
-def run(cvmm, cases, files=(), timeout=900, mem=1024, verbose=False):
-    """Run cases in one rig boot. Returns (ok, reason_if_not)."""
+def run(cvmm, cases, files=(), timeout=900, mem=1024, verbose=False,
+        env=(), prologue=""):
+    """Run cases in one rig boot. Returns (ok, reason_if_not).
+
+    cvmm (if not None) is copied in as ./cvmm; files are run-in-rig --file
+    arguments, env NAME=VALUE strings for the cases, prologue shell
+    commands run before the first case."""
     rig, why = rig_dir()
     if rig is None:
         return False, why
     with tempfile.TemporaryDirectory() as tmp:
         script = os.path.join(tmp, "cases.sh")
         with open(script, "w") as f:
-            f.write("#!/bin/sh\n")
+            f.write("#!/bin/sh\n" + prologue + "\n")
             for i, case in enumerate(cases):
                 f.write(_case_script(i, case) + "\n")
         os.chmod(script, 0o755)
         argv = [os.path.join(rig, "run-in-rig"), "--timeout", str(timeout),
-                "--mem", str(mem), "--file", cvmm + ":cvmm",
-                "--file", script + ":cases.sh"]
+                "--mem", str(mem), "--file", script + ":cases.sh"]
+        if cvmm is not None:
+            argv += ["--file", cvmm + ":cvmm"]
         for f in files:
             argv += ["--file", f]
+        for e in env:
+            argv += ["--env", e]
         argv += ["--", "sh", "./cases.sh"]
         p = subprocess.run(argv, stdout=subprocess.PIPE,
                            stderr=subprocess.STDOUT, text=True,

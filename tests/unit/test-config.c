@@ -15,7 +15,8 @@
 #include <unistd.h>
 
 #include "cli/args.h"
-#include "cli/config.h"
+#include "cli/config-parse.h"
+#include "config/config.h"
 #include "tests/test.h"
 
 static const char *srcdir;
@@ -519,6 +520,9 @@ static char *parse(enum cfg_command cmd, const char *const *args,
 	f = open_memstream(&out, &len);
 	cfg_diag_init(&d, f);
 	*ret = cfg_parse_args(cmd, argc, argv, cfg, opts, &d);
+	/* The config's own rules, which vm_validate() runs first. */
+	if (!opts->help && *ret != -ENOMEM && vm_config_check(cfg, &d) < 0)
+		*ret = -EINVAL;
 	fclose(f);
 	return out;
 }

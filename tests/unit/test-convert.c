@@ -16,7 +16,7 @@
 
 #include "memory/convert.h"
 #include "tests/test.h"
-#include "vmm/kvm-abi.h"
+#include "lib/kvm-abi.h"
 
 #define PG 0x1000ull
 #define MB 0x100000ull

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "lib/encoding.h"
+#include "lib/hex.h"
 #include "lib/util.h"
 #include "tests/test.h"
 

@@ -5,12 +5,22 @@
  * that every KVM call of vm.c, memory/ and vmm/launch*.c reaches the model
  * below instead of /dev/kvm. The model:
  *  - enforces what sev-snp.md and tdx.md section 3 say KVM enforces and it
- *    can see: SEV_INIT2 and TDX INIT_VM before the first vCPU, /dev/sev in
- *    every SEV command, launch ranges PRIVATE before their launch command
- *    and each page launched once, INIT_VCPU before INIT_MEM_REGION, no
+ *    can see, with the kernel's errno (x86.c, lapic.c, vmx/tdx.c,
+ *    svm/sev.c): APIC_BUS_CYCLES_NS -ENXIO without an irqchip and -EINVAL
+ *    once a vCPU exists, VM-wide KVM_SET_TSC_KHZ -EINVAL after vCPUs, no
+ *    TD vCPU before INIT_VM (-EIO) or without the split irqchip (-EINVAL),
+ *    INIT_VM once (-EINVAL), before any vCPU (-EBUSY), with a GPAW of 48
+ *    or 52 in CPUID 0x80000008 EAX[23:16] and only configurable leaves and
+ *    bits (-EINVAL), an x2APIC-mode APIC base refused while the vCPU's
+ *    CPUID lacks X2APIC (INIT_VCPU -EINVAL, KVM_SET_MSRS sets nothing,
+ *    KVM_SET_SREGS -EINVAL), vCPU commands only between INIT_VM and
+ *    FINALIZE (-EINVAL), INIT_VCPU before INIT_MEM_REGION, SEV_INIT2
+ *    before the first vCPU, /dev/sev in every SEV command, launch ranges
+ *    PRIVATE before their launch command and each page launched once, no
  *    register writes after SNP_LAUNCH_FINISH, no KVM_CREATE_IRQCHIP on a
- *    TD, the configurable CPUID bits and TD attributes;
- *  - returns the partial progress, EAGAIN and EINTR the kernel may return;
+ *    TD (-ENOTTY), nonzero hw_error or flags refused;
+ *  - returns the partial progress, EAGAIN, EINTR and EBUSY the kernel may
+ *    return;
  *  - measures what it was given, as the PSP and the TDX module would, with
  *    its own code: a PAGE_INFO chain over the source bytes LAUNCH_UPDATE
  *    finds at uaddr and over VMSAs built from the vCPUs' registers the way
@@ -22,12 +32,15 @@
 #include <cpuid.h>
 #include <fcntl.h>
 #include <stdarg.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 
 #include "cc/ovmf.h"
+#include "cc/tdx-cpuid.h"
 #include "lib/log.h"
 #include "lib/sha2.h"
 #include "memory/convert.h"
+#include "tests/kvm-rules.h"
 #include "tests/test.h"
 #include "tests/unit/fixture.h"
 #include "vmm/launch.h"
@@ -50,9 +63,15 @@ struct fake_vcpu {
 	struct kvm_sregs sregs;
 	struct kvm_regs regs;
 	struct kvm_cpuid2 *cpuid;
+	uint64_t apic_base;
 	bool tdx_init;
 	uint64_t rcx;
 };
+
+#define APIC_BASE_BSP (1ull << 8)
+#define APIC_BASE_X2APIC (1ull << 10)
+#define APIC_BASE_XAPIC (1ull << 11)
+#define CPUID_X2APIC (1u << 21)
 
 /* TDX capabilities: the configurable CPUID the model offers. */
 static const struct kvm_cpuid_entry2 tdx_conf[] = {
@@ -62,7 +81,8 @@ static const struct kvm_cpuid_entry2 tdx_conf[] = {
 	{ .function = 0xd, .flags = KVM_CPUID_FLAG_SIGNIFCANT_INDEX, .eax = 0xe7 },
 	{ .function = 0xd, .index = 1,
 	  .flags = KVM_CPUID_FLAG_SIGNIFCANT_INDEX, .eax = 0xf },
-	{ .function = 0x80000008, .eax = 0xffffff },
+	/* KVM reports only EAX[23:16], the GPAW, as configurable here. */
+	{ .function = 0x80000008, .eax = 0x00ff0000 },
 };
 #define TDX_SUPPORTED_ATTRS ((1ull << 0) | (1ull << 28) | (1ull << 30))
 #define TDX_SUPPORTED_XFAM 0x6e7ull
@@ -76,6 +96,7 @@ static struct {
 	bool split_irqchip, irqchip;
 	bool exit_hypercall;
 	unsigned int apic_bus_ns;
+	bool tsc_khz_set;
 	/* SNP */
 	bool sev_init;
 	uint64_t vmsa_features;
@@ -96,6 +117,9 @@ static struct {
 	uint64_t td_attributes, td_xfam;
 	uint8_t td_mr[3][48];
 	unsigned int init_vm_calls, mem_region_calls, finalize_calls;
+	/* Inject: FINALIZE_VM -EBUSY, then -EAGAIN; forever if set. */
+	bool finalize_always_busy;
+	unsigned int td_gpaw;
 	struct sha384_ctx mrtd;
 	uint8_t mrtd_final[SHA384_DIGEST_SIZE];
 	uint8_t hob_page[PG];
@@ -125,6 +149,23 @@ static void model_reset(unsigned long vm_type)
 	m.private = calloc(NR_GPA_PAGES, 1);
 	m.launched = calloc(NR_GPA_PAGES, 1);
 	sha384_init(&m.mrtd);
+}
+
+/*
+ * The model holds one VM: a new KVM_CREATE_VM starts it afresh (the
+ * previous VM's vCPU fds then answer EBADF).
+ */
+static void vm_reset(void)
+{
+	for (unsigned int i = 0; i < m.nr_vcpus; i++)
+		free(m.vcpus[i].cpuid);
+	memset(m.vcpus, 0, sizeof(m.vcpus));
+	m.nr_vcpus = 0;
+	m.irqchip = m.split_irqchip = m.tsc_khz_set = false;
+	m.apic_bus_ns = 0;
+	m.sev_init = m.started = m.finished = false;
+	m.td_init_vm = m.td_finalized = false;
+	m.req_certs = m.id_block_en = m.auth_key_en = false;
 }
 
 static int fake_fd(enum fake_kind kind, uint64_t size)
@@ -195,7 +236,8 @@ static int check_extension(long cap)
 
 static const struct kvm_cpuid_entry2 host_cpuid[] = {
 	{ .function = 0, .eax = 0xd },
-	{ .function = 1, .eax = 0x800F12, .ecx = 0x7ed8320b, .edx = 0x178bfbff },
+	/* KVM emulates x2APIC on every host: X2APIC is supported. */
+	{ .function = 1, .eax = 0x800F12, .ecx = 0x7ef8320b, .edx = 0x178bfbff },
 	{ .function = 7, .flags = KVM_CPUID_FLAG_SIGNIFCANT_INDEX,
 	  .ebx = 0x219c95a9 },
 	{ .function = 0xd, .flags = KVM_CPUID_FLAG_SIGNIFCANT_INDEX, .eax = 0x207,
@@ -214,7 +256,9 @@ static int supported_cpuid(struct kvm_cpuid2 *c)
 		return -E2BIG;
 	c->nent = n;
 	memcpy(c->entries, host_cpuid, sizeof(host_cpuid));
-	c->entries[n - 1].eax = host_phys_bits() | 48 << 8;
+	/* cpuid.c: raw MAXPHYADDR, and the guest's capped at 48 bits. */
+	c->entries[n - 1].eax = host_phys_bits() | 48 << 8 |
+				MIN(host_phys_bits(), 48u) << 16;
 	return 0;
 }
 
@@ -228,6 +272,7 @@ static int kvm_ioctl_model(unsigned long req, void *arg)
 	case KVM_CREATE_VM:
 		EXPECT_EQ((unsigned long)arg, m.vm_type,
 			  "KVM_CREATE_VM should ask for the mode's VM type");
+		vm_reset();
 		m.create_vm_calls++;
 		return fake_fd(FK_VM, 0);
 	case KVM_GET_VCPU_MMAP_SIZE:
@@ -257,10 +302,14 @@ static int kvm_ioctl_model(unsigned long req, void *arg)
 
 /* ---- memory and vCPUs ---- */
 
+/* kvm-private-memory.md section 6: a DEFAULT VM's attribute mask is 0. */
 static int set_attributes(const struct kvm_memory_attributes *a)
 {
+	uint64_t allowed = m.vm_type == KVM_X86_DEFAULT_VM ? 0 :
+			   KVM_MEMORY_ATTRIBUTE_PRIVATE;
+
 	if (a->flags || !a->size || !IS_ALIGNED(a->address | a->size, PG) ||
-	    (a->attributes & ~KVM_MEMORY_ATTRIBUTE_PRIVATE))
+	    a->address + a->size < a->address || (a->attributes & ~allowed))
 		return -EINVAL;
 	for (uint64_t p = a->address / PG; p < (a->address + a->size) / PG;
 	     p++)
@@ -273,12 +322,11 @@ static int create_vcpu(unsigned long id)
 {
 	struct fake_vcpu *v;
 
-	if (m.vm_type == KVM_X86_SNP_VM && !m.sev_init)
-		VIOLATION("KVM_SEV_INIT2 must come before KVM_CREATE_VCPU");
+	/* tdx.c, tdx_vcpu_create(): after INIT_VM, with a local APIC. */
 	if (m.vm_type == KVM_X86_TDX_VM && !m.td_init_vm)
-		VIOLATION("KVM_TDX_INIT_VM must come before KVM_CREATE_VCPU");
+		return -EIO;
 	if (m.vm_type == KVM_X86_TDX_VM && !m.split_irqchip)
-		return -EINVAL;	/* tdx.md section 3 step 3 */
+		return -EINVAL;
 	if (m.nr_vcpus == MAX_VCPUS || id != m.nr_vcpus)
 		return -EINVAL;
 	v = &m.vcpus[m.nr_vcpus++];
@@ -290,7 +338,8 @@ static int create_vcpu(unsigned long id)
 		.present = 1, .s = 1 };
 	v->sregs.es = v->sregs.fs = v->sregs.gs = v->sregs.ss = v->sregs.ds;
 	v->sregs.cr0 = 0x60000010;
-	v->sregs.apic_base = 0xfee00900;
+	v->apic_base = 0xfee00000 | APIC_BASE_XAPIC | (id ? 0 : APIC_BASE_BSP);
+	v->sregs.apic_base = v->apic_base;
 	v->regs.rip = 0xfff0;
 	v->regs.rflags = 2;
 	v->regs.rdx = 0x600;
@@ -304,11 +353,18 @@ static int enable_cap(const struct kvm_enable_cap *c)
 		m.exit_hypercall = c->args[0] == 1 << KVM_HC_MAP_GPA_RANGE;
 		return 0;
 	case KVM_CAP_SPLIT_IRQCHIP:
-		if (m.nr_vcpus || m.irqchip)
+		if (m.irqchip || m.split_irqchip)
+			return -EEXIST;
+		if (m.nr_vcpus)
 			return -EINVAL;
 		m.split_irqchip = true;
 		return 0;
 	case KVM_CAP_X86_APIC_BUS_CYCLES_NS:
+		/* x86.c: 0 or an overflowing period first, then the irqchip. */
+		if (!c->args[0] || c->args[0] > UINT64_MAX / (UINT32_MAX * 128ull))
+			return -EINVAL;
+		if (!m.irqchip && !m.split_irqchip)
+			return -ENXIO;
 		if (m.nr_vcpus)
 			return -EINVAL;
 		m.apic_bus_ns = c->args[0];
@@ -533,12 +589,46 @@ static bool cpuid_allowed(const struct kvm_cpuid_entry2 *e)
 	return false;
 }
 
-static int tdx_init_vm(struct cvmm_tdx_init_vm *init)
+static const struct kvm_cpuid_entry2 *
+find_leaf(const struct kvm_cpuid_entry2 *e, uint32_t n, uint32_t function)
 {
-	if (m.td_init_vm || m.nr_vcpus ||
-	    (init->attributes & ~TDX_SUPPORTED_ATTRS) ||
-	    (init->xfam & ~TDX_SUPPORTED_XFAM))
+	for (uint32_t i = 0; i < n; i++)
+		if (e[i].function == function && !e[i].index)
+			return &e[i];
+	return NULL;
+}
+
+/*
+ * tdx.c, setup_tdparams_eptp_controls(): the GPAW comes from CPUID
+ * 0x80000008 EAX[23:16] of INIT_VM, 48 or 52; the leaf must be there.
+ */
+static unsigned int init_vm_gpaw(const struct kvm_cpuid2 *c)
+{
+	const struct kvm_cpuid_entry2 *x = find_leaf(c->entries, c->nent,
+						     0x80000008);
+
+	return x ? (x->eax >> 16) & 0xff : 0;
+}
+
+/* tdx.c, tdx_td_init() and setup_tdparams(), in their order. */
+static int tdx_init_vm(const struct cvmm_tdx_cmd *cmd,
+		       struct cvmm_tdx_init_vm *init)
+{
+	unsigned int gpaw = init_vm_gpaw(&init->cpuid);
+
+	if (m.td_init_vm || cmd->flags)
 		return -EINVAL;
+	for (size_t i = 0; i < ARRAY_SIZE(init->reserved); i++)
+		if (init->reserved[i])
+			return -EINVAL;
+	if (init->cpuid.padding)
+		return -EINVAL;
+	if (m.nr_vcpus)
+		return -EBUSY;
+	if ((init->attributes & ~TDX_SUPPORTED_ATTRS) ||
+	    (init->xfam & ~TDX_SUPPORTED_XFAM) || (gpaw != 48 && gpaw != 52))
+		return -EINVAL;
+	/* Unlisted leaves (KVM) and unconfigurable bits (the module). */
 	for (uint32_t i = 0; i < init->cpuid.nent; i++)
 		if (!cpuid_allowed(&init->cpuid.entries[i]))
 			return -EINVAL;
@@ -551,6 +641,68 @@ static int tdx_init_vm(struct cvmm_tdx_init_vm *init)
 	memcpy(m.td_mr[1], init->mrowner, 48);
 	memcpy(m.td_mr[2], init->mrownerconfig, 48);
 	m.td_xfam = init->xfam;
+	m.td_gpaw = gpaw;
+	return 0;
+}
+
+static bool cpuid_has_x2apic(const struct kvm_cpuid2 *c)
+{
+	const struct kvm_cpuid_entry2 *leaf1;
+
+	if (!c)
+		return false;
+	leaf1 = find_leaf(c->entries, c->nent, 1);
+	return leaf1 && (leaf1->ecx & CPUID_X2APIC);
+}
+
+/*
+ * lapic.c, kvm_apic_set_base() for a host write: X2APIC_ENABLE is a
+ * reserved bit while the vCPU's CPUID lacks X2APIC; x2APIC without xAPIC
+ * enable is an invalid mode. Returns 0, or 1 as KVM's MSR code does.
+ */
+static int apic_set_base(struct fake_vcpu *v, uint64_t value)
+{
+	uint64_t reserved = 0x2ff | ~((1ull << host_phys_bits()) - 1);
+
+	if (v->apic_base == value)
+		return 0;
+	if (!cpuid_has_x2apic(v->cpuid))
+		reserved |= APIC_BASE_X2APIC;
+	if ((value & reserved) ||
+	    ((value & APIC_BASE_X2APIC) && !(value & APIC_BASE_XAPIC)))
+		return 1;
+	v->apic_base = value;
+	v->sregs.apic_base = value;
+	return 0;
+}
+
+/* tdx.c, tdx_vcpu_init(): the APIC goes to x2APIC mode first. */
+static int tdx_init_vcpu(struct fake_vcpu *v, const struct cvmm_tdx_cmd *cmd)
+{
+	uint64_t base = 0xfee00000 | APIC_BASE_XAPIC | APIC_BASE_X2APIC |
+			(v == &m.vcpus[0] ? APIC_BASE_BSP : 0);
+
+	if (cmd->flags || v->tdx_init)
+		return -EINVAL;
+	if (apic_set_base(v, base))
+		return -EINVAL;
+	v->tdx_init = true;
+	v->rcx = cmd->data;
+	return 0;
+}
+
+/* tdx.c, tdx_td_finalize(): -EBUSY while the module's operand is busy. */
+static int tdx_finalize(const struct cvmm_tdx_cmd *cmd)
+{
+	if (!m.td_init_vm || m.td_finalized || cmd->flags || cmd->data)
+		return -EINVAL;
+	++m.finalize_calls;
+	if (m.finalize_always_busy || m.finalize_calls == 1)
+		return -EBUSY;
+	if (m.finalize_calls == 2)
+		return -EAGAIN;
+	m.td_finalized = true;
+	sha384_final(&m.mrtd, m.mrtd_final);
 	return 0;
 }
 
@@ -593,8 +745,7 @@ static int tdx_get_cpuid(struct fake_vcpu *v, struct kvm_cpuid2 *c)
 {
 	uint32_t n = ARRAY_SIZE(tdx_conf) + 1;
 
-	if (!v->tdx_init)
-		return -EINVAL;
+	(void)v;
 	if (c->nent < n) {
 		c->nent = n;
 		return -E2BIG;
@@ -610,31 +761,27 @@ static int tdx_op(int fd, struct cvmm_tdx_cmd *cmd)
 {
 	struct fake_vcpu *v = vcpu_of(fd);
 
+	/* tdx.c, tdx_get_cmd(): hw_error is KVM's to write. */
+	if (cmd->hw_error)
+		return -EINVAL;
 	if (m.kind[fd] == FK_VM) {
 		switch (cmd->id) {
 		case CVMM_TDX_CAPABILITIES:
 			return tdx_capabilities((void *)(uintptr_t)cmd->data);
 		case CVMM_TDX_INIT_VM:
-			return tdx_init_vm((void *)(uintptr_t)cmd->data);
+			return tdx_init_vm(cmd, (void *)(uintptr_t)cmd->data);
 		case CVMM_TDX_FINALIZE_VM:
-			if (!m.td_init_vm || m.td_finalized)
-				return -EINVAL;
-			if (++m.finalize_calls == 1)
-				return -EAGAIN;
-			m.td_finalized = true;
-			sha384_final(&m.mrtd, m.mrtd_final);
-			return 0;
+			return tdx_finalize(cmd);
 		default:
 			return -EINVAL;
 		}
 	}
+	/* tdx.c: vCPU commands need the HKID and an unfinalized TD. */
+	if (!m.td_init_vm || m.td_finalized)
+		return -EINVAL;
 	switch (cmd->id) {
 	case CVMM_TDX_INIT_VCPU:
-		if (v->tdx_init || m.td_finalized)
-			return -EINVAL;
-		v->tdx_init = true;
-		v->rcx = cmd->data;
-		return 0;
+		return tdx_init_vcpu(v, cmd);
 	case CVMM_TDX_INIT_MEM_REGION:
 		return tdx_init_mem_region(v, cmd);
 	case CVMM_TDX_GET_CPUID:
@@ -664,9 +811,17 @@ static int vm_ioctl_model(int fd, unsigned long req, void *arg)
 	case KVM_CREATE_IRQCHIP:
 		if (m.vm_type == KVM_X86_TDX_VM)
 			return -ENOTTY;	/* tdx.md section 3 step 3 */
-		if (m.nr_vcpus || m.irqchip || m.split_irqchip)
+		if (m.irqchip || m.split_irqchip)
+			return -EEXIST;
+		if (m.nr_vcpus)
 			return -EINVAL;
 		m.irqchip = true;
+		return 0;
+	case KVM_SET_TSC_KHZ:
+		/* x86.c: VM-wide only before the first vCPU. */
+		if (m.nr_vcpus)
+			return -EINVAL;
+		m.tsc_khz_set = true;
 		return 0;
 	case KVM_CREATE_GUEST_MEMFD: {
 		struct kvm_create_guest_memfd *g = arg;
@@ -698,6 +853,31 @@ static int copy_cpuid(struct kvm_cpuid2 **dst, const struct kvm_cpuid2 *src)
 	return 0;
 }
 
+/*
+ * Only the APIC base: KVM_SET_MSRS stops at the first MSR KVM refuses and
+ * returns how many it set.
+ */
+static int msrs_model(struct fake_vcpu *v, unsigned long req,
+		      struct kvm_msrs *msrs)
+{
+	uint32_t i;
+
+	for (i = 0; i < msrs->nmsrs; i++) {
+		struct kvm_msr_entry *e = &msrs->entries[i];
+
+		if (e->index != 0x1b) {
+			snprintf(m.unknown, sizeof(m.unknown), "MSR 0x%x",
+				 e->index);
+			break;
+		}
+		if (req == KVM_GET_MSRS)
+			e->data = v->apic_base;
+		else if (apic_set_base(v, e->data))
+			break;
+	}
+	return i;
+}
+
 static int vcpu_ioctl_model(int fd, unsigned long req, void *arg)
 {
 	struct fake_vcpu *v = vcpu_of(fd);
@@ -727,11 +907,18 @@ static int vcpu_ioctl_model(int fd, unsigned long req, void *arg)
 		/* The VMSA is encrypted and its state protected. */
 		if (m.finished || m.vm_type == KVM_X86_TDX_VM)
 			return -EINVAL;
-		if (req == KVM_SET_SREGS)
-			memcpy(&v->sregs, arg, sizeof(v->sregs));
-		else
+		if (req == KVM_SET_REGS) {
 			memcpy(&v->regs, arg, sizeof(v->regs));
+			return 0;
+		}
+		/* x86.c, __set_sregs_common(): the APIC base, host write. */
+		if (apic_set_base(v, ((struct kvm_sregs *)arg)->apic_base))
+			return -EINVAL;
+		memcpy(&v->sregs, arg, sizeof(v->sregs));
 		return 0;
+	case KVM_SET_MSRS:
+	case KVM_GET_MSRS:
+		return msrs_model(v, req, arg);
 	case KVM_MEMORY_ENCRYPT_OP:
 		return tdx_op(fd, arg);
 	default:
@@ -902,6 +1089,7 @@ static void test_snp_launch(void)
 {
 	for (size_t i = 0; i < ARRAY_SIZE(snp_vectors); i++) {
 		struct vm *vm = NULL;
+		uint64_t hc = 1;
 		struct vm_config cfg;
 		int r;
 
@@ -927,6 +1115,9 @@ static void test_snp_launch(void)
 			       !memcmp(vm->cc->expected, m.digest, 48),
 			       "cvmm's expected measurement should be the PSP's");
 			check_after_launch(vm);
+			EXPECT(mem_map_gpa_range(&vm->mem, 0x100000, 1, 0,
+						 &hc) == 0 && hc == 0,
+			       "the guest should be able to share a RAM page");
 			EXPECT_EQ(mem_discard_shared(&vm->mem, 0x100000, PG),
 				  -EINVAL,
 				  "discarding the shared side of shared RAM should be refused");
@@ -934,6 +1125,59 @@ static void test_snp_launch(void)
 		vm = vm_free(vm);
 		vm_config_free(&cfg);
 	}
+}
+
+/*
+ * boot.kernel with snp: run hashes the same bytes measure does (one path,
+ * cc_boot_files_load()), keeps them for the firmware, and the PSP's digest
+ * is cvmm's expectation and what `cvmm measure` prints for the same files.
+ */
+static void test_snp_launch_kernel(void)
+{
+	static const char cmdline[] = "console=ttyS0";
+	char kernel[] = "/tmp/cvmm-test-kernel-XXXXXX";
+	uint8_t bz[8192] = {}, want[SHA256_DIGEST_SIZE];
+	struct snp_kernel_hashes h;
+	struct vm *vm = NULL;
+	struct vm_config cfg;
+	int fd = mkstemp(kernel);
+
+	memcpy(bz + 0x202, "HdrS", 4);
+	if (fd < 0 || write(fd, bz, sizeof(bz)) != sizeof(bz))
+		abort();
+	close(fd);
+	vm_config_init(&cfg);
+	cfg.cc.mode = CC_MODE_SNP;
+	cfg.boot.firmware = strdup(amdsev_path);
+	cfg.boot.kernel = strdup(kernel);
+	cfg.boot.cmdline = strdup(cmdline);
+	vm_config_finish(&cfg);
+	model_reset(KVM_X86_SNP_VM);
+	EXPECT_EQ(vm_build(&cfg, 0, &vm), 0,
+		  "an SNP launch with boot.kernel should succeed");
+	EXPECT_EQ(m.violations, 0, "KVM's rules should hold");
+	snp_kernel_hashes_compute(bz, sizeof(bz), NULL, 0, cmdline, &h);
+	sha256(bz, sizeof(bz), want);
+	if (vm) {
+		EXPECT(vm->cc->img.kernel_size == sizeof(bz) &&
+		       !memcmp(vm->cc->img.kernel, bz, sizeof(bz)),
+		       "the launch should keep the kernel bytes it hashed");
+		EXPECT(!memcmp(vm->cc->img.hashes.kernel, want, sizeof(want)) &&
+		       !memcmp(&vm->cc->img.hashes, &h, sizeof(h)),
+		       "the hashes should be the kernel's, no initrd, the cmdline's");
+		EXPECT(vm->cc->has_expected &&
+		       !memcmp(vm->cc->expected, m.digest, 48),
+		       "cvmm's expected measurement should be the PSP's");
+		/* cvmm measure --cc snp --firmware OVMF.amdsev.fd --kernel
+		 * (these 8K) --cmdline console=ttyS0 prints this. */
+		EXPECT(hex_is(m.digest,
+			      "8812b9c439e3b202da31bb5fd5cd94152f4809a12ec0b0c8"
+			      "bebafa5e352fb18233dee61dd9e5e78623b1a24f38c3009b"),
+		       "the PSP's digest should be what cvmm measure prints");
+	}
+	vm = vm_free(vm);
+	vm_config_free(&cfg);
+	unlink(kernel);
 }
 
 /* A CPUID page the firmware corrects: the launch fails and says why. */
@@ -987,8 +1231,13 @@ static void test_tdx_launch(void)
 		  "the default attributes are SEPT_VE_DISABLE");
 	EXPECT(m.td_xfam == (0x207 & 0xe7) && m.apic_bus_ns == 40,
 	       "XFAM should be CPUID 0xD masked, the APIC bus 25 MHz");
-	EXPECT(m.td_finalized && m.finalize_calls == 2,
-	       "FINALIZE_VM should be retried on EAGAIN");
+	EXPECT(m.td_finalized && m.finalize_calls == 3,
+	       "FINALIZE_VM should be retried on EBUSY and EAGAIN");
+	EXPECT(m.tsc_khz_set && m.td_gpaw == 48,
+	       "the TSC should be set before INIT_VM, which gets GPAW 48");
+	EXPECT(m.vcpus[0].apic_base == 0xfee00d00 &&
+	       m.vcpus[1].apic_base == 0xfee00c00,
+	       "INIT_VCPU should have put each APIC in x2APIC mode (BSP first)");
 	EXPECT(m.nr_vcpus == 2 && m.vcpus[0].rcx == 0x809000 &&
 	       m.vcpus[1].rcx == 0x809000,
 	       "every vCPU's RCX should be the TD HOB (tdx.md section 4 table)");
@@ -1006,6 +1255,282 @@ static void test_tdx_launch(void)
 		check_after_launch(vm);
 	vm = vm_free(vm);
 	vm_config_free(&cfg);
+}
+
+/*
+ * A guest that validates (SNP) or accepts (TDX) all its RAM: each private
+ * access KVM would refuse (the page's attribute is not PRIVATE) is a
+ * KVM_EXIT_MEMORY_FAULT, served as cvmm's vCPU does. RAM private from the
+ * start makes that zero faults and zero implicit conversions.
+ */
+static void test_accept_all_ram(void)
+{
+	static const enum cc_mode modes[] = { CC_MODE_SNP, CC_MODE_TDX };
+
+	for (size_t i = 0; i < ARRAY_SIZE(modes); i++) {
+		const char *fw = modes[i] == CC_MODE_SNP ? amdsev_path :
+							   inteltdx_path;
+		uint64_t pages = 0, faults = 0;
+		struct vm *vm = NULL;
+		struct vm_config cfg;
+
+		EXPECT_EQ(build(modes[i], fw, 1, false, &cfg, &vm), 0,
+			  "the %s launch should succeed",
+			  cc_mode_name(modes[i]));
+		for (unsigned int r = 0; vm && r < vm->mem.nr_regions; r++) {
+			const struct mem_region *reg = &vm->mem.regions[r];
+
+			if (reg->kind != MEM_REGION_RAM)
+				continue;
+			for (uint64_t gpa = reg->gpa; gpa < reg->gpa + reg->size;
+			     gpa += PG, pages++) {
+				if (m.private[gpa / PG])
+					continue;
+				faults++;
+				(void)mem_handle_memory_fault(&vm->mem, gpa, PG,
+					KVM_MEMORY_EXIT_FLAG_PRIVATE,
+					IMPLICIT_ALLOW);
+			}
+		}
+		EXPECT(pages >= 0x10000, "%s: all of RAM should be accepted",
+		       cc_mode_name(modes[i]));
+		EXPECT_EQ(faults, 0, "%s: no private access to RAM should fault",
+			  cc_mode_name(modes[i]));
+		EXPECT_EQ(vm ? vm->mem.stats.conversions_implicit : 1, 0,
+			  "%s: no implicit conversion should be needed",
+			  cc_mode_name(modes[i]));
+		vm = vm_free(vm);
+		vm_config_free(&cfg);
+	}
+}
+
+/* A TDX launch whose module stays busy: a bounded retry, then one error. */
+static void test_tdx_finalize_busy(void)
+{
+	char buf[8192] = "";
+	struct vm *vm = NULL;
+	struct vm_config cfg;
+	int saved, r;
+	FILE *f = tmpfile();
+
+	saved = dup(STDERR_FILENO);
+	dup2(fileno(f), STDERR_FILENO);
+	vm_config_init(&cfg);
+	cfg.cc.mode = CC_MODE_TDX;
+	cfg.boot.firmware = strdup(inteltdx_path);
+	vm_config_finish(&cfg);
+	model_reset(KVM_X86_TDX_VM);
+	m.finalize_always_busy = true;
+	r = vm_build(&cfg, 0, &vm);
+	fflush(stderr);
+	dup2(saved, STDERR_FILENO);
+	close(saved);
+	rewind(f);
+	(void)!fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	EXPECT(r == -EBUSY && !vm, "a module busy forever should fail the launch with EBUSY");
+	EXPECT_EQ(m.finalize_calls, 100, "FINALIZE_VM should be tried 100 times");
+	EXPECT(strstr(buf, "KVM_TDX_FINALIZE_VM") &&
+	       strstr(buf, "still busy after 100 tries"),
+	       "the error should say the module stayed busy, got:\n%s", buf);
+	vm_config_free(&cfg);
+}
+
+/* ---- the model against the kernel's rules, ioctl by ioctl ---- */
+
+static void expect_rule(const char *what, long want, long got)
+{
+	EXPECT(want == got, "model: %s should give %ld, gives %ld", what,
+	       want, got);
+}
+
+/*
+ * The sequence tests/rig/kvm-rules.c runs against the rig's real KVM:
+ * the model must answer every step as the kernel does.
+ */
+static void test_model_kvm_rules(void)
+{
+	int kvm_fd;
+
+	model_reset(KVM_X86_DEFAULT_VM);
+	kvm_fd = open("/dev/kvm", O_RDWR);
+	EXPECT_EQ(kvm_rules_run(kvm_fd, expect_rule), 0,
+		  "the model should create the VMs and the vCPU");
+	EXPECT(!m.unknown[0], "every ioctl should be modelled: %s", m.unknown);
+	close(kvm_fd);
+}
+
+static long tdx_cmd(int fd, uint32_t id, uint32_t flags, uint64_t data)
+{
+	struct cvmm_tdx_cmd cmd = { .id = id, .flags = flags, .data = data };
+
+	return ioctl(fd, KVM_MEMORY_ENCRYPT_OP, &cmd) < 0 ? -errno : 0;
+}
+
+static long enable_cap_errno(int vm_fd, uint32_t cap, uint64_t arg)
+{
+	struct kvm_enable_cap c = { .cap = cap, .args = { arg } };
+
+	return ioctl(vm_fd, KVM_ENABLE_CAP, &c) < 0 ? -errno : 0;
+}
+
+static long set_cpuid_errno(int vcpu_fd, bool x2apic)
+{
+	struct {
+		struct kvm_cpuid2 c;
+		struct kvm_cpuid_entry2 e[ARRAY_SIZE(tdx_conf)];
+	} cpuid = { .c.nent = ARRAY_SIZE(tdx_conf) };
+
+	memcpy(cpuid.e, tdx_conf, sizeof(tdx_conf));
+	if (!x2apic)
+		cpuid.e[0].ecx &= ~CPUID_X2APIC;
+	return ioctl(vcpu_fd, KVM_SET_CPUID2, &cpuid) < 0 ? -errno : 0;
+}
+
+/* INIT_VM with the model's configurable CPUID and EAX[23:16] = @gpaw. */
+static long init_vm_errno(int vm_fd, unsigned int gpaw)
+{
+	struct {
+		struct cvmm_tdx_init_vm init;
+		struct kvm_cpuid_entry2 e[ARRAY_SIZE(tdx_conf)];
+	} init = {
+		.init.attributes = 1ull << 28,
+		.init.cpuid.nent = ARRAY_SIZE(tdx_conf),
+	};
+	long r;
+
+	memcpy(init.e, tdx_conf, sizeof(tdx_conf));
+	init.e[ARRAY_SIZE(tdx_conf) - 1].eax = gpaw << 16;
+	do
+		r = tdx_cmd(vm_fd, CVMM_TDX_INIT_VM, 0, (uintptr_t)&init);
+	while (r == -EAGAIN);
+	return r;
+}
+
+/*
+ * The orders cvmm used before tdx.md section 3 was corrected, refused by
+ * the model with the kernel's errno, and the corrected order accepted.
+ */
+static void test_model_rejects_old_tdx_orders(void)
+{
+	int kvm_fd, vm_fd, vcpu_fd;
+
+	model_reset(KVM_X86_TDX_VM);
+	kvm_fd = open("/dev/kvm", O_RDWR);
+	vm_fd = ioctl(kvm_fd, KVM_CREATE_VM, KVM_X86_TDX_VM);
+	EXPECT_EQ(tdx_cmd(vm_fd, CVMM_TDX_INIT_VCPU, 0, 0), 0 - EINVAL,
+		  "a vCPU command on the VM fd is refused");
+	/* Old: the APIC bus right after CAPABILITIES, no irqchip yet. */
+	EXPECT_EQ(enable_cap_errno(vm_fd, KVM_CAP_X86_APIC_BUS_CYCLES_NS, 40),
+		  0 - ENXIO, "APIC_BUS_CYCLES_NS before the irqchip is ENXIO");
+	EXPECT_EQ(ioctl(vm_fd, KVM_CREATE_VCPU, 0) < 0 ? -errno : 0, 0 - EIO,
+		  "a TD vCPU before INIT_VM is EIO");
+	EXPECT_EQ(ioctl(vm_fd, KVM_CREATE_IRQCHIP, 0) < 0 ? -errno : 0,
+		  0 - ENOTTY, "a TD has no in-kernel IOAPIC/PIC: ENOTTY");
+	EXPECT_EQ(enable_cap_errno(vm_fd, KVM_CAP_SPLIT_IRQCHIP, 24), 0,
+		  "the split irqchip first");
+	EXPECT_EQ(enable_cap_errno(vm_fd, KVM_CAP_X86_APIC_BUS_CYCLES_NS, 0),
+		  0 - EINVAL, "a bus period of 0 is EINVAL");
+	EXPECT_EQ(enable_cap_errno(vm_fd, KVM_CAP_X86_APIC_BUS_CYCLES_NS, 40),
+		  0, "then the APIC bus");
+	EXPECT_EQ(ioctl(vm_fd, KVM_SET_TSC_KHZ, 0), 0, "then the TSC");
+	/* Old: the masked CPUID, whose 0x80000008 EAX[23:16] was left 0. */
+	EXPECT_EQ(init_vm_errno(vm_fd, 0), 0 - EINVAL,
+		  "INIT_VM without a GPAW is EINVAL");
+	EXPECT_EQ(init_vm_errno(vm_fd, 46), 0 - EINVAL,
+		  "INIT_VM with GPAW 46 is EINVAL");
+	EXPECT_EQ(init_vm_errno(vm_fd, 48), 0, "INIT_VM with GPAW 48");
+	EXPECT_EQ(init_vm_errno(vm_fd, 48), 0 - EINVAL, "INIT_VM only once");
+	vcpu_fd = ioctl(vm_fd, KVM_CREATE_VCPU, 0);
+	EXPECT(vcpu_fd >= 0, "the vCPU after INIT_VM");
+	EXPECT_EQ(ioctl(vm_fd, KVM_SET_TSC_KHZ, 0) < 0 ? -errno : 0,
+		  0 - EINVAL, "the VM's TSC once a vCPU exists is EINVAL");
+	EXPECT_EQ(enable_cap_errno(vm_fd, KVM_CAP_X86_APIC_BUS_CYCLES_NS, 40),
+		  0 - EINVAL, "the APIC bus once a vCPU exists is EINVAL");
+	/* Old: INIT_VCPU before KVM_SET_CPUID2. */
+	EXPECT_EQ(tdx_cmd(vcpu_fd, CVMM_TDX_INIT_VCPU, 0, 0x809000), 0 - EINVAL,
+		  "INIT_VCPU before any CPUID is EINVAL (x2APIC base reserved)");
+	EXPECT_EQ(set_cpuid_errno(vcpu_fd, false), 0, "a CPUID without X2APIC");
+	EXPECT_EQ(tdx_cmd(vcpu_fd, CVMM_TDX_INIT_VCPU, 0, 0x809000), 0 - EINVAL,
+		  "INIT_VCPU with a CPUID lacking X2APIC is EINVAL");
+	EXPECT_EQ(set_cpuid_errno(vcpu_fd, true), 0, "a CPUID with X2APIC");
+	EXPECT_EQ(tdx_cmd(vcpu_fd, CVMM_TDX_INIT_VCPU, 1, 0x809000), 0 - EINVAL,
+		  "INIT_VCPU with flags is EINVAL");
+	EXPECT_EQ(tdx_cmd(vcpu_fd, CVMM_TDX_INIT_VCPU, 0, 0x809000), 0,
+		  "INIT_VCPU after KVM_SET_CPUID2 with X2APIC");
+	EXPECT_EQ(tdx_cmd(vcpu_fd, CVMM_TDX_INIT_VCPU, 0, 0x809000), 0 - EINVAL,
+		  "INIT_VCPU only once");
+	/* Old: FINALIZE_VM retried on EAGAIN only. */
+	EXPECT_EQ(tdx_cmd(vm_fd, CVMM_TDX_FINALIZE_VM, 0, 0), 0 - EBUSY,
+		  "FINALIZE_VM may find the module busy: EBUSY");
+	EXPECT_EQ(tdx_cmd(vm_fd, CVMM_TDX_FINALIZE_VM, 0, 0), 0 - EAGAIN,
+		  "then EAGAIN");
+	EXPECT_EQ(tdx_cmd(vm_fd, CVMM_TDX_FINALIZE_VM, 0, 0), 0, "then 0");
+	EXPECT_EQ(tdx_cmd(vcpu_fd, CVMM_TDX_GET_CPUID, 0, 0), 0 - EINVAL,
+		  "vCPU commands after FINALIZE_VM are EINVAL");
+	close(vcpu_fd);
+	close(vm_fd);
+	close(kvm_fd);
+}
+
+/*
+ * The GPA-width check as QEMU does it: the masked INIT_VM CPUID reads 0
+ * in 0x80000008 EAX[7:0] (not configurable), the supported CPUID does not.
+ */
+static void test_gpa_width_source(void)
+{
+	struct {
+		struct kvm_cpuid2 c;
+		struct kvm_cpuid_entry2 e[16];
+	} host = { .c.nent = 16 }, conf = { .c.nent = ARRAY_SIZE(tdx_conf) };
+	struct kvm_cpuid_entry2 masked[16];
+	uint32_t n;
+
+	model_reset(KVM_X86_TDX_VM);
+	EXPECT_EQ(supported_cpuid(&host.c), 0, "the model's supported CPUID");
+	memcpy(conf.e, tdx_conf, sizeof(tdx_conf));
+	n = tdx_cpuid_mask(&host.c, &conf.c, masked);
+	EXPECT_EQ(cpuid_phys_bits(masked, n), 0,
+		  "the masked CPUID's physical-address width reads 0");
+	EXPECT_EQ(cpuid_phys_bits(host.e, host.c.nent), host_phys_bits(),
+		  "the supported CPUID's is the host's");
+}
+
+/* SNP: SEV_INIT2 after a vCPU, LAUNCH_UPDATE of a shared page. */
+static void test_model_rejects_old_snp_orders(void)
+{
+	struct cvmm_sev_init init = {};
+	struct cvmm_sev_snp_launch_start start = { .policy = 0x30000 };
+	struct cvmm_sev_snp_launch_update u = {
+		.gfn_start = 0x800, .len = PG, .type = SNP_PAGE_TYPE_ZERO,
+	};
+	struct cvmm_sev_cmd cmd;
+	int kvm_fd, vm_fd, vcpu_fd, sev_fd;
+
+	model_reset(KVM_X86_SNP_VM);
+	kvm_fd = open("/dev/kvm", O_RDWR);
+	sev_fd = open("/dev/sev", O_RDWR);
+	vm_fd = ioctl(kvm_fd, KVM_CREATE_VM, KVM_X86_SNP_VM);
+	vcpu_fd = ioctl(vm_fd, KVM_CREATE_VCPU, 0);
+	cmd = (struct cvmm_sev_cmd){ .id = CVMM_SEV_INIT2,
+		.data = (uintptr_t)&init, .sev_fd = sev_fd };
+	EXPECT_EQ(ioctl(vm_fd, KVM_MEMORY_ENCRYPT_OP, &cmd) < 0 ? -errno : 0,
+		  0 - EINVAL, "SEV_INIT2 once a vCPU exists is EINVAL");
+	close(vcpu_fd);
+	close(vm_fd);
+	vm_fd = ioctl(kvm_fd, KVM_CREATE_VM, KVM_X86_SNP_VM);
+	EXPECT_EQ(ioctl(vm_fd, KVM_MEMORY_ENCRYPT_OP, &cmd), 0, "SEV_INIT2");
+	cmd.id = CVMM_SEV_SNP_LAUNCH_START;
+	cmd.data = (uintptr_t)&start;
+	EXPECT_EQ(ioctl(vm_fd, KVM_MEMORY_ENCRYPT_OP, &cmd), 0, "LAUNCH_START");
+	cmd.id = CVMM_SEV_SNP_LAUNCH_UPDATE;
+	cmd.data = (uintptr_t)&u;
+	m.snp_update_calls = 2;	/* no injected EAGAIN here */
+	EXPECT_EQ(ioctl(vm_fd, KVM_MEMORY_ENCRYPT_OP, &cmd) < 0 ? -errno : 0,
+		  0 - EINVAL, "LAUNCH_UPDATE of a shared page is EINVAL");
+	close(vm_fd);
+	close(sev_fd);
+	close(kvm_fd);
 }
 
 /* An ID block (LD, policy 0x30000) and ID auth (no author key) as files. */
@@ -1159,11 +1684,18 @@ int main(void)
 {
 	static const struct test_case cases[] = {
 		TEST_CASE(test_snp_launch),
+		TEST_CASE(test_snp_launch_kernel),
 		TEST_CASE(test_snp_cpuid_rejected),
 		TEST_CASE(test_tdx_launch),
 		TEST_CASE(test_snp_launch_inputs),
 		TEST_CASE(test_snp_req_certs_enabled),
 		TEST_CASE(test_tdx_launch_inputs),
+		TEST_CASE(test_tdx_finalize_busy),
+		TEST_CASE(test_accept_all_ram),
+		TEST_CASE(test_model_kvm_rules),
+		TEST_CASE(test_model_rejects_old_tdx_orders),
+		TEST_CASE(test_gpa_width_source),
+		TEST_CASE(test_model_rejects_old_snp_orders),
 	};
 	int r;
 

@@ -165,7 +165,9 @@ plan plan-sw "KVM_CREATE_GUEST_MEMFD" 1 --cc sw
 fails plan-snp-no-firmware 2 "needs boot.firmware" -- run --plan --cc snp
 fails plan-tdx-in-kernel 2 "in-kernel" -- run --plan --cc tdx --firmware "$tmp/tdx.fd" --irqchip in-kernel
 fails plan-bad-firmware 2 "not an OVMF image" -- run --plan --cc snp --firmware "$tmp/zero.fd"
-fails plan-snp-kernel 2 "no fw_cfg" -- run --plan "${snp[@]}" --kernel "$tmp/bzImage"
+# A kernel is measured for run as for measure: the hashes page goes NORMAL.
+plan plan-snp-kernel "KVM_SEV_SNP_LAUNCH_UPDATE +gpa 0x810000, len 0x1000, type NORMAL" 1 "${snp[@]}" --kernel "$tmp/bzImage" --initrd "$tmp/initrd" --cmdline console=ttyS0
+plan plan-tdx-kernel "KVM_TDX_FINALIZE_VM" 1 --cc tdx --firmware "$tmp/tdx.fd" --kernel "$tmp/bzImage"
 if command -v strace >/dev/null &&
    strace -f -qq -e trace=open,openat -o "$tmp/trace" "$cvmm" run --plan "${snp[@]}" >/dev/null 2>&1; then
 	grep -q "/dev/kvm\|/dev/sev" "$tmp/trace" && bad plan-no-kvm "--plan opened /dev/kvm or /dev/sev" || ok plan-no-kvm

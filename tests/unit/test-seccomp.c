@@ -17,7 +17,7 @@
 #include <unistd.h>
 
 #include "tests/test.h"
-#include "vmm/kvm.h"
+#include "lib/kvm.h"
 #include "vmm/seccomp.h"
 
 enum call {

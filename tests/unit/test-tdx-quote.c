@@ -19,10 +19,10 @@
 
 #include "memory/convert.h"
 #include "tests/test.h"
-#include "vmm/cc-exits.h"
 #include "vmm/launch.h"
-#include "vmm/tdx-quote.h"
 #include "vmm/vm.h"
+#include "vmm/x86/cc-exits.h"
+#include "vmm/x86/tdx-quote.h"
 
 #define PG 0x1000ull
 #define RAM (4ull << 20)

@@ -11,7 +11,7 @@
 #include <unistd.h>
 
 #include "memory/convert.h"
-#include "tests/guest/bootinfo.h"
+#include "guest/bootinfo.h"
 #include "tests/test.h"
 #include "vmm/vm.h"
 
