@@ -119,6 +119,26 @@ static int check_snp(const struct vm_config *cfg, const struct cc_image *img,
 	return 0;
 }
 
+/* The certificate table, read whole and checked before it is served. */
+static int load_certs(const char *path, struct cc_image *img, char *reason,
+		      size_t len)
+{
+	char why[CC_REASON_MAX];
+	int r;
+
+	r = read_whole(path, SNP_CERTS_MAX_SIZE, &img->snp_certs,
+		       &img->snp_certs_size);
+	if (r < 0)
+		return fail(reason, len, r == -EFBIG ? -EINVAL : r,
+			    "cc.snp.certs: %s: %s", path,
+			    r == -EFBIG ? "larger than 1M" : strerror(-r));
+	r = snp_certs_check(img->snp_certs, img->snp_certs_size,
+			    &img->snp_certs_info, why, sizeof(why));
+	if (r < 0)
+		return fail(reason, len, r, "cc.snp.certs: %s: %s", path, why);
+	return 0;
+}
+
 int cc_image_load(const struct vm_config *cfg, struct cc_image *ret,
 		  char *reason, size_t len)
 {
@@ -157,6 +177,11 @@ int cc_image_load(const struct vm_config *cfg, struct cc_image *ret,
 	}
 	if (cfg->cc.mode == CC_MODE_SNP) {
 		r = check_snp(cfg, &img, reason, len);
+		if (r == 0)
+			r = snp_finish_inputs_load(cfg, &img.snp_finish, reason,
+						   len);
+		if (r == 0 && cfg->cc.snp.certs)
+			r = load_certs(cfg->cc.snp.certs, &img, reason, len);
 		if (r < 0)
 			goto err_free;
 	}
@@ -178,6 +203,7 @@ err_free:
 void cc_image_free(struct cc_image *img)
 {
 	free(img->fw);
+	free(img->snp_certs);
 	free(img->kernel);
 	free(img->initrd);
 	*img = (struct cc_image){};

@@ -14,6 +14,8 @@
 #include <stdint.h>
 
 #include "cc/ovmf.h"
+#include "cc/snp-certs.h"
+#include "cc/snp-idblock.h"
 #include "cc/snp-measure.h"
 #include "config/config.h"
 
@@ -34,12 +36,18 @@ struct cc_image {
 	/* SNP: a kernel is measured (NORMAL kernel-hashes page). */
 	bool has_kernel_hashes;
 	struct snp_kernel_hashes hashes;
+	/* SNP: ID block, ID auth and HOST_DATA for LAUNCH_FINISH. */
+	struct snp_finish_inputs snp_finish;
+	/* SNP: cc.snp.certs, checked (cc/snp-certs.h); NULL for none. */
+	uint8_t *snp_certs;
+	size_t snp_certs_size;
+	struct snp_certs_info snp_certs_info;
 };
 
 /* The largest kernel or initrd a CC launch reads into memory. */
 #define CC_MAX_BOOT_FILE (1ull << 30)
 
-#define CC_REASON_MAX 256
+#define CC_REASON_MAX 512
 
 /**
  * cc_image_load() - read and check the firmware (and kernel) of a CC launch

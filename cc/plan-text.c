@@ -36,6 +36,7 @@ const char *launch_op_name(enum launch_op op)
 		[LAUNCH_SET_PRIVATE] = "KVM_SET_MEMORY_ATTRIBUTES",
 		[LAUNCH_SNP_LAUNCH_UPDATE] = "KVM_SEV_SNP_LAUNCH_UPDATE",
 		[LAUNCH_SNP_LAUNCH_FINISH] = "KVM_SEV_SNP_LAUNCH_FINISH",
+		[LAUNCH_SNP_ENABLE_REQ_CERTS] = "KVM_SEV_SNP_ENABLE_REQ_CERTS",
 		[LAUNCH_TDX_INIT_MEM_REGION] = "KVM_TDX_INIT_MEM_REGION",
 		[LAUNCH_TDX_FINALIZE_VM] = "KVM_TDX_FINALIZE_VM",
 		[LAUNCH_DISCARD_SHARED] = "discard",
@@ -268,6 +269,7 @@ void launch_step_describe(const struct launch_plan *plan,
 		snprintf(buf, len, "attributes 0x%" PRIx64
 			 ", XFAM and CPUID masked by the capabilities, GPAW 48; retried on EAGAIN",
 			 s->arg);
+		launch_inputs_describe(plan, s->op, buf, len);
 		break;
 	case LAUNCH_SET_TSC_KHZ:
 		if (s->arg)
@@ -278,10 +280,14 @@ void launch_step_describe(const struct launch_plan *plan,
 	case LAUNCH_SNP_LAUNCH_START:
 		snprintf(buf, len, "policy 0x%" PRIx64, s->arg);
 		break;
+	case LAUNCH_SNP_ENABLE_REQ_CERTS:
+		snprintf(buf, len, "KVM_EXIT_SNP_REQ_CERTS to cvmm, which serves cc.snp.certs");
+		break;
 	case LAUNCH_SNP_LAUNCH_FINISH:
-		snprintf(buf, len, "%" PRIu64 " VMSA%s at gpa 0x%" PRIx64 ", vCPU 0 first; no ID block",
+		snprintf(buf, len, "%" PRIu64 " VMSA%s at gpa 0x%" PRIx64 ", vCPU 0 first",
 			 s->arg, s->arg == 1 ? "" : "s",
 			 (uint64_t)SNP_VMSA_GPA);
+		launch_inputs_describe(plan, s->op, buf, len);
 		break;
 	case LAUNCH_TDX_FINALIZE_VM:
 		if (plan->has_mrtd)
@@ -336,7 +342,7 @@ static void write_header(const struct launch_plan *plan,
 void launch_plan_write(const struct launch_plan *plan,
 		       const struct vm_config *cfg, FILE *f)
 {
-	char text[256];
+	char text[LAUNCH_STEP_TEXT_MAX];
 
 	write_header(plan, cfg, f);
 	for (unsigned int i = 0; i < plan->nr_steps; i++) {

@@ -95,6 +95,9 @@ static void plan_cc_vm(struct planner *p, const struct vm_config *cfg)
 		/* KVM adds SNPActive itself (sev-snp.md section 3 step 3). */
 		add(p, LAUNCH_SEV_INIT2)->arg =
 			cfg->cc.snp_debug_swap ? SNP_SEV_FEAT_DEBUG_SWAP : 0;
+		/* Before any vCPU, which KVM requires (sev-snp.md step 4). */
+		if (cfg->cc.snp.certs)
+			add(p, LAUNCH_SNP_ENABLE_REQ_CERTS);
 		break;
 	case CC_MODE_TDX:
 		add(p, LAUNCH_TDX_CAPABILITIES);
@@ -460,6 +463,7 @@ int launch_plan_build(const struct vm_config *cfg, const struct cc_image *img,
 	r = plan_init(&p, cfg, img);
 	if (r < 0)
 		return r;
+	launch_plan_inputs(plan, cfg, img);
 	plan_vm(&p, cfg);
 	plan_cc_vm(&p, cfg);
 	/*

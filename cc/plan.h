@@ -66,6 +66,7 @@ enum launch_op {
 	LAUNCH_TDX_FINALIZE_VM,
 	LAUNCH_DISCARD_SHARED,		/* gpa, len */
 	LAUNCH_RUN,			/* arg: vCPU threads */
+	LAUNCH_SNP_ENABLE_REQ_CERTS,	/* KVM_EXIT_SNP_REQ_CERTS to cvmm */
 };
 
 /* What bytes a WRITE or a launch command's source holds. */
@@ -126,6 +127,17 @@ struct launch_plan {
 	uint64_t td_hob_len;
 	/* SNP: the measured SEV_FEATURES (SNPActive | DebugSwap). */
 	uint64_t sev_features;
+	/*
+	 * What SNP_LAUNCH_FINISH and KVM_TDX_INIT_VM pass beside the
+	 * measurement, into the report (cc/snp-idblock.h, tdx.md section 2).
+	 */
+	bool snp_id_block_en;
+	bool snp_auth_key_en;
+	uint8_t snp_id_ld[SHA384_DIGEST_SIZE];
+	bool snp_host_data_set;
+	uint8_t snp_host_data[SNP_HOST_DATA_SIZE];
+	bool tdx_mr_set[3];
+	uint8_t tdx_mr[3][CFG_TDX_MR_SIZE];
 	/* TDX: the MRTD this launch gives, single pass (tdx_mrtd()). */
 	bool has_mrtd;
 	uint8_t mrtd[TDX_DIGEST_SIZE];
@@ -151,10 +163,22 @@ int __must_check launch_plan_build(const struct vm_config *cfg,
 unsigned int launch_ram_ranges(const struct mem_plan *mem,
 			       struct tdx_ram_range *ret);
 
+/*
+ * cc/plan-inputs.c: the report inputs of SNP_LAUNCH_FINISH and
+ * KVM_TDX_INIT_VM into the plan, and their text after a step's own.
+ */
+void launch_plan_inputs(struct launch_plan *plan, const struct vm_config *cfg,
+			const struct cc_image *img);
+void launch_inputs_describe(const struct launch_plan *plan,
+			    enum launch_op op, char *buf, size_t len);
+
 const char *launch_op_name(enum launch_op op);
 const char *launch_stage_name(enum launch_stage stage);
 const char *snp_page_type_name(unsigned int type);
 const char *tdvf_section_type_name(unsigned int type);
+
+/* Room for the longest step text: INIT_VM with its three MR values. */
+#define LAUNCH_STEP_TEXT_MAX 512
 
 /* One line describing the step's arguments (no ioctl name). */
 void launch_step_describe(const struct launch_plan *plan,

@@ -131,6 +131,7 @@ int cfg_check_file(enum cfg_file_kind kind, const char *shown,
 	case CFG_FILE_INITRD:
 	case CFG_FILE_DISK:
 	case CFG_FILE_OUTPUT:
+	case CFG_FILE_DATA:
 		break;
 	}
 	return 0;

@@ -64,6 +64,14 @@ int cfg_check_file(enum cfg_file_kind kind, const char *shown,
  */
 char *cfg_absolute_path(const char *path, enum cfg_file_kind kind);
 
+/* config-bytes.c: the HEX and BLOB leaves. */
+int cfg_hex_from_string(const struct cfg_field *f, void *base, const char *s,
+			const char *path, struct cfg_diag *d);
+int cfg_blob_from_string(const struct cfg_field *f, void *base,
+			 const char *s, const char *path, struct cfg_ctx *c);
+struct json_object *cfg_hex_to_json(const struct cfg_field *f,
+				    const void *base);
+
 /*
  * Read a JSON config file over *cfg (which holds defaults or earlier
  * values), checking every value and every file it names. Paths are taken

@@ -256,6 +256,10 @@ int cfg_value_from_string(const struct cfg_field *f, void *base,
 		return path_from_string(f, base, s, path, c);
 	case CFG_T_MAC:
 		return mac_from_string(f, base, s, path, c->diag);
+	case CFG_T_HEX:
+		return cfg_hex_from_string(f, base, s, path, c->diag);
+	case CFG_T_BLOB:
+		return cfg_blob_from_string(f, base, s, path, c);
 	case CFG_T_OBJECT:
 	case CFG_T_ARRAY:
 		break;
@@ -283,6 +287,8 @@ static const char *type_noun(const struct cfg_field *f)
 	case CFG_T_STRING:
 	case CFG_T_PATH:
 	case CFG_T_MAC:
+	case CFG_T_HEX:
+	case CFG_T_BLOB:
 		break;
 	}
 	return "a string";
@@ -375,6 +381,8 @@ int cfg_value_from_json(const struct cfg_field *f, void *base,
 	case CFG_T_STRING:
 	case CFG_T_PATH:
 	case CFG_T_MAC:
+	case CFG_T_HEX:
+	case CFG_T_BLOB:
 		if (t != json_type_string)
 			break;
 		return cfg_value_from_string(f, base, json_object_get_string(v),
@@ -419,8 +427,11 @@ struct json_object *cfg_value_to_json(const struct cfg_field *f,
 	}
 	case CFG_T_STRING:
 	case CFG_T_PATH:
+	case CFG_T_BLOB:
 		return json_object_new_string(
 			*CFG_AT(base, f->off, char *const));
+	case CFG_T_HEX:
+		return cfg_hex_to_json(f, base);
 	case CFG_T_MAC: {
 		char mac[18];
 

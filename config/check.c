@@ -3,12 +3,19 @@
  * Range checks of stored config values, driven by the schema: what each
  * value must be on its own, before the rules between values (rules.c).
  */
+#include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "config/config.h"
 #include "config/schema.h"
+#include "lib/encoding.h"
+#include "lib/util.h"
+
+/* The base64 of 48 bytes; no file name a user writes is this long. */
+#define BLOB_MIN_TEXT 64
 
 
 /* A value as the user wrote it, cut short to keep a line readable. */
@@ -118,6 +125,48 @@ int cfg_check_mac(const uint8_t mac[6], const char *path, struct cfg_diag *d)
 	return -EINVAL;
 }
 
+bool cfg_blob_is_text(const char *s)
+{
+	return strlen(s) >= BLOB_MIN_TEXT && base64_is_text(s);
+}
+
+int cfg_check_blob_text(const struct cfg_field *f, const char *s,
+			const char *path, struct cfg_diag *d)
+{
+	_cleanup_free_ uint8_t *bytes = malloc(f->size);
+	char buf[48];
+	size_t len;
+	int r;
+
+	if (!bytes)
+		return -ENOMEM;
+	r = base64_decode(s, bytes, f->size, &len);
+	if (r == 0 && len == f->size)
+		return 0;
+	if (r == -E2BIG)
+		cfg_error(d, path, "'%s' is base64 of more than %zu bytes; %s",
+			  cfg_shorten(s, buf), f->size, f->what);
+	else
+		cfg_error(d, path, "'%s' is base64 of %zu bytes; %s",
+			  cfg_shorten(s, buf), len, f->what);
+	return -EINVAL;
+}
+
+/* A file was checked when it was loaded; base64 text is checked again. */
+static int check_blob(const struct cfg_field *f, const void *base,
+		      const char *path, struct cfg_diag *d)
+{
+	const char *s = *CFG_AT(base, f->off, char *const);
+
+	if (!s)
+		return 0;
+	if (!*s) {
+		cfg_error(d, path, "must not be empty");
+		return -EINVAL;
+	}
+	return cfg_blob_is_text(s) ? cfg_check_blob_text(f, s, path, d) : 0;
+}
+
 int cfg_value_check(const struct cfg_field *f, const void *base,
 		    const char *path, struct cfg_diag *d)
 {
@@ -157,6 +206,9 @@ int cfg_value_check(const struct cfg_field *f, const void *base,
 		if (!*CFG_AT(base, f->set_off, const bool))
 			return 0;
 		return cfg_check_mac(CFG_AT(base, f->off, const uint8_t), path, d);
+	case CFG_T_BLOB:
+		return check_blob(f, base, path, d);
+	case CFG_T_HEX:
 	case CFG_T_BOOL:
 	case CFG_T_OBJECT:
 	case CFG_T_ARRAY:
@@ -167,9 +219,10 @@ int cfg_value_check(const struct cfg_field *f, const void *base,
 
 bool cfg_value_is_set(const struct cfg_field *f, const void *base)
 {
-	if (f->type == CFG_T_STRING || f->type == CFG_T_PATH)
+	if (f->type == CFG_T_STRING || f->type == CFG_T_PATH ||
+	    f->type == CFG_T_BLOB)
 		return *CFG_AT(base, f->off, char *const) != NULL;
-	if (f->type == CFG_T_MAC)
+	if (f->type == CFG_T_MAC || f->type == CFG_T_HEX)
 		return *CFG_AT(base, f->set_off, const bool);
 	return true;
 }

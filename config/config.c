@@ -41,6 +41,10 @@ void vm_config_free(struct vm_config *cfg)
 	free(cfg->boot.cmdline);
 	free(cfg->boot.firmware);
 	free(cfg->boot.shim);
+	free(cfg->cc.snp.id_block);
+	free(cfg->cc.snp.id_auth);
+	free(cfg->cc.snp.certs);
+	free(cfg->cc.tdx.quote_service);
 	free(cfg->boot.scenario);
 	for (unsigned int i = 0; i < cfg->devices.nr_disks; i++)
 		free(cfg->devices.disks[i].path);

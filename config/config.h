@@ -75,6 +75,12 @@ enum seccomp_mode {
 #define CFG_MAX_SCENARIO 31
 /* The firmware is mapped to end at 4 GiB, in the 16 MiB flash window. */
 #define CFG_MAX_FIRMWARE (16ull << 20)
+/* SNP_LAUNCH_FINISH's HOST_DATA, ID block and ID auth (SNP firmware ABI). */
+#define CFG_SNP_HOST_DATA_SIZE 32
+#define CFG_SNP_ID_BLOCK_SIZE 96
+#define CFG_SNP_ID_AUTH_SIZE 4096
+/* KVM_TDX_INIT_VM's MRCONFIGID, MROWNER, MROWNERCONFIG: SHA-384 sized. */
+#define CFG_TDX_MR_SIZE 48
 
 struct disk_config {
 	char *path;
@@ -113,6 +119,27 @@ struct vm_config {
 		uint64_t snp_policy;
 		bool snp_debug_swap;
 		uint64_t tdx_attributes;
+		/*
+		 * Launch inputs an attestation report carries (sev-snp.md and
+		 * tdx.md section 2): hex bytes, and for the ID block and its
+		 * authentication a file (an absolute path) or base64 text.
+		 */
+		struct {
+			uint8_t host_data[CFG_SNP_HOST_DATA_SIZE];
+			bool host_data_set;
+			char *id_block;
+			char *id_auth;
+			/* Certificate table for KVM_EXIT_SNP_REQ_CERTS. */
+			char *certs;
+		} snp;
+		struct {
+			uint8_t mrconfigid[CFG_TDX_MR_SIZE];
+			uint8_t mrowner[CFG_TDX_MR_SIZE];
+			uint8_t mrownerconfig[CFG_TDX_MR_SIZE];
+			bool mrconfigid_set, mrowner_set, mrownerconfig_set;
+			/* Unix socket of the quote generation service. */
+			char *quote_service;
+		} tdx;
 		/* The config said something under cc.snp or cc.tdx. */
 		bool snp_given;
 		bool tdx_given;
@@ -239,6 +266,12 @@ int __must_check cfg_parse_size(const char *s, uint64_t *ret_size);
 /* The shortest exact form: 268435456 -> "256M", 4097 -> "4097". */
 #define CFG_SIZE_STR_MAX 24
 void cfg_format_size(uint64_t size, char buf[CFG_SIZE_STR_MAX]);
+
+/*
+ * A byte-string value (cc.snp.id_block, id_auth) that is base64 text
+ * rather than the path of a file: base64 of at least 64 characters.
+ */
+bool cfg_blob_is_text(const char *s);
 
 const char *cc_mode_name(enum cc_mode mode);
 const char *shared_backing_name(enum shared_backing backing);

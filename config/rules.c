@@ -71,6 +71,13 @@ static void check_cc(const struct vm_config *cfg, struct cfg_diag *d)
 		cfg_rule_error(d, "$.cc.tdx",
 			  "TDX settings with cc.mode '%s'; remove them or set cc.mode to \"tdx\"",
 			  mode);
+	/* KVM hands the firmware both or neither (sev-snp.md section 2). */
+	if (!cfg->cc.snp.id_block != !cfg->cc.snp.id_auth &&
+	    KNOWN(d, "$.cc.snp.id_block", "$.cc.snp.id_auth"))
+		cfg_rule_error(d, cfg->cc.snp.id_block ? "$.cc.snp.id_block" :
+							 "$.cc.snp.id_auth",
+			  "an ID block and its ID authentication go together: SNP_LAUNCH_FINISH passes both or neither; add cc.snp.%s",
+			  cfg->cc.snp.id_block ? "id_auth" : "id_block");
 }
 
 /* The test guest's settings, which apply only without kernel and firmware. */

@@ -122,12 +122,32 @@ static const struct cfg_field snp_fields[] = {
 	  .must_set = SNP_POLICY_RESERVED_1, .allowed = SNP_POLICY_DEFINED,
 	  .must_set_why = "bit 17 is reserved and must be 1 (SNP firmware ABI)" },
 	{ .key = "debug_swap", .type = CFG_T_BOOL, .off = VMC(cc.snp_debug_swap) },
+	{ .key = "host_data", .type = CFG_T_HEX, .off = VMC(cc.snp.host_data),
+	  .size = CFG_SNP_HOST_DATA_SIZE, .set_off = VMC(cc.snp.host_data_set) },
+	{ .key = "id_block", .type = CFG_T_BLOB, .off = VMC(cc.snp.id_block),
+	  .size = CFG_SNP_ID_BLOCK_SIZE,
+	  .what = "an ID block is 96 bytes (SNP firmware ABI)" },
+	{ .key = "id_auth", .type = CFG_T_BLOB, .off = VMC(cc.snp.id_auth),
+	  .size = CFG_SNP_ID_AUTH_SIZE,
+	  .what = "an ID authentication structure is 4096 bytes (SNP firmware ABI)" },
+	{ .key = "certs", .type = CFG_T_PATH, .off = VMC(cc.snp.certs),
+	  .file = CFG_FILE_DATA },
 	{}
 };
 
 static const struct cfg_field tdx_fields[] = {
 	{ .key = "attributes", .type = CFG_T_BITS, .off = VMC(cc.tdx_attributes),
 	  .allowed = TDX_ATTR_DEFINED },
+	{ .key = "mrconfigid", .type = CFG_T_HEX, .off = VMC(cc.tdx.mrconfigid),
+	  .size = CFG_TDX_MR_SIZE, .set_off = VMC(cc.tdx.mrconfigid_set) },
+	{ .key = "mrowner", .type = CFG_T_HEX, .off = VMC(cc.tdx.mrowner),
+	  .size = CFG_TDX_MR_SIZE, .set_off = VMC(cc.tdx.mrowner_set) },
+	{ .key = "mrownerconfig", .type = CFG_T_HEX,
+	  .off = VMC(cc.tdx.mrownerconfig), .size = CFG_TDX_MR_SIZE,
+	  .set_off = VMC(cc.tdx.mrownerconfig_set) },
+	/* sun_path holds 107 characters and the NUL. */
+	{ .key = "quote_service", .type = CFG_T_STRING,
+	  .off = VMC(cc.tdx.quote_service), .min = 1, .max = 107 },
 	{}
 };
 

@@ -26,6 +26,13 @@ enum cfg_type {
 	CFG_T_STRING,
 	CFG_T_PATH,
 	CFG_T_MAC,
+	/* Exactly .size bytes written as hex; .set_off says it was given. */
+	CFG_T_HEX,
+	/*
+	 * Exactly .size bytes: a file, or its base64 text (as QEMU takes an
+	 * ID block). Stored as the absolute path or the text (config-bytes.c).
+	 */
+	CFG_T_BLOB,
 };
 
 /* What a path must name, checked when it is loaded. */
@@ -36,6 +43,8 @@ enum cfg_file_kind {
 	CFG_FILE_DISK,
 	/* Written by cvmm: its directory must exist. */
 	CFG_FILE_OUTPUT,
+	/* Read whole at start (ID blocks, certificate tables). */
+	CFG_FILE_DATA,
 };
 
 struct cfg_field {
@@ -46,8 +55,10 @@ struct cfg_field {
 	 * the array element for the fields of disks and nets.
 	 */
 	size_t off;
-	/* UINT: sizeof the value (4 or 8). */
+	/* UINT: sizeof the value (4 or 8). HEX, BLOB: bytes. */
 	size_t size;
+	/* BLOB: what the bytes are, and the document that sizes them. */
+	const char *what;
 	/* UINT, SIZE: inclusive range. STRING: min and max length. */
 	uint64_t min, max;
 	/* SIZE: required alignment. */
@@ -114,6 +125,9 @@ int cfg_check_bits(const struct cfg_field *f, uint64_t v, const char *path,
 int cfg_check_string(const struct cfg_field *f, const char *s,
 		     const char *path, struct cfg_diag *d);
 int cfg_check_mac(const uint8_t mac[6], const char *path, struct cfg_diag *d);
+/* BLOB given as base64 text: exactly .size bytes. */
+int cfg_check_blob_text(const struct cfg_field *f, const char *s,
+			const char *path, struct cfg_diag *d);
 uint64_t cfg_load_uint(const struct cfg_field *f, const void *base);
 /* Strings and MACs may be unset (NULL, not given); the rest are always set. */
 bool cfg_value_is_set(const struct cfg_field *f, const void *base);

@@ -234,6 +234,22 @@ static inline struct cvmm_exit_tdx *kvm_run_tdx(struct kvm_run *run)
 	return (void *)((char *)run + KVM_RUN_EXIT_UNION_OFFSET);
 }
 
+/*
+ * KVM_EXIT_SNP_REQ_CERTS (43 in Linux 7.2), sev-snp.md section 4: the
+ * guest's certificate buffer and the answer, positive errno values.
+ */
+struct cvmm_exit_snp_req_certs {
+	__u64 gpa;
+	__u64 npages;
+	__u64 ret;
+};
+
+static inline struct cvmm_exit_snp_req_certs *
+kvm_run_snp_req_certs(struct kvm_run *run)
+{
+	return (void *)((char *)run + KVM_RUN_EXIT_UNION_OFFSET);
+}
+
 /* SEV-SNP commands (sev-snp.md section 2) */
 struct cvmm_sev_cmd {
 	__u32 id;

@@ -20,6 +20,11 @@ void launch_expect_measurement(struct vm *vm);
  */
 #if CONFIG_SNP
 int launch_snp_step(struct vm *vm, const struct launch_step *s);
+/*
+ * SNP, before KVM_CREATE_VM: the ID block's launch digest against the one
+ * this launch will give. Logs; 0 or -EINVAL.
+ */
+int launch_snp_prepare(struct vm *vm);
 #else
 static inline int launch_snp_step(struct vm *vm, const struct launch_step *s)
 {
@@ -27,14 +32,30 @@ static inline int launch_snp_step(struct vm *vm, const struct launch_step *s)
 	(void)s;
 	return -EOPNOTSUPP;
 }
+
+static inline int launch_snp_prepare(struct vm *vm)
+{
+	(void)vm;
+	return -EOPNOTSUPP;
+}
 #endif
 #if CONFIG_TDX
 int launch_tdx_step(struct vm *vm, const struct launch_step *s);
+/* MRCONFIGID, MROWNER, MROWNERCONFIG of the plan into INIT_VM's struct. */
+void tdx_init_vm_inputs(const struct vm *vm, struct cvmm_tdx_init_vm *init);
+/* TDX with cc.tdx.quote_service: start the GetQuote relay. Logs. */
+int launch_tdx_quote_start(struct vm *vm);
 #else
 static inline int launch_tdx_step(struct vm *vm, const struct launch_step *s)
 {
 	(void)vm;
 	(void)s;
+	return -EOPNOTSUPP;
+}
+
+static inline int launch_tdx_quote_start(struct vm *vm)
+{
+	(void)vm;
 	return -EOPNOTSUPP;
 }
 #endif

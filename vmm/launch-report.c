@@ -77,12 +77,21 @@ struct json_object *launch_stats_json(const struct vm *vm)
 		json_object_object_add(o, "expected_measurement",
 				       json_object_new_string(hex));
 	}
-	if (vm->cfg->cc.mode == CC_MODE_SNP)
+	if (vm->cfg->cc.mode == CC_MODE_SNP) {
 		add_u64(o, "vcpu_signature", l->vcpu_sig);
+		add_u64(o, "certs_served", l->certs_served);
+		add_u64(o, "certs_refused", l->certs_refused);
+	}
 	if (vm->cfg->cc.mode == CC_MODE_TDX) {
 		add_u64(o, "tdx_exits", l->tdx_exits);
 		add_u64(o, "quotes_refused", l->quotes_refused);
 		add_u64(o, "notify_vector", l->notify_vector);
+		if (l->quote.started) {
+			add_u64(o, "quotes_served", __atomic_load_n(
+				&l->quote.served, __ATOMIC_RELAXED));
+			add_u64(o, "quotes_failed", __atomic_load_n(
+				&l->quote.failed, __ATOMIC_RELAXED));
+		}
 	}
 	return o;
 }

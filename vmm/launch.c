@@ -51,9 +51,14 @@ int launch_prepare(struct vm *vm)
 		log_error("%s", reason);
 		return r;
 	}
+	if (cfg->cc.mode == CC_MODE_SNP) {
+		r = launch_snp_prepare(vm);
+		if (r < 0)
+			return r;
+	}
 	for (unsigned int i = 0; i < l->plan->nr_steps; i++) {
 		const struct launch_step *s = &l->plan->steps[i];
-		char text[256];
+		char text[LAUNCH_STEP_TEXT_MAX];
 
 		launch_step_describe(l->plan, s, text, sizeof(text));
 		log_debug("launch plan %u: %s %s %s", i + 1,
@@ -122,6 +127,7 @@ static int do_step(struct vm *vm, const struct launch_step *s)
 	case LAUNCH_SNP_LAUNCH_START:
 	case LAUNCH_SNP_LAUNCH_UPDATE:
 	case LAUNCH_SNP_LAUNCH_FINISH:
+	case LAUNCH_SNP_ENABLE_REQ_CERTS:
 		return launch_snp_step(vm, s);
 	case LAUNCH_TDX_CAPABILITIES:
 	case LAUNCH_TDX_INIT_VM:
@@ -244,6 +250,8 @@ int launch_load(struct vm *vm)
 		return r;
 	vm->cc->launch_ns = monotonic_ns() - start;
 	launch_expect_measurement(vm);
+	if (vm->cfg->cc.mode == CC_MODE_TDX && vm->cfg->cc.tdx.quote_service)
+		return launch_tdx_quote_start(vm);
 	return 0;
 }
 
@@ -251,6 +259,7 @@ struct cc_launch *launch_free(struct cc_launch *l)
 {
 	if (!l)
 		return NULL;
+	tdx_quote_stop(&l->quote);
 	if (l->sev_fd >= 0)
 		close(l->sev_fd);
 	cc_image_free(&l->img);

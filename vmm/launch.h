@@ -23,6 +23,7 @@
 #include "cc/plan.h"
 #include "lib/util.h"
 #include "lib/kvm-abi.h"
+#include "vmm/x86/tdx-quote.h"
 
 struct json_object;
 struct vm;
@@ -44,8 +45,11 @@ struct cc_launch {
 	/* The measurement this launch should give, once known. */
 	bool has_expected;
 	uint8_t expected[SHA384_DIGEST_SIZE];
-	/* TDX: SetupEventNotifyInterrupt's vector, 0 for none. */
+	/* TDX: SetupEventNotifyInterrupt's vector, 0 for none, and vCPU. */
 	uint64_t notify_vector;
+	uint32_t notify_apic_id;
+	/* TDX: the GetQuote relay of cc.tdx.quote_service. */
+	struct tdx_quote_relay quote;
 
 	/* For --stats */
 	uint64_t launch_ns;
@@ -54,6 +58,9 @@ struct cc_launch {
 	uint64_t bytes_launched;
 	uint64_t tdx_exits;
 	uint64_t quotes_refused;
+	/* SNP: certificate requests served and refused. */
+	uint64_t certs_served;
+	uint64_t certs_refused;
 };
 
 /*

@@ -24,6 +24,7 @@
 #include <pthread.h>
 #include <signal.h>
 #include <sys/mman.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <termios.h>
 #include <unistd.h>
@@ -241,6 +242,26 @@ static const struct sc_rule sanitizer_rules[] = {
 };
 #endif
 
+/*
+ * The GetQuote relay (vmm/tdx-quote.c): one Unix-socket connection to the
+ * quote generation service per request, and the notify interrupt.
+ */
+static const struct sc_rule quote_rules[] = {
+	/* connect to the quote service's Unix socket */
+	ALLOW_ARG(socket, ARG_EQ(0, AF_UNIX)),
+	ALLOW(connect),
+	/* the request and the reply, each bounded by poll()'s timeout */
+	ALLOW(poll),
+	ALLOW(ppoll),
+	ALLOW(sendto),
+	ALLOW(recvfrom),
+	/* tdx_quote_stop() cuts a transaction short; then the socket goes */
+	ALLOW(shutdown),
+	ALLOW(close),
+	/* SetupEventNotifyInterrupt's vector, once the quote is there */
+	IOCTL(KVM_SIGNAL_MSI),
+};
+
 static const struct sc_role {
 	const char *name;
 	const struct sc_rule *rules;
@@ -248,6 +269,7 @@ static const struct sc_role {
 } roles[] = {
 	[SECCOMP_ROLE_MAIN] = { "main", main_rules, ARRAY_SIZE(main_rules) },
 	[SECCOMP_ROLE_VCPU] = { "vcpu", vcpu_rules, ARRAY_SIZE(vcpu_rules) },
+	[SECCOMP_ROLE_QUOTE] = { "quote", quote_rules, ARRAY_SIZE(quote_rules) },
 };
 
 _Static_assert(ARRAY_SIZE(roles) == SECCOMP_NR_ROLES, "a table per role");

@@ -16,6 +16,8 @@ enum seccomp_role {
 	SECCOMP_ROLE_MAIN,
 	/* A vCPU thread: KVM_RUN and the exit handlers it runs inline. */
 	SECCOMP_ROLE_VCPU,
+	/* The TDX GetQuote relay: a Unix socket to the quote service. */
+	SECCOMP_ROLE_QUOTE,
 	SECCOMP_NR_ROLES,
 };
 

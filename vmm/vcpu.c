@@ -10,13 +10,14 @@
 #include <string.h>
 #include <sys/ioctl.h>
 
+#include "lib/kvm.h"
 #include "lib/log.h"
 #include "memory/convert.h"
-#include "vmm/x86/cc-exits.h"
-#include "lib/kvm.h"
 #include "vmm/seccomp.h"
 #include "vmm/vm.h"
+#include "vmm/x86/cc-exits.h"
 #include "vmm/x86/regs.h"
+#include "vmm/x86/snp-certs.h"
 
 #define RFLAGS_IF (1ull << 9)
 
@@ -318,6 +319,7 @@ static const exit_handler_fn exit_handlers[] = {
 	[KVM_EXIT_FAIL_ENTRY] = handle_fail_entry,
 	[KVM_EXIT_INTR] = handle_intr,
 	[KVM_EXIT_TDX] = vcpu_handle_tdx,
+	[KVM_EXIT_SNP_REQ_CERTS] = vcpu_handle_snp_req_certs,
 	[KVM_EXIT_IOAPIC_EOI] = handle_ioapic_eoi,
 };
 

@@ -107,9 +107,15 @@ static struct {
 	/* Inject: LAUNCH_UPDATE's first call -EAGAIN, then 0 with len left. */
 	unsigned int snp_update_calls;
 	bool cpuid_reject;
+	/* What SNP_LAUNCH_FINISH handed the firmware (KVM copies them). */
+	bool id_block_en, auth_key_en;
+	uint8_t id_block[96], id_auth[4096], host_data[32];
+	unsigned int create_vm_calls;
+	bool req_certs;
 	/* TDX */
 	bool td_init_vm, td_finalized;
 	uint64_t td_attributes, td_xfam;
+	uint8_t td_mr[3][48];
 	unsigned int init_vm_calls, mem_region_calls, finalize_calls;
 	/* Inject: FINALIZE_VM -EBUSY, then -EAGAIN; forever if set. */
 	bool finalize_always_busy;
@@ -159,6 +165,7 @@ static void vm_reset(void)
 	m.apic_bus_ns = 0;
 	m.sev_init = m.started = m.finished = false;
 	m.td_init_vm = m.td_finalized = false;
+	m.req_certs = m.id_block_en = m.auth_key_en = false;
 }
 
 static int fake_fd(enum fake_kind kind, uint64_t size)
@@ -266,6 +273,7 @@ static int kvm_ioctl_model(unsigned long req, void *arg)
 		EXPECT_EQ((unsigned long)arg, m.vm_type,
 			  "KVM_CREATE_VM should ask for the mode's VM type");
 		vm_reset();
+		m.create_vm_calls++;
 		return fake_fd(FK_VM, 0);
 	case KVM_GET_VCPU_MMAP_SIZE:
 		return RUN_SIZE;
@@ -274,6 +282,12 @@ static int kvm_ioctl_model(unsigned long req, void *arg)
 	case KVM_GET_DEVICE_ATTR: {
 		struct kvm_device_attr *a = arg;
 
+		/* 7.2 has the certificate exit (sev-snp.md section 1). */
+		if (a->group == KVM_X86_GRP_SEV &&
+		    a->attr == KVM_X86_SEV_SNP_REQ_CERTS) {
+			*(uint64_t *)(uintptr_t)a->addr = 1;
+			return 0;
+		}
 		if (a->group != KVM_X86_GRP_SEV ||
 		    a->attr != KVM_X86_SEV_VMSA_FEATURES)
 			return -ENXIO;	/* an older KVM: no policy bits */
@@ -470,14 +484,30 @@ static int snp_finish(struct cvmm_sev_cmd *cmd)
 	struct cvmm_sev_snp_launch_finish *f = (void *)(uintptr_t)cmd->data;
 	uint8_t page[PG];
 
-	if (!m.started || m.finished || f->flags || f->id_block_en ||
-	    f->auth_key_en)
+	if (!m.started || m.finished || f->flags)
 		return -EINVAL;
 	for (unsigned int i = 0; i < m.nr_vcpus; i++) {
 		vmsa_of(&m.vcpus[i], page);
 		page_info(SNP_VMSA_GPA, SNP_PAGE_TYPE_VMSA, page);
 		m.vmsas++;
 	}
+	/*
+	 * KVM (snp_launch_finish()) copies the 96-byte ID block and the
+	 * 4096-byte ID auth only with id_block_en, passes auth_key_en only
+	 * then, and HOST_DATA always. The firmware refuses a block whose LD
+	 * is not the digest it measured.
+	 */
+	m.id_block_en = f->id_block_en;
+	m.auth_key_en = f->id_block_en && f->auth_key_en;
+	if (f->id_block_en) {
+		memcpy(m.id_block, (void *)(uintptr_t)f->id_block_uaddr, 96);
+		memcpy(m.id_auth, (void *)(uintptr_t)f->id_auth_uaddr, 4096);
+		if (memcmp(m.id_block, m.digest, 48)) {
+			VIOLATION("LAUNCH_FINISH with an ID block whose LD is not the launch digest");
+			return -EIO;
+		}
+	}
+	memcpy(m.host_data, f->host_data, 32);
 	m.finished = true;
 	return 0;
 }
@@ -507,6 +537,12 @@ static int sev_op(struct cvmm_sev_cmd *cmd)
 		m.policy = s->policy;
 		return 0;
 	}
+	case CVMM_SEV_SNP_ENABLE_REQ_CERTS:
+		/* The posted patch refuses it once vCPUs exist. */
+		if (!m.sev_init || m.nr_vcpus)
+			return -EINVAL;
+		m.req_certs = true;
+		return 0;
 	case CVMM_SEV_SNP_LAUNCH_UPDATE:
 		return snp_update(cmd);
 	case CVMM_SEV_SNP_LAUNCH_FINISH:
@@ -601,6 +637,9 @@ static int tdx_init_vm(const struct cvmm_tdx_cmd *cmd,
 		return -EAGAIN;
 	m.td_init_vm = true;
 	m.td_attributes = init->attributes;
+	memcpy(m.td_mr[0], init->mrconfigid, 48);
+	memcpy(m.td_mr[1], init->mrowner, 48);
+	memcpy(m.td_mr[2], init->mrownerconfig, 48);
 	m.td_xfam = init->xfam;
 	m.td_gpaw = gpaw;
 	return 0;
@@ -1494,6 +1533,153 @@ static void test_model_rejects_old_snp_orders(void)
 	close(kvm_fd);
 }
 
+/* An ID block (LD, policy 0x30000) and ID auth (no author key) as files. */
+static void write_id_files(char *block_path, char *auth_path, const char *ld,
+			   uint8_t *ret_block, uint8_t *ret_auth)
+{
+	memset(ret_block, 0, 96);
+	memset(ret_auth, 0, 4096);
+	for (int i = 0; i < 48; i++)
+		sscanf(ld + 2 * i, "%2hhx", &ret_block[i]);
+	memset(ret_block + 0x30, 0xf1, 16);	/* family id */
+	memset(ret_block + 0x40, 0x1d, 16);	/* image id */
+	put32(ret_block + 0x50, 1);		/* version */
+	put32(ret_block + 0x54, 3);		/* guest SVN */
+	put64(ret_block + 0x58, 0x30000);	/* policy */
+	put32(ret_auth, 1);			/* ID key: ECDSA P-384 */
+	put32(ret_auth + 0x240, 2);		/* curve P-384 */
+	write_temp(block_path, ret_block, 96);
+	write_temp(auth_path, ret_auth, 4096);
+}
+
+/*
+ * SNP_LAUNCH_FINISH gets the ID block, its auth and HOST_DATA in the
+ * fields KVM reads; a block for another launch is refused before any VM.
+ */
+static void test_snp_launch_inputs(void)
+{
+	char block_path[64], auth_path[64], bad_path[64], bad_auth[64];
+	uint8_t block[96], auth[4096], bad[96], bad_a[4096];
+	char log[4096] = "";
+	struct vm *vm = NULL;
+	struct vm_config cfg;
+	FILE *f = tmpfile();
+	int saved, r;
+
+	write_id_files(block_path, auth_path, snp_vectors[0].digest, block,
+		       auth);
+	/* The 4-vCPU digest, for a 1-vCPU launch. */
+	write_id_files(bad_path, bad_auth, snp_vectors[2].digest, bad, bad_a);
+	vm_config_init(&cfg);
+	cfg.cc.mode = CC_MODE_SNP;
+	cfg.boot.firmware = strdup(amdsev_path);
+	cfg.cc.snp.id_block = strdup(block_path);
+	cfg.cc.snp.id_auth = strdup(auth_path);
+	for (int i = 0; i < 32; i++)
+		cfg.cc.snp.host_data[i] = 0xa0 + i;
+	cfg.cc.snp.host_data_set = true;
+	vm_config_finish(&cfg);
+	model_reset(KVM_X86_SNP_VM);
+	r = vm_build(&cfg, 0, &vm);
+	EXPECT_EQ(r, 0, "an SNP launch with an ID block should succeed%s%s",
+		  m.unknown[0] ? "; unmodelled: " : "", m.unknown);
+	EXPECT_EQ(m.violations, 0, "KVM's rules should hold");
+	EXPECT(m.finished && m.id_block_en && !m.auth_key_en,
+	       "LAUNCH_FINISH should enable the ID block, without an author key");
+	EXPECT(!memcmp(m.id_block, block, 96) && !memcmp(m.id_auth, auth, 4096),
+	       "KVM should find the ID block and auth at their uaddrs");
+	EXPECT(m.host_data[0] == 0xa0 && m.host_data[31] == 0xa0 + 31,
+	       "host_data should reach LAUNCH_FINISH byte for byte");
+	vm = vm_free(vm);
+	free(cfg.cc.snp.id_block);
+	cfg.cc.snp.id_block = strdup(bad_path);
+	model_reset(KVM_X86_SNP_VM);
+	saved = dup(STDERR_FILENO);
+	dup2(fileno(f), STDERR_FILENO);
+	r = vm_build(&cfg, 0, &vm);
+	fflush(stderr);
+	dup2(saved, STDERR_FILENO);
+	close(saved);
+	rewind(f);
+	(void)!fread(log, 1, sizeof(log) - 1, f);
+	fclose(f);
+	EXPECT(r == -EINVAL && !vm, "an ID block for another launch should be refused");
+	EXPECT(strstr(log, "cc.snp.id_block: its launch digest 13a6ae9f") &&
+	       strstr(log, "is not this launch's d74bd3ea") &&
+	       strstr(log, "(vCPU signature 0x800f12)"),
+	       "the refusal should name both digests and the signature, got:\n%s",
+	       log);
+	EXPECT(m.create_vm_calls == 0 && !m.started,
+	       "the refusal should come before KVM_CREATE_VM");
+	vm = vm_free(vm);
+	vm_config_free(&cfg);
+	unlink(block_path);
+	unlink(auth_path);
+	unlink(bad_path);
+	unlink(bad_auth);
+}
+
+/* cc.snp.certs: the certificate exit enabled before the first vCPU. */
+static void test_snp_req_certs_enabled(void)
+{
+	uint8_t table[24 * 2 + 16] = { 0x8d, 0x75, 0xda, 0x63 };
+	char path[64];
+	struct vm *vm = NULL;
+	struct vm_config cfg;
+	int r;
+
+	table[16] = 48;		/* offset: after the terminator */
+	table[20] = 16;		/* length */
+	write_temp(path, table, sizeof(table));
+	vm_config_init(&cfg);
+	cfg.cc.mode = CC_MODE_SNP;
+	cfg.boot.firmware = strdup(amdsev_path);
+	cfg.cc.snp.certs = strdup(path);
+	vm_config_finish(&cfg);
+	model_reset(KVM_X86_SNP_VM);
+	r = vm_build(&cfg, 0, &vm);
+	EXPECT_EQ(r, 0, "an SNP launch with certificates should succeed%s%s",
+		  m.unknown[0] ? "; unmodelled: " : "", m.unknown);
+	EXPECT(m.req_certs, "KVM_SEV_SNP_ENABLE_REQ_CERTS should be issued, before the vCPUs");
+	EXPECT(vm && vm->cc->img.snp_certs_size == sizeof(table),
+	       "the launch should hold the table it serves");
+	vm = vm_free(vm);
+	vm_config_free(&cfg);
+	unlink(path);
+}
+
+/* MRCONFIGID, MROWNER, MROWNERCONFIG in KVM_TDX_INIT_VM's fields. */
+static void test_tdx_launch_inputs(void)
+{
+	struct vm *vm = NULL;
+	struct vm_config cfg;
+	uint8_t want[3][48];
+	int r;
+
+	vm_config_init(&cfg);
+	cfg.cc.mode = CC_MODE_TDX;
+	cfg.boot.firmware = strdup(inteltdx_path);
+	for (int i = 0; i < 48; i++) {
+		want[0][i] = cfg.cc.tdx.mrconfigid[i] = i;
+		want[2][i] = cfg.cc.tdx.mrownerconfig[i] = 0xff - i;
+	}
+	memset(want[1], 0, 48);
+	cfg.cc.tdx.mrconfigid_set = cfg.cc.tdx.mrownerconfig_set = true;
+	vm_config_finish(&cfg);
+	model_reset(KVM_X86_TDX_VM);
+	r = vm_build(&cfg, 0, &vm);
+	EXPECT_EQ(r, 0, "a TDX launch with owner inputs should succeed%s%s",
+		  m.unknown[0] ? "; unmodelled: " : "", m.unknown);
+	EXPECT(!memcmp(m.td_mr[0], want[0], 48),
+	       "MRCONFIGID should be INIT_VM's mrconfigid, byte for byte");
+	EXPECT(!memcmp(m.td_mr[1], want[1], 48),
+	       "an unset MROWNER should stay zero");
+	EXPECT(!memcmp(m.td_mr[2], want[2], 48),
+	       "MROWNERCONFIG should be INIT_VM's mrownerconfig");
+	vm = vm_free(vm);
+	vm_config_free(&cfg);
+}
+
 int main(void)
 {
 	static const struct test_case cases[] = {
@@ -1501,6 +1687,9 @@ int main(void)
 		TEST_CASE(test_snp_launch_kernel),
 		TEST_CASE(test_snp_cpuid_rejected),
 		TEST_CASE(test_tdx_launch),
+		TEST_CASE(test_snp_launch_inputs),
+		TEST_CASE(test_snp_req_certs_enabled),
+		TEST_CASE(test_tdx_launch_inputs),
 		TEST_CASE(test_tdx_finalize_busy),
 		TEST_CASE(test_accept_all_ram),
 		TEST_CASE(test_model_kvm_rules),

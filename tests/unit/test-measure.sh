@@ -175,5 +175,106 @@ else
 	echo "skip plan-no-kvm: strace unavailable"
 fi
 
+# SNP_LAUNCH_FINISH inputs: an ID block whose LD is the 1-vCPU digest,
+# its ID auth (ID key ECDSA P-384, no author key) and HOST_DATA.
+d1=d74bd3ea40b240c3228edc5177ce6193561ebff633dbd0be76d6c143b876d65102425c0e2e8a930857c48daa5eacda58
+hd=00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff
+idblock() { # FILE LD VERSION POLICY
+	python3 - "$@" <<'PY'
+import struct, sys
+f, ld, ver, pol = sys.argv[1], bytes.fromhex(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4], 0)
+fam, img = bytes(range(16)), bytes(range(16, 32))
+open(f, "wb").write(ld + fam + img + struct.pack("<IIQ", ver, 7, pol))
+PY
+}
+idauth() { # FILE ID_KEY_ALGO AUTHOR_CURVE
+	python3 - "$@" <<'PY'
+import struct, sys
+a = bytearray(4096)
+struct.pack_into("<II", a, 0, int(sys.argv[2]), 1)
+struct.pack_into("<I", a, 0x240, 2)
+struct.pack_into("<I", a, 0x880, int(sys.argv[3]))
+open(sys.argv[1], "wb").write(a)
+PY
+}
+idblock "$tmp/id.bin" $d1 1 0x30000
+idauth "$tmp/auth.bin" 1 0
+idauth "$tmp/auth-author.bin" 1 2
+ids=(--snp-id-block "$tmp/id.bin" --snp-id-auth "$tmp/auth.bin")
+digest snp-id-block $d1 "${snp[@]}" "${ids[@]}" --snp-host-data $hd
+"$cvmm" measure "${snp[@]}" "${ids[@]}" --snp-host-data $hd --json >"$tmp/out" 2>"$tmp/err"
+if python3 - "$tmp/out" "$d1" "$hd" <<'PY'
+import json, sys
+j = json.load(open(sys.argv[1]))
+b = j["id_block"]
+assert b["ld"] == j["measurement"] == sys.argv[2], b
+assert b["family_id"] == bytes(range(16)).hex() and b["image_id"] == bytes(range(16, 32)).hex()
+assert b["version"] == 1 and b["guest_svn"] == 7 and b["policy"] == "0x30000"
+assert b["author_key"] is False and j["host_data"] == sys.argv[3]
+PY
+then ok snp-id-json; else bad snp-id-json "JSON lacks the ID block or HOST_DATA"; fi
+"$cvmm" measure "${snp[@]}" --json >"$tmp/out" 2>"$tmp/err"
+if python3 - "$tmp/out" <<'PY'
+import json, sys
+j = json.load(open(sys.argv[1]))
+assert j["id_block"] is None and j["host_data"] == "00" * 32
+PY
+then ok snp-no-id-json; else bad snp-no-id-json "no ID block should be null, HOST_DATA zero"; fi
+# The same block as base64 text, as QEMU takes it, from a config file.
+cat >"$tmp/id.json" <<JSON
+{ "cc": { "mode": "snp", "snp": { "id_block": "$(base64 -w0 "$tmp/id.bin")",
+  "id_auth": "$(base64 -w0 "$tmp/auth-author.bin")" } },
+  "boot": { "firmware": "amdsev.fd" } }
+JSON
+"$cvmm" measure "$tmp/id.json" --json >"$tmp/out" 2>"$tmp/err"
+if python3 - "$tmp/out" "$d1" <<'PY'
+import json, sys
+j = json.load(open(sys.argv[1]))
+assert j["id_block"]["ld"] == sys.argv[2] and j["id_block"]["author_key"] is True
+PY
+then ok snp-id-base64; else bad snp-id-base64 "a base64 ID block with an author key should be read"; fi
+fails snp-id-wrong-ld 2 "cc.snp.id_block: its launch digest $d1 is not this launch's 13a6ae9f.* \(vCPU signature 0x800f12\); the firmware would refuse LAUNCH_FINISH" -- measure "${snp[@]}" "${ids[@]}" --vcpus 4
+idblock "$tmp/id-v2.bin" $d1 2 0x30000
+fails snp-id-version 2 "cc.snp.id_block: version 2, not 1" -- measure "${snp[@]}" --snp-id-block "$tmp/id-v2.bin" --snp-id-auth "$tmp/auth.bin"
+idblock "$tmp/id-pol.bin" $d1 1 0x70000
+fails snp-id-policy 2 "cc.snp.id_block: its policy 0x70000 is not cc.snp.policy 0x30000" -- measure "${snp[@]}" --snp-id-block "$tmp/id-pol.bin" --snp-id-auth "$tmp/auth.bin"
+idauth "$tmp/auth-algo.bin" 0 0
+fails snp-id-algo 2 "cc.snp.id_auth: ID key algorithm 0 is not 1" -- measure "${snp[@]}" --snp-id-block "$tmp/id.bin" --snp-id-auth "$tmp/auth-algo.bin"
+idauth "$tmp/auth-curve.bin" 1 3
+fails snp-id-author-curve 2 "cc.snp.id_auth: author key curve 3 is not 2" -- measure "${snp[@]}" --snp-id-block "$tmp/id.bin" --snp-id-auth "$tmp/auth-curve.bin"
+fails snp-id-alone 2 "an ID block and its ID authentication go together" -- measure "${snp[@]}" --snp-id-block "$tmp/id.bin"
+fails plan-snp-id-policy 2 "its policy 0x70000" -- run --plan "${snp[@]}" --snp-id-block "$tmp/id-pol.bin" --snp-id-auth "$tmp/auth.bin"
+plan plan-snp-id "KVM_SEV_SNP_LAUNCH_FINISH +1 VMSA at gpa 0xfffffffff000, vCPU 0 first; ID block with LD $d1, ID auth without author key; HOST_DATA $hd\$" 1 "${snp[@]}" "${ids[@]}" --snp-host-data $hd
+plan plan-snp-no-id "KVM_SEV_SNP_LAUNCH_FINISH .*; no ID block\$" 1 "${snp[@]}"
+
+# KVM_TDX_INIT_VM inputs: MRCONFIGID, MROWNER, MROWNERCONFIG.
+m1=$(printf '11%.0s' {1..48}) m2=$(printf '22%.0s' {1..48}) m3=$(printf 'ab%.0s' {1..48})
+tdxmr=(--cc tdx --firmware "$tmp/tdx.fd" --tdx-mrconfigid $m1 --tdx-mrowner $m2 --tdx-mrownerconfig $m3)
+digest tdx-mr-not-measured a7a1f751abc454f9cbab198ca8d2edb2821935df525c74182b5e776cb0929e8c59aefecce725b0d08a5e9d3d3183bd08 "${tdxmr[@]}"
+"$cvmm" measure "${tdxmr[@]}" --json >"$tmp/out" 2>"$tmp/err"
+if python3 - "$tmp/out" "$m1" "$m2" "$m3" <<'PY'
+import json, sys
+j = json.load(open(sys.argv[1]))
+assert (j["mrconfigid"], j["mrowner"], j["mrownerconfig"]) == tuple(sys.argv[2:5]), j
+PY
+then ok tdx-mr-json; else bad tdx-mr-json "JSON lacks MRCONFIGID, MROWNER, MROWNERCONFIG"; fi
+plan plan-tdx-mr "KVM_TDX_INIT_VM .*retried on EAGAIN; MRCONFIGID $m1; MROWNER $m2; MROWNERCONFIG $m3\$" 1 "${tdxmr[@]}"
+plan plan-tdx-mrowner-only "KVM_TDX_INIT_VM .*retried on EAGAIN; MROWNER $m2\$" 1 --cc tdx --firmware "$tmp/tdx.fd" --tdx-mrowner $m2
+
+# cc.snp.certs: the table checked at start, the exit enabled before vCPUs.
+python3 - "$tmp" <<'PY'
+import struct, sys, uuid
+d = sys.argv[1]
+vcek = uuid.UUID("63da758d-e664-4564-adc5-f4b93be8accd").bytes_le
+ask = uuid.UUID("4ab7b379-bbac-4fe4-a02f-05aef327c782").bytes_le
+t = vcek + struct.pack("<II", 72, 100) + ask + struct.pack("<II", 172, 50) + bytes(24)
+open(d + "/certs.bin", "wb").write(t + b"V" * 100 + b"A" * 50)
+open(d + "/certs-cut.bin", "wb").write(t[:48])
+PY
+plan plan-snp-certs "^ +4  cc-vm  KVM_SEV_SNP_ENABLE_REQ_CERTS +KVM_EXIT_SNP_REQ_CERTS to cvmm" 1 "${snp[@]}" --snp-certs "$tmp/certs.bin"
+plan plan-snp-no-certs "KVM_SEV_SNP_ENABLE_REQ_CERTS" 0 "${snp[@]}"
+fails plan-snp-certs-cut 2 "cc.snp.certs: $tmp/certs-cut.bin: the certificate table has no terminating all-zero entry" -- run --plan "${snp[@]}" --snp-certs "$tmp/certs-cut.bin"
+fails snp-certs-missing 2 "snp-certs: file '$tmp/nope.bin' does not exist" -- run --plan "${snp[@]}" --snp-certs "$tmp/nope.bin"
+
 echo "$passed passed, $failed failed"
 [[ $failed -eq 0 ]]

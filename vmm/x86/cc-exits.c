@@ -29,12 +29,14 @@ static void tdvmcall_info(struct cvmm_exit_tdx *e,
 			  const struct cc_exit_state *st)
 {
 	/*
-	 * Leaf 1 lists the TDVMCALLs the host serves. cvmm serves none of
-	 * those KVM forwards as an optional feature: GetQuote has no quote
-	 * service behind it and SetupEventNotifyInterrupt only matters with
-	 * one, so only KVM's own are advertised.
+	 * Leaf 1 lists the TDVMCALLs the host serves. Of those KVM forwards
+	 * as optional, cvmm serves SetupEventNotifyInterrupt when a quote
+	 * service stands behind GetQuote (the notification is for quotes),
+	 * as QEMU does; without one, only KVM's own are advertised.
 	 */
-	const uint64_t served_r11 = 0, served_r12 = 0;
+	const uint64_t served_r11 =
+		st->relay ? TDVMCALL_INFO_R11_SETUP_EVENT_NOTIFY : 0;
+	const uint64_t served_r12 = 0;
 
 	if (e->get_tdvmcall_info.leaf != 1) {
 		e->get_tdvmcall_info.ret = TDVMCALL_STATUS_INVALID_OPERAND;
@@ -54,6 +56,10 @@ static void get_quote(struct cvmm_exit_tdx *e, struct cc_exit_state *st,
 	if (!IS_ALIGNED(e->get_quote.gpa, PAGE_SIZE) ||
 	    !IS_ALIGNED(e->get_quote.size, PAGE_SIZE) || !e->get_quote.size) {
 		e->get_quote.ret = TDVMCALL_STATUS_ALIGN_ERROR;
+		return;
+	}
+	if (st->relay) {
+		tdx_quote_request(st->relay, e, note, len);
 		return;
 	}
 	e->get_quote.ret = TDVMCALL_STATUS_INVALID_OPERAND;
@@ -189,8 +195,13 @@ enum vcpu_action vcpu_handle_tdx(struct vcpu *vcpu)
 		.user_r12 = l->tdx_caps->user_tdvmcallinfo_1_r12,
 		.notify_vector = l->notify_vector,
 		.quotes_refused = l->quotes_refused,
+		.relay = l->quote.started ? &l->quote : NULL,
 	};
 	r = tdx_exit_answer(e, &st, note, sizeof(note));
+	/* The vCPU that asked receives the notification (as QEMU). */
+	if (e->nr == TDVMCALL_SETUP_EVENT_NOTIFY_INTERRUPT &&
+	    e->setup_event_notify.ret == TDVMCALL_STATUS_SUCCESS)
+		l->notify_apic_id = vcpu->id;
 	l->notify_vector = st.notify_vector;
 	l->quotes_refused = st.quotes_refused;
 	l->tdx_exits++;

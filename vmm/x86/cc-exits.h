@@ -13,12 +13,15 @@
 #include <stdint.h>
 
 #include "lib/kvm-abi.h"
+#include "vmm/x86/tdx-quote.h"
 #include "vmm/vm.h"
 
 /* TDG.VP.VMCALL leaves KVM forwards (tdx.md section 6). */
 #define TDVMCALL_GET_TD_VM_CALL_INFO 0x10000
 #define TDVMCALL_GET_QUOTE 0x10002
 #define TDVMCALL_SETUP_EVENT_NOTIFY_INTERRUPT 0x10004
+/* GetTdVmCallInfo leaf 1, R11: SetupEventNotifyInterrupt is served. */
+#define TDVMCALL_INFO_R11_SETUP_EVENT_NOTIFY (1ull << 1)
 
 /* Status codes in R10 */
 #define TDVMCALL_STATUS_SUCCESS 0x0ull
@@ -34,6 +37,8 @@ struct cc_exit_state {
 	/* SetupEventNotifyInterrupt's vector, 0 for none. */
 	uint64_t notify_vector;
 	uint64_t quotes_refused;
+	/* cc.tdx.quote_service's relay, NULL for none. */
+	struct tdx_quote_relay *relay;
 };
 
 /*

@@ -146,6 +146,30 @@ static int snp_init2(struct vm *vm, const struct launch_step *s)
 	return 0;
 }
 
+/*
+ * Step 4, with cc.snp.certs: extended report requests exit to cvmm
+ * (KVM_EXIT_SNP_REQ_CERTS) for the certificate table. KVM_X86_SEV_SNP_REQ_CERTS
+ * says whether this KVM has the exit at all.
+ */
+static int snp_enable_req_certs(struct vm *vm)
+{
+	uint64_t have = 0;
+	uint32_t err = 0;
+	int r;
+
+	r = sev_attr(vm->kvm_fd, KVM_X86_SEV_SNP_REQ_CERTS, &have);
+	if (r < 0 || !have) {
+		log_error("cc.snp.certs: this host's KVM cannot hand certificate requests to cvmm (KVM_X86_SEV_SNP_REQ_CERTS %s)",
+			  r < 0 ? errno_name(r) : "0");
+		return VM_ERR_NO_CAP;
+	}
+	r = sev_cmd(vm, CVMM_SEV_SNP_ENABLE_REQ_CERTS, NULL, &err);
+	if (r < 0)
+		return log_error_errno(r, "KVM_SEV_SNP_ENABLE_REQ_CERTS: firmware status 0x%x (%s)",
+				       err, sev_ret_name(err));
+	return 0;
+}
+
 static struct kvm_segment reset_seg(uint16_t selector, uint64_t base,
 				    uint8_t type, bool code_or_data)
 {
@@ -317,13 +341,82 @@ static int snp_launch_start(struct vm *vm, const struct launch_step *s)
 	return 0;
 }
 
+/* The launch digest of this VM, with vCPU signature @sig. */
+static int launch_digest(const struct vm *vm, uint32_t sig,
+			 uint8_t ret[SHA384_DIGEST_SIZE])
+{
+	const struct cc_launch *l = vm->cc;
+	struct snp_measure_input in = {
+		.fw = l->img.fw,
+		.fw_size = l->img.fw_size,
+		.nr_vcpus = l->plan->nr_vcpus,
+		.vcpu_sig = sig,
+		.sev_features = l->plan->sev_features,
+		.kernel_hashes = l->img.has_kernel_hashes ? &l->img.hashes :
+							    NULL,
+	};
+
+	return snp_launch_digest(&in, ret);
+}
+
+/* The ID block's LD against the digest of the VMSAs with signature @sig. */
+static int check_id_block(const struct vm *vm, uint32_t sig)
+{
+	uint8_t digest[SHA384_DIGEST_SIZE];
+	char reason[CC_REASON_MAX];
+	int r;
+
+	if (!vm->cc->img.snp_finish.has_id_block)
+		return 0;
+	r = launch_digest(vm, sig, digest);
+	if (r < 0)
+		return log_error_errno(r, "computing the launch digest the ID block must carry");
+	r = snp_id_block_check_digest(&vm->cc->img.snp_finish, digest, sig,
+				      reason, sizeof(reason));
+	if (r < 0)
+		log_error("%s", reason);
+	return r;
+}
+
+/*
+ * Before KVM_CREATE_VM: the vCPUs get KVM_GET_SUPPORTED_CPUID's leaf 1
+ * unchanged (vm.c, x86_set_cpuid() only fixes EBX), so its EAX is the
+ * signature each VMSA will hold and the ID block's LD can be checked now.
+ */
+int launch_snp_prepare(struct vm *vm)
+{
+	_cleanup_free_ struct kvm_cpuid2 *cpuid = NULL;
+	int r;
+
+	if (!vm->cc->img.snp_finish.has_id_block)
+		return 0;
+	r = x86_get_cpuid(vm->kvm_fd, KVM_GET_SUPPORTED_CPUID, &cpuid);
+	if (r < 0)
+		return log_error_errno(r, "KVM_GET_SUPPORTED_CPUID");
+	return check_id_block(vm, cpuid_sig(cpuid));
+}
+
 /* Step 10: KVM measures the VMSAs, vCPU 0 first, then finishes. */
 static int snp_launch_finish(struct vm *vm)
 {
-	struct cvmm_sev_snp_launch_finish finish = {};
+	const struct snp_finish_inputs *in = &vm->cc->img.snp_finish;
+	struct cvmm_sev_snp_launch_finish finish = {
+		.id_block_en = in->has_id_block,
+		.auth_key_en = in->has_id_block && in->auth_key_en,
+	};
 	uint32_t err = 0;
 	int r;
 
+	/* KVM copies both when id_block_en is set (sev-snp.md section 2). */
+	if (in->has_id_block) {
+		finish.id_block_uaddr = (uintptr_t)in->id_block;
+		finish.id_auth_uaddr = (uintptr_t)in->id_auth;
+	}
+	memcpy(finish.host_data, in->host_data, sizeof(finish.host_data));
+	/* The signature is the vCPUs' own now: the last check before it. */
+	r = check_id_block(vm, vm->cc->vcpu_sig);
+	if (r < 0)
+		return r;
 	r = sev_cmd(vm, CVMM_SEV_SNP_LAUNCH_FINISH, &finish, &err);
 	if (r < 0)
 		return log_error_errno(r, "KVM_SEV_SNP_LAUNCH_FINISH: firmware status 0x%x (%s)",
@@ -346,6 +439,8 @@ int launch_snp_step(struct vm *vm, const struct launch_step *s)
 		return snp_launch_update(vm, s);
 	case LAUNCH_SNP_LAUNCH_FINISH:
 		return snp_launch_finish(vm);
+	case LAUNCH_SNP_ENABLE_REQ_CERTS:
+		return snp_enable_req_certs(vm);
 	default:
 		log_error("launch step %s is not an SNP step",
 			  launch_op_name(s->op));

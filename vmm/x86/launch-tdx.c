@@ -114,6 +114,7 @@ static int tdx_init_vm(struct vm *vm, const struct launch_step *s)
 	if (!init)
 		return log_error_errno(-ENOMEM, "allocating KVM_TDX_INIT_VM");
 	init->attributes = s->arg;
+	tdx_init_vm_inputs(vm, init);
 	init->cpuid.nent = tdx_cpuid_mask(host, &caps->cpuid,
 					  init->cpuid.entries);
 	init->xfam = tdx_cpuid_xfam(init->cpuid.entries, init->cpuid.nent) &
