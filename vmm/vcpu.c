@@ -185,7 +185,7 @@ static void prefault(struct vcpu *vcpu, uint64_t gpa, uint64_t len)
 static enum vcpu_action handle_hypercall(struct vcpu *vcpu)
 {
 	struct cvmm_exit_hypercall *hc = kvm_run_hypercall(vcpu->run);
-	uint64_t ret = EINVAL;
+	uint64_t ret = EINVAL, done;
 	int r;
 
 	if (hc->nr != KVM_HC_MAP_GPA_RANGE) {
@@ -194,7 +194,7 @@ static enum vcpu_action handle_hypercall(struct vcpu *vcpu)
 		return VCPU_CONTINUE;
 	}
 	r = mem_map_gpa_range(&vcpu->vm->mem, hc->args[0], hc->args[1],
-			      hc->args[2], &ret);
+			      hc->args[2], &ret, &done);
 	hc->ret = ret;
 	if (r == 0 && vcpu->vm->cfg->cc.prefault &&
 	    (hc->args[2] & KVM_MAP_GPA_RANGE_ENCRYPTED))
@@ -204,10 +204,11 @@ static enum vcpu_action handle_hypercall(struct vcpu *vcpu)
 		  (unsigned long long)hc->args[1],
 		  (unsigned long long)hc->args[2], (unsigned long long)ret);
 	if (r < 0)
-		log_debug("vcpu%u: MAP_GPA_RANGE gpa 0x%llx pages %llu attrs 0x%llx refused: %s",
+		log_debug("vcpu%u: MAP_GPA_RANGE gpa 0x%llx pages %llu attrs 0x%llx refused: %s; converted before: 0x%llx bytes",
 			  vcpu->id, (unsigned long long)hc->args[0],
 			  (unsigned long long)hc->args[1],
-			  (unsigned long long)hc->args[2], errno_name(r));
+			  (unsigned long long)hc->args[2], errno_name(r),
+			  (unsigned long long)(done - hc->args[0]));
 	return VCPU_CONTINUE;
 }
 

@@ -56,7 +56,7 @@ static void request(struct fuzz_input *in)
 	valid = model_decode(gpa, npages, attrs, &end);
 
 	fake_mem_op_start();
-	r = mem_map_gpa_range(fm.mem, gpa, npages, attrs, &ret);
+	r = mem_map_gpa_range(fm.mem, gpa, npages, attrs, &ret, NULL);
 	FUZZ_CHECK(ret == (r == -ENOMEM ? ENOMEM : r ? EINVAL : 0),
 		   "hypercall.ret %llu for error %d", (unsigned long long)ret,
 		   r);

@@ -10,6 +10,7 @@
  * (MMIO); R2 [16M, 18M) is RAM without a guest_memfd.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <sys/mman.h>
 #include <unistd.h>
@@ -47,6 +48,47 @@ void *__wrap_malloc(size_t size)
 void *__wrap_calloc(size_t n, size_t size)
 {
 	return fail_calloc ? NULL : __real_calloc(n, size);
+}
+
+/*
+ * Every syscall the engine makes can fail on demand: fallocate (punch and
+ * allocation) and madvise through --wrap, the attributes call in the fake
+ * KVM below. inject.calls counts them all; the one numbered inject.fail_at
+ * (1-based) fails with inject.err and counts in inject.failed.
+ */
+static struct {
+	unsigned int calls, fail_at, failed;
+	int err;
+} inject;
+
+static bool inject_now(void)
+{
+	if (++inject.calls != inject.fail_at)
+		return false;
+	inject.failed++;
+	errno = inject.err;
+	return true;
+}
+
+int __real_fallocate64(int fd, int mode, off_t off, off_t len);
+int __wrap_fallocate64(int fd, int mode, off_t off, off_t len);
+int __real_madvise(void *addr, size_t len, int advice);
+int __wrap_madvise(void *addr, size_t len, int advice);
+
+int __wrap_fallocate64(int fd, int mode, off_t off, off_t len)
+{
+	return inject_now() ? -1 : __real_fallocate64(fd, mode, off, len);
+}
+
+int __wrap_madvise(void *addr, size_t len, int advice)
+{
+	return inject_now() ? -1 : __real_madvise(addr, len, advice);
+}
+
+static void inject_at(unsigned int nth_from_now, int err)
+{
+	inject.fail_at = inject.calls + nth_from_now;
+	inject.err = err;
 }
 
 /* What the fake KVM saw. */
@@ -89,6 +131,8 @@ static int fake_set_attributes(struct guest_memory *m, uint64_t gpa,
 	kvm.nr_calls++;
 	if (kvm.nr_calls == kvm.fail_at)
 		return -kvm.fail_errno;
+	if (inject_now())
+		return -inject.err;
 	kvm.last_gpa = gpa;
 	kvm.last_size = size;
 	kvm.last_attrs = attributes;
@@ -134,6 +178,7 @@ static void add_region(enum mem_region_kind kind, uint64_t gpa, uint64_t size,
 static void setup(enum shared_backing backing, bool coalesce)
 {
 	memset(&kvm, 0, sizeof(kvm));
+	memset(&inject, 0, sizeof(inject));
 	mem = (struct guest_memory){
 		.vm_fd = -1,
 		.set_attributes = fake_set_attributes,
@@ -226,7 +271,7 @@ static void expect_map_matches_kvm(const char *what)
 static int map_gpa(uint64_t gpa, uint64_t npages, uint64_t attrs)
 {
 	uint64_t hc = 0xdead;
-	int r = mem_map_gpa_range(&mem, gpa, npages, attrs, &hc);
+	int r = mem_map_gpa_range(&mem, gpa, npages, attrs, &hc, NULL);
 
 	EXPECT(r == 0 ? hc == 0 : hc == EINVAL || hc == ENOMEM,
 	       "hypercall ret should follow the result (r %d, ret %" PRIu64 ")",
@@ -637,7 +682,7 @@ static void test_hostile_map_gpa_range(void)
 		size_t ranges = mem.attrs.nr_ranges;
 		uint64_t bytes = mem.attrs.private_bytes, hc = 0;
 		int r = mem_map_gpa_range(&mem, h->gpa, h->npages, h->attrs,
-					  &hc);
+					  &hc, NULL);
 
 		EXPECT(r < 0, "%s should fail", h->what);
 		EXPECT_EQ(hc, EINVAL, "%s should return EINVAL to the guest",
@@ -676,7 +721,7 @@ static void test_random_hypercalls_never_crash(void)
 		      (x % 5 == 0 ? (x >> 20) % PG : 0);
 		npages = x % 3 ? (x >> 12) % 600 : x >> 3;
 		attrs = x % 7 ? (x >> 16) & (ENC | 3) : x;
-		r = mem_map_gpa_range(&mem, gpa, npages, attrs, &hc);
+		r = mem_map_gpa_range(&mem, gpa, npages, attrs, &hc, NULL);
 		EXPECT(r == 0 ? hc == 0 : hc == EINVAL,
 		       "call %u: ret always set and consistent", i);
 		if (FAILED_SINCE(failed))
@@ -774,6 +819,106 @@ static void test_attributes_failure_keeps_map_in_sync(void)
 	teardown();
 }
 
+/*
+ * Pages whose dead side (the one KVM does not map) holds memory, measured
+ * from the files page by page.
+ */
+static unsigned int dead_sides_allocated(void)
+{
+	unsigned int n = 0;
+
+	for (uint64_t p = 0; p < GMEM_PAGES; p++) {
+		uint64_t g = ~0ull, sh = ~0ull;
+
+		EXPECT_EQ(mem_range_allocated_bytes(&mem, p * PG, PG, &g, &sh),
+			  0, "page %" PRIu64 " should be measurable", p);
+		if ((kvm.private[p] ? sh : g) != 0)
+			printf("page 0x%" PRIx64 " (%s) holds its dead side\n",
+			       (uint64_t)(p * PG),
+			       kvm.private[p] ? "private" : "shared");
+		n += (kvm.private[p] ? sh : g) != 0;
+	}
+	return n;
+}
+
+static unsigned int pages_private(uint64_t gpa, uint64_t n)
+{
+	unsigned int count = 0;
+
+	for (uint64_t p = gpa / PG; p < gpa / PG + n; p++)
+		count += kvm.private[p] && attr_map_is_private(&mem.attrs, p * PG);
+	return count;
+}
+
+/*
+ * Issue 17, case 1: with preallocation, x shared and holding data, the
+ * guest makes x and its neighbours private (two runs); the allocation
+ * after the first run's attributes call fails. KVM converted the run, so
+ * the guest must get 0, the second run must be converted too, x's shared
+ * side must be discarded and x, shared again, must read zero.
+ */
+static void test_failed_preallocation_is_not_a_failure(void)
+{
+	for (int coalesce = 0; coalesce < 2; coalesce++) {
+		uint64_t x = 3 * MB, first = x - 2 * PG;
+
+		setup(BACKING_MEMFD, coalesce);
+		mem.preallocate = true;
+		for (uint64_t p = first; p < first + 7 * PG; p += PG)
+			fill(shared_page(p), p | 1);
+		EXPECT_EQ(map_gpa(x + 2 * PG, 1, ENC), 0, "a neighbour private");
+		EXPECT_EQ(mem_convert_flush(&mem), 0, "flush");
+		/* Syscall 1 is the first run's attributes, 2 its allocation. */
+		inject_at(2, ENOMEM);
+		EXPECT_EQ(map_gpa(first, 7, ENC), 0,
+			  "coalesce %d: the guest gets 0, its pages are private",
+			  coalesce);
+		EXPECT_EQ(inject.failed, 1, "the allocation failed");
+		EXPECT_EQ(pages_private(first, 7), 7,
+			  "coalesce %d: every run of the request is private",
+			  coalesce);
+		expect_map_matches_kvm("failed preallocation");
+		EXPECT_EQ(mem_convert_flush(&mem), 0, "flush");
+		EXPECT_EQ(dead_sides_allocated(), 0,
+			  "coalesce %d: no page is held twice", coalesce);
+		EXPECT_EQ(map_gpa(x, 1, 0), 0, "x shared again");
+		EXPECT(holds(shared_page(x), 0),
+		       "coalesce %d: x reads zero, not its old data", coalesce);
+		teardown();
+	}
+}
+
+/*
+ * Issue 17, case 2: x's shared-side discard is deferred; a request for y
+ * out of reach flushes it and the punch fails. y is converted in KVM, so
+ * the guest gets 0; neither discard may be lost: after a flush that
+ * works, neither keeps its dead side, and both read zero once shared.
+ */
+static void test_failed_deferred_discard_is_kept(void)
+{
+	uint64_t x = 1 * MB, y = 6 * MB;
+
+	setup(BACKING_MEMFD, true);
+	fill(shared_page(x), 0xa);
+	fill(shared_page(y), 0xb);
+	EXPECT_EQ(map_gpa(x, 1, ENC), 0, "x private, its discard deferred");
+	EXPECT(holds(shared_page(x), 0xa), "the discard is deferred");
+	/* Syscall 1 is y's attributes call, 2 the punch of x. */
+	inject_at(2, EIO);
+	EXPECT_EQ(map_gpa(y, 1, ENC), 0, "y private: the guest gets 0");
+	EXPECT_EQ(inject.failed, 1, "the punch of x failed");
+	EXPECT_EQ(pages_private(y, 1), 1, "y is private");
+	expect_map_matches_kvm("failed deferred discard");
+	EXPECT_EQ(mem_convert_flush(&mem), 0, "a flush that works");
+	EXPECT_EQ(dead_sides_allocated(), 0,
+		  "neither x nor y keeps its shared side");
+	EXPECT_EQ(map_gpa(x, 1, 0), 0, "x shared");
+	EXPECT_EQ(map_gpa(y, 1, 0), 0, "y shared");
+	EXPECT(holds(shared_page(x), 0) && holds(shared_page(y), 0),
+	       "x and y read zero, not their old data");
+	teardown();
+}
+
 static void test_enomem(void)
 {
 	setup(BACKING_MEMFD, true);
@@ -789,8 +934,10 @@ static void test_enomem(void)
 	EXPECT_EQ(mem.attrs.nr_ranges, 1, "the map is unchanged");
 	fail_malloc = false;
 	fail_calloc = true;
-	EXPECT_EQ(map_gpa(MB, 1, 0), 0, "no memory for the pending extent");
-	EXPECT_EQ(mem.stats.gmem_discards, 1, "so the discard happens at once");
+	EXPECT_EQ(map_gpa(MB, 1, 0), 0,
+		  "the discards owed need no allocation");
+	EXPECT_EQ(mem_convert_flush(&mem), 0, "flush");
+	EXPECT_EQ(mem.stats.gmem_discards, 1, "one discard");
 	fail_calloc = false;
 	expect_map_matches_kvm("enomem");
 	teardown();
@@ -950,6 +1097,205 @@ static void stress(bool coalesce, bool race)
 	teardown();
 }
 
+/*
+ * Fault injection: a scenario of requests (multi-run, across regions,
+ * coalesced streams, a reversal inside the pending extent, a memory
+ * fault, flushes) run once per engine syscall, that syscall failing. After
+ * every request: the map equals the model KVM; the request's report is
+ * exact (mem_map_gpa_range()'s done: before it the target state, after it
+ * nothing changed); a page that changed state reads zero on its new side;
+ * after the failing request, measured from the files page by page, no
+ * page holds its dead side unless a discard of it is still owed. At the end a flush that works leaves no dead side
+ * allocated and every live side holding what the guest wrote.
+ */
+struct inj_op {
+	uint64_t gpa;
+	uint64_t npages;
+	/* 0 shared, 1 private, 2 private by memory fault, 3 flush */
+	int kind;
+};
+
+static const struct inj_op inj_ops[] = {
+	{ MB, 16, 1 },
+	{ MB + 4 * PG, 4, 0 },
+	{ MB, 32, 1 },
+	{ 8 * MB - 4 * PG, 8, 1 },
+	{ 2 * MB, 1, 1 }, { 2 * MB + PG, 1, 1 }, { 2 * MB + 2 * PG, 1, 1 },
+	{ 2 * MB + 3 * PG, 1, 1 },
+	{ 2 * MB + PG, 1, 0 },
+	{ 3 * MB, 1, 2 },
+	{ 0, 0, 3 },
+	{ MB, 40, 0 },
+	{ 2 * MB, 4, 0 },
+	{ 8 * MB - 4 * PG, 8, 0 },
+	{ MB + 8 * PG, 8, 1 },
+};
+
+#define INJ_LO (MB - 8 * PG)
+#define INJ_HI (8 * MB + 8 * PG)
+
+static bool inj_window(uint64_t p)
+{
+	return (p * PG >= INJ_LO && p * PG < 3 * MB + 8 * PG) ||
+	       (p * PG >= 8 * MB - 8 * PG && p * PG < INJ_HI);
+}
+
+static bool owed(uint64_t gpa)
+{
+	const struct conv_queue *q = &mem.discards;
+
+	if (gpa >= q->pending.gpa && gpa < q->pending.end)
+		return true;
+	for (unsigned int i = 0; i < q->nr_failed; i++)
+		if (gpa >= q->failed[i].gpa && gpa < q->failed[i].end)
+			return true;
+	return false;
+}
+
+/* Pages of the window whose dead side holds memory with no discard owed. */
+static unsigned int dead_sides_unowed(void)
+{
+	unsigned int n = 0;
+
+	for (uint64_t p = INJ_LO / PG; p < INJ_HI / PG; p++) {
+		uint64_t g = ~0ull, sh = ~0ull;
+
+		if (!inj_window(p))
+			continue;
+		EXPECT_EQ(mem_range_allocated_bytes(&mem, p * PG, PG, &g, &sh),
+			  0, "page measurable");
+		n += (kvm.private[p] ? sh : g) != 0 && !owed(p * PG);
+	}
+	return n;
+}
+
+static int inj_run_op(const struct inj_op *op, uint64_t *ret_done)
+{
+	uint64_t hc;
+	int r;
+
+	*ret_done = op->gpa + op->npages * PG;
+	switch (op->kind) {
+	case 2:
+		/* One page: the report is the result. */
+		r = mem_handle_memory_fault(&mem, op->gpa, op->npages * PG,
+					    KVM_MEMORY_EXIT_FLAG_PRIVATE,
+					    IMPLICIT_ALLOW);
+		if (r < 0)
+			*ret_done = op->gpa;
+		return r;
+	case 3:
+		return mem_convert_flush(&mem);
+	default:
+		r = mem_map_gpa_range(&mem, op->gpa, op->npages,
+				      op->kind ? ENC : 0, &hc, ret_done);
+		EXPECT(r == 0 ? hc == 0 : hc != 0, "the guest's answer");
+		return r;
+	}
+}
+
+/* One scenario, syscall fail_at failing; the number of syscalls made. */
+static unsigned int inj_scenario(enum shared_backing backing, bool coalesce,
+				 unsigned int fail_at, int err)
+{
+	static bool before[NR_PAGES];
+	int failed = test_failed_checks;
+	unsigned int calls;
+
+	setup(backing, coalesce);
+	mem.preallocate = true;
+	memset(model, 0, sizeof(model));
+	for (uint64_t p = 0; p < GMEM_PAGES; p++) {
+		if (!inj_window(p))
+			continue;
+		model[p].seed = next_seed++ << 16;
+		fill(shared_page(p * PG), model[p].seed);
+	}
+	inject.fail_at = fail_at;
+	inject.err = err;
+	for (size_t i = 0; i < ARRAY_SIZE(inj_ops); i++) {
+		const struct inj_op *op = &inj_ops[i];
+		uint64_t first = op->gpa / PG, done;
+		unsigned int was_failed = inject.failed;
+		int r;
+
+		memcpy(before, kvm.private, sizeof(before));
+		r = inj_run_op(op, &done);
+		EXPECT(r == 0 || inject.failed != was_failed,
+		       "fail_at %u op %zu: fails only with a syscall (%d)",
+		       fail_at, i, r);
+		for (uint64_t p = first; op->kind != 3 &&
+		     p < first + op->npages; p++) {
+			bool want = p * PG < done ? op->kind != 0 : before[p];
+
+			EXPECT(kvm.private[p] == want,
+			       "fail_at %u op %zu: page 0x%" PRIx64 " is as "
+			       "reported (done 0x%" PRIx64 ")", fail_at, i,
+			       (uint64_t)(p * PG), done);
+			EXPECT(attr_map_is_private(&mem.attrs, p * PG) ==
+			       kvm.private[p], "fail_at %u op %zu: the map "
+			       "follows KVM", fail_at, i);
+			model[p].private = kvm.private[p];
+		}
+		for (uint64_t p = 0; p < GMEM_PAGES; p++)
+			if (inj_window(p) && before[p] != kvm.private[p])
+				touch_changed(&before[p], p, 1, i);
+		if (inject.failed != was_failed) {
+			expect_map_matches_kvm("after an injected failure");
+			EXPECT_EQ(dead_sides_unowed(), 0,
+				  "fail_at %u op %zu: a dead side holds memory "
+				  "and no discard of it is owed", fail_at, i);
+		}
+		if (FAILED_SINCE(failed))
+			break;
+	}
+	calls = inject.calls;
+	inject.fail_at = 0;
+	EXPECT_EQ(mem_convert_flush(&mem), 0, "a flush that works");
+	EXPECT_EQ(mem.discards.nr_failed, 0, "owes nothing after it");
+	expect_map_matches_kvm("injection, at the end");
+	EXPECT_EQ(dead_sides_unowed(), 0,
+		  "fail_at %u: no dead side left allocated", fail_at);
+	for (uint64_t p = 0; p < GMEM_PAGES; p++)
+		if (inj_window(p))
+			EXPECT(holds(live_side(p), model[p].seed),
+			       "fail_at %u: page 0x%" PRIx64 " keeps what the "
+			       "guest wrote", fail_at, (uint64_t)(p * PG));
+	teardown();
+	return calls;
+}
+
+static void test_every_syscall_failing(void)
+{
+	/* Any error takes the same path; EINTR is retried where it may be. */
+	static const int errs[] = { ENOMEM, EINTR };
+	unsigned int runs = 0, failures = 0;
+
+	for (int b = 0; b < 2; b++) {
+		enum shared_backing backing = b ? BACKING_ANONYMOUS :
+						  BACKING_MEMFD;
+
+		for (int coalesce = 0; coalesce < 2; coalesce++) {
+			unsigned int n = inj_scenario(backing, coalesce, 0, 0);
+			int failed = test_failed_checks;
+
+			for (size_t e = 0; e < ARRAY_SIZE(errs); e++) {
+				for (unsigned int k = 1; k <= n; k++) {
+					inj_scenario(backing, coalesce, k,
+						     errs[e]);
+					runs++;
+					failures += inject.failed;
+					if (FAILED_SINCE(failed))
+						break;
+				}
+			}
+		}
+	}
+	printf("fault injection: %u scenarios, %u injected failures\n", runs,
+	       failures);
+	EXPECT(failures == runs, "every scenario met its injected failure");
+}
+
 static void test_random_stress(void)
 {
 	stress(true, false);
@@ -983,6 +1329,9 @@ TEST_MAIN(TEST_CASE(test_252_contiguous_pages),
 	  TEST_CASE(test_memory_fault),
 	  TEST_CASE(test_convert_checks),
 	  TEST_CASE(test_attributes_failure_keeps_map_in_sync),
+	  TEST_CASE(test_failed_preallocation_is_not_a_failure),
+	  TEST_CASE(test_failed_deferred_discard_is_kept),
+	  TEST_CASE(test_every_syscall_failing),
 	  TEST_CASE(test_enomem),
 	  TEST_CASE(test_naive_and_floor),
 	  TEST_CASE(test_random_stress),
