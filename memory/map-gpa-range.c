@@ -22,27 +22,20 @@
 static int map_gpa_range_decode(uint64_t gpa, uint64_t npages, uint64_t attrs,
 				uint64_t *ret_end)
 {
-	uint64_t align, len, end;
+	uint64_t len, end;
 
 	if (attrs & CVMM_MAP_GPA_RANGE_RESERVED)
 		return -EINVAL;
 	switch (attrs & CVMM_MAP_GPA_RANGE_PAGE_SZ_MASK) {
 	case KVM_MAP_GPA_RANGE_PAGE_SZ_4K:
-		align = SZ_4K;
-		break;
 	case KVM_MAP_GPA_RANGE_PAGE_SZ_2M:
-		align = SZ_2M;
-		break;
 	case KVM_MAP_GPA_RANGE_PAGE_SZ_1G:
-		align = SZ_1G;
 		break;
 	default:
 		return -EINVAL;
 	}
 	if (!npages || __builtin_mul_overflow(npages, PAGE_SIZE, &len) ||
-	    !add_ok(gpa, len, &end))
-		return -EINVAL;
-	if (!IS_ALIGNED(gpa, align) || !IS_ALIGNED(len, align))
+	    !add_ok(gpa, len, &end) || !IS_ALIGNED(gpa, PAGE_SIZE))
 		return -EINVAL;
 	*ret_end = end;
 	return 0;

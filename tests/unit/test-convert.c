@@ -115,6 +115,7 @@ static uint8_t *gmem_hva;
 
 static uint64_t *shared_page(uint64_t gpa);
 static uint64_t *gmem_page(uint64_t gpa);
+static unsigned int pages_private(uint64_t gpa, uint64_t n);
 static void fill(uint64_t *page, uint64_t seed);
 
 static int fake_set_attributes(struct guest_memory *m, uint64_t gpa,
@@ -454,6 +455,46 @@ static void test_2m_handled_as_2m(void)
 	teardown();
 }
 
+/*
+ * Issue 17, case 3: Linux's snp_begin_psc() resumes a partly done 2M PSC
+ * entry as gpa = gfn + cur_page, npages = 512 - cur_page with the entry's
+ * 2M hint, and handles it as 4K pages. The hint is advisory: the request
+ * is served like any 4K one.
+ */
+static void test_size_hint_is_advisory(void)
+{
+	for (uint64_t cur_page = 1; cur_page < 512; cur_page += 73) {
+		uint64_t gfn_gpa = 4 * MB, gpa = gfn_gpa + cur_page * PG;
+		uint64_t hc = 0xdead, done = 0;
+
+		setup(BACKING_MEMFD, true);
+		EXPECT_EQ(map_gpa(gfn_gpa, cur_page, ENC), 0,
+			  "the entry's first %" PRIu64 " pages private",
+			  cur_page);
+		EXPECT_EQ(mem_map_gpa_range(&mem, gpa, 512 - cur_page,
+					    ENC | SZ2M, &hc, &done), 0,
+			  "cur_page %" PRIu64 ": the rest with the 2M hint",
+			  cur_page);
+		EXPECT_EQ(hc, 0, "the guest gets 0");
+		EXPECT_EQ(done, gfn_gpa + 2 * MB, "the whole rest converted");
+		EXPECT_EQ(pages_private(gfn_gpa, 512), 512,
+			  "cur_page %" PRIu64 ": the 2M entry is private",
+			  cur_page);
+		EXPECT_EQ(mem_map_gpa_range(&mem, gpa, 512 - cur_page, SZ2M,
+					    &hc, NULL), 0,
+			  "and shared again with the hint");
+		EXPECT_EQ(pages_private(gpa, 512 - cur_page), 0,
+			  "cur_page %" PRIu64 ": the rest is shared", cur_page);
+		expect_map_matches_kvm("partial 2M entries");
+		teardown();
+	}
+	setup(BACKING_MEMFD, false);
+	EXPECT_EQ(map_gpa(4 * PG, 3, ENC | SZ1G), 0,
+		  "a 1G hint on three 4K pages is served too");
+	EXPECT_EQ(pages_private(4 * PG, 3), 3, "as three pages");
+	teardown();
+}
+
 static void test_run_across_regions(void)
 {
 	setup(BACKING_MEMFD, false);
@@ -655,10 +696,11 @@ static const struct hostile hostile_cases[] = {
 	{ "every bit", 0, 1, ~0ull },
 	{ "page size 3", 0, 1, ENC | 3 },
 	{ "page size 15", 0, 1, 15 },
-	{ "2M hint, unaligned gpa", 4 * PG, 512, ENC | SZ2M },
-	{ "2M hint, partial 2M", 2 * MB, 511, ENC | SZ2M },
-	{ "2M hint shared, unaligned", 4 * PG, 512, SZ2M },
-	{ "1G hint on 2M", 0, 512, ENC | SZ1G },
+	{ "2M hint, gpa not 4K aligned", 2 * MB + 0x800, 512, ENC | SZ2M },
+	{ "2M hint, zero pages", 2 * MB, 0, ENC | SZ2M },
+	{ "2M hint, reserved bit", 2 * MB, 512, ENC | SZ2M | (1ull << 7) },
+	{ "2M hint, overflow", 2 * MB, 1ull << 52, ENC | SZ2M },
+	{ "2M hint, outside RAM", HOLE_GPA, 512, ENC | SZ2M },
 	{ "npages * 4K overflows", 0, 1ull << 52, ENC },
 	{ "npages * 4K overflows shared", 0, ~0ull, 0 },
 	{ "gpa + len wraps", ~0ull - PG + 1, 2, ENC },
@@ -1318,6 +1360,7 @@ TEST_MAIN(TEST_CASE(test_252_contiguous_pages),
 	  TEST_CASE(test_k_runs_cost_o_k),
 	  TEST_CASE(test_adjacent_single_pages_coalesce),
 	  TEST_CASE(test_2m_handled_as_2m),
+	  TEST_CASE(test_size_hint_is_advisory),
 	  TEST_CASE(test_run_across_regions),
 	  TEST_CASE(test_pending_discard_never_destroys_live_data),
 	  TEST_CASE(test_contents),
