@@ -216,6 +216,7 @@ static enum vcpu_action handle_memory_fault(struct vcpu *vcpu)
 {
 	struct cvmm_exit_memory_fault *mf = kvm_run_memory_fault(vcpu->run);
 	struct guest_memory *mem = &vcpu->vm->mem;
+	uint64_t page = ALIGN_DOWN(mf->gpa, PAGE_SIZE);
 	int r;
 
 	r = mem_handle_memory_fault(mem, mf->gpa, mf->size, mf->flags,
@@ -223,13 +224,17 @@ static enum vcpu_action handle_memory_fault(struct vcpu *vcpu)
 	log_event("conversion", "origin=implicit vcpu=%u gpa=0x%llx size=0x%llx flags=0x%llx result=%s",
 		  vcpu->id, (unsigned long long)mf->gpa,
 		  (unsigned long long)mf->size, (unsigned long long)mf->flags,
-		  r ? errno_name(r) : "ok");	/*
+		  r ? errno_name(r) : "ok");
+	/*
 	 * -EALREADY: the range is already as the access wants it, e.g. another
-	 * vCPU converted it first. Re-enter once; the same fault again on this
-	 * vCPU means no progress is possible.
+	 * vCPU converted it first. Re-enter once; a fault on the same page
+	 * again, with no other exit between, means no progress is possible.
+	 * Pages racing vCPUs converted one after the other are progress.
 	 */
-	if (r == -EALREADY && !vcpu->fault_repeated) {
+	if (r == -EALREADY && !(vcpu->fault_repeated &&
+				vcpu->fault_page == page)) {
 		vcpu->fault_repeated = true;
+		vcpu->fault_page = page;
 		return VCPU_CONTINUE;
 	}
 	if (r == 0) {
