@@ -15,6 +15,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "devices/virtio/virtio.h"
 #include "memory/convert.h"
 #include "tests/test.h"
 #include "vmm/kvm-abi.h"
@@ -961,6 +962,91 @@ static void test_failed_deferred_discard_is_kept(void)
 	teardown();
 }
 
+/*
+ * Issue 17, case 5: the guest converts a buffer to private while a virtio
+ * device writes into it. The device found it shared when it took the
+ * chain; the conversion must wait for its write, so that the discard
+ * comes after it: a write after the discard would allocate the dead
+ * shared side again (memory held twice until it turns shared).
+ */
+#define VQ_GPA (4 * MB)
+#define BUF_GPA (5 * MB)
+
+static struct {
+	pthread_t thread;
+	bool converted;
+	int r;
+} racer;
+
+static void *convert_buffer(void *arg)
+{
+	(void)arg;
+	racer.r = mem_convert(&mem, BUF_GPA, PG, true, CONV_ORIGIN_EXPLICIT);
+	__atomic_store_n(&racer.converted, true, __ATOMIC_RELEASE);
+	return NULL;
+}
+
+/* The device: the guest converts meanwhile, then the device writes. */
+static uint32_t write_while_converted(struct virtio_device *vdev,
+				      struct virtio_chain *chain)
+{
+	static uint8_t data[PG];
+
+	(void)vdev;
+	EXPECT_EQ(pthread_create(&racer.thread, NULL, convert_buffer, NULL),
+		  0, "the converting vCPU starts");
+	/* Give it every chance to get ahead of the write (300 ms). */
+	for (int i = 0; i < 300 && !__atomic_load_n(&racer.converted,
+						     __ATOMIC_ACQUIRE); i++)
+		usleep(1000);
+	memset(data, 0x5a, sizeof(data));
+	return virtio_chain_write(chain, 0, data, sizeof(data));
+}
+
+static void no_signal(void *ctx, uint16_t what)
+{
+	(void)ctx;
+	(void)what;
+}
+
+static void test_device_write_holds_off_conversion(void)
+{
+	struct virtio_device vdev = {
+		.name = "test", .mem = &mem, .signal = no_signal,
+	};
+	struct virtqueue *vq = &vdev.vqs[0];
+	struct virtq_desc *desc;
+	uint16_t *avail;
+	uint64_t g = ~0ull, sh = ~0ull;
+
+	setup(BACKING_MEMFD, false);
+	*vq = (struct virtqueue){
+		.vdev = &vdev, .size = 16, .enabled = true,
+		.desc_gpa = VQ_GPA, .avail_gpa = VQ_GPA + PG,
+		.used_gpa = VQ_GPA + 2 * PG, .kick = { .fd = -1 },
+	};
+	EXPECT_EQ(virtqueue_map(vq, &mem), 0, "the rings map");
+	desc = (struct virtq_desc *)shared_page(VQ_GPA);
+	desc[0] = (struct virtq_desc){
+		.addr = BUF_GPA, .len = PG, .flags = VIRTQ_DESC_F_WRITE,
+	};
+	avail = (uint16_t *)shared_page(VQ_GPA + PG);
+	avail[2] = 0;		/* ring[0]: chain 0 */
+	avail[1] = 1;		/* idx */
+	racer.converted = false;
+	virtio_queue_serve_locked(&vdev, vq, write_while_converted);
+	EXPECT_EQ(pthread_join(racer.thread, NULL), 0, "the vCPU is done");
+	EXPECT_EQ(racer.r, 0, "the buffer went private");
+	EXPECT(kvm.private[BUF_GPA / PG], "KVM has it private");
+	EXPECT_EQ(mem_convert_flush(&mem), 0, "flush");
+	EXPECT_EQ(mem_range_allocated_bytes(&mem, BUF_GPA, PG, &g, &sh), 0,
+		  "the buffer is measurable");
+	EXPECT_EQ(sh, 0, "the buffer's shared side is not allocated again "
+		  "by the device's write");
+	EXPECT(holds(shared_page(BUF_GPA), 0), "and reads zero");
+	teardown();
+}
+
 static void test_enomem(void)
 {
 	setup(BACKING_MEMFD, true);
@@ -1375,6 +1461,7 @@ TEST_MAIN(TEST_CASE(test_252_contiguous_pages),
 	  TEST_CASE(test_failed_preallocation_is_not_a_failure),
 	  TEST_CASE(test_failed_deferred_discard_is_kept),
 	  TEST_CASE(test_every_syscall_failing),
+	  TEST_CASE(test_device_write_holds_off_conversion),
 	  TEST_CASE(test_enomem),
 	  TEST_CASE(test_naive_and_floor),
 	  TEST_CASE(test_random_stress),
