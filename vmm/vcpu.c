@@ -186,7 +186,7 @@ static void prefault(struct vcpu *vcpu, uint64_t gpa, uint64_t len)
 static enum vcpu_action handle_hypercall(struct vcpu *vcpu)
 {
 	struct cvmm_exit_hypercall *hc = kvm_run_hypercall(vcpu->run);
-	uint64_t ret = EINVAL;
+	uint64_t ret = EINVAL, done;
 	int r;
 
 	if (hc->nr != KVM_HC_MAP_GPA_RANGE) {
@@ -195,7 +195,7 @@ static enum vcpu_action handle_hypercall(struct vcpu *vcpu)
 		return VCPU_CONTINUE;
 	}
 	r = mem_map_gpa_range(&vcpu->vm->mem, hc->args[0], hc->args[1],
-			      hc->args[2], &ret);
+			      hc->args[2], &ret, &done);
 	hc->ret = ret;
 	if (r == 0 && vcpu->vm->cfg->cc.prefault &&
 	    (hc->args[2] & KVM_MAP_GPA_RANGE_ENCRYPTED))
@@ -205,10 +205,11 @@ static enum vcpu_action handle_hypercall(struct vcpu *vcpu)
 		  (unsigned long long)hc->args[1],
 		  (unsigned long long)hc->args[2], (unsigned long long)ret);
 	if (r < 0)
-		log_debug("vcpu%u: MAP_GPA_RANGE gpa 0x%llx pages %llu attrs 0x%llx refused: %s",
+		log_debug("vcpu%u: MAP_GPA_RANGE gpa 0x%llx pages %llu attrs 0x%llx refused: %s; converted before: 0x%llx bytes",
 			  vcpu->id, (unsigned long long)hc->args[0],
 			  (unsigned long long)hc->args[1],
-			  (unsigned long long)hc->args[2], errno_name(r));
+			  (unsigned long long)hc->args[2], errno_name(r),
+			  (unsigned long long)(done - hc->args[0]));
 	return VCPU_CONTINUE;
 }
 
@@ -216,6 +217,7 @@ static enum vcpu_action handle_memory_fault(struct vcpu *vcpu)
 {
 	struct cvmm_exit_memory_fault *mf = kvm_run_memory_fault(vcpu->run);
 	struct guest_memory *mem = &vcpu->vm->mem;
+	uint64_t page = ALIGN_DOWN(mf->gpa, PAGE_SIZE);
 	int r;
 
 	r = mem_handle_memory_fault(mem, mf->gpa, mf->size, mf->flags,
@@ -223,13 +225,17 @@ static enum vcpu_action handle_memory_fault(struct vcpu *vcpu)
 	log_event("conversion", "origin=implicit vcpu=%u gpa=0x%llx size=0x%llx flags=0x%llx result=%s",
 		  vcpu->id, (unsigned long long)mf->gpa,
 		  (unsigned long long)mf->size, (unsigned long long)mf->flags,
-		  r ? errno_name(r) : "ok");	/*
+		  r ? errno_name(r) : "ok");
+	/*
 	 * -EALREADY: the range is already as the access wants it, e.g. another
-	 * vCPU converted it first. Re-enter once; the same fault again on this
-	 * vCPU means no progress is possible.
+	 * vCPU converted it first. Re-enter once; a fault on the same page
+	 * again, with no other exit between, means no progress is possible.
+	 * Pages racing vCPUs converted one after the other are progress.
 	 */
-	if (r == -EALREADY && !vcpu->fault_repeated) {
+	if (r == -EALREADY && !(vcpu->fault_repeated &&
+				vcpu->fault_page == page)) {
 		vcpu->fault_repeated = true;
+		vcpu->fault_page = page;
 		return VCPU_CONTINUE;
 	}
 	if (r == 0) {

@@ -71,8 +71,12 @@ struct vcpu {
 	struct kvm_run *run;
 	pthread_t thread;
 	bool started;
-	/* The last memory fault needed no conversion (see handle_memory_fault). */
+	/*
+	 * The last exit was a memory fault that needed no conversion, on the
+	 * page at fault_page (see handle_memory_fault).
+	 */
 	bool fault_repeated;
+	uint64_t fault_page;
 	uint64_t exits[VM_EXIT_REASONS + 1];
 	/* CLOCK_MONOTONIC ns inside KVM_RUN, and handling its exits here. */
 	uint64_t run_ns;

@@ -1116,7 +1116,7 @@ static void test_snp_launch(void)
 			       "cvmm's expected measurement should be the PSP's");
 			check_after_launch(vm);
 			EXPECT(mem_map_gpa_range(&vm->mem, 0x100000, 1, 0,
-						 &hc) == 0 && hc == 0,
+						 &hc, NULL) == 0 && hc == 0,
 			       "the guest should be able to share a RAM page");
 			EXPECT_EQ(mem_discard_shared(&vm->mem, 0x100000, PG),
 				  -EINVAL,
