@@ -28,7 +28,7 @@ uint64_t cfg_load_uint(const struct cfg_field *f, const void *base)
 }
 
 int cfg_check_uint(const struct cfg_field *f, uint64_t v, const char *path,
-		      struct cfg_diag *d)
+		   struct cfg_diag *d)
 {
 	if (v >= f->min && v <= f->max)
 		return 0;
@@ -38,7 +38,7 @@ int cfg_check_uint(const struct cfg_field *f, uint64_t v, const char *path,
 }
 
 int cfg_check_size(const struct cfg_field *f, uint64_t v, const char *path,
-		      struct cfg_diag *d)
+		   struct cfg_diag *d)
 {
 	char s[CFG_SIZE_STR_MAX], lim[CFG_SIZE_STR_MAX];
 
@@ -62,7 +62,7 @@ int cfg_check_size(const struct cfg_field *f, uint64_t v, const char *path,
 }
 
 int cfg_check_bits(const struct cfg_field *f, uint64_t v, const char *path,
-		      struct cfg_diag *d)
+		   struct cfg_diag *d)
 {
 	int r = 0;
 
@@ -79,7 +79,7 @@ int cfg_check_bits(const struct cfg_field *f, uint64_t v, const char *path,
 }
 
 int cfg_check_string(const struct cfg_field *f, const char *s,
-			const char *path, struct cfg_diag *d)
+		     const char *path, struct cfg_diag *d)
 {
 	size_t len = strlen(s);
 	char buf[48];
