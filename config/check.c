@@ -35,7 +35,7 @@ uint64_t cfg_load_uint(const struct cfg_field *f, const void *base)
 }
 
 int cfg_check_uint(const struct cfg_field *f, uint64_t v, const char *path,
-		      struct cfg_diag *d)
+		   struct cfg_diag *d)
 {
 	if (v >= f->min && v <= f->max)
 		return 0;
@@ -45,7 +45,7 @@ int cfg_check_uint(const struct cfg_field *f, uint64_t v, const char *path,
 }
 
 int cfg_check_size(const struct cfg_field *f, uint64_t v, const char *path,
-		      struct cfg_diag *d)
+		   struct cfg_diag *d)
 {
 	char s[CFG_SIZE_STR_MAX], lim[CFG_SIZE_STR_MAX];
 
@@ -69,7 +69,7 @@ int cfg_check_size(const struct cfg_field *f, uint64_t v, const char *path,
 }
 
 int cfg_check_bits(const struct cfg_field *f, uint64_t v, const char *path,
-		      struct cfg_diag *d)
+		   struct cfg_diag *d)
 {
 	int r = 0;
 
@@ -86,7 +86,7 @@ int cfg_check_bits(const struct cfg_field *f, uint64_t v, const char *path,
 }
 
 int cfg_check_string(const struct cfg_field *f, const char *s,
-			const char *path, struct cfg_diag *d)
+		     const char *path, struct cfg_diag *d)
 {
 	size_t len = strlen(s);
 	char buf[48];

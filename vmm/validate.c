@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * One validation stage for every command: the config's rules, the
- * platform's, the CC launch's, the firmware's and, for a run, the host's,
- * each stage on a config the ones before it found sound.
+ * One validation stage for every command: the config's rules and the
+ * platform's, for a run the host's, then the CC launch's and the
+ * firmware's, each stage on a config the ones before it found sound.
  */
 #include <unistd.h>
 
@@ -190,13 +190,16 @@ int vm_validate(const struct vm_config *cfg, enum vm_use use,
 	check_test_guest(cfg, d);
 	if (r < 0 || d->errors)
 		return -EINVAL;
-	/* The launch's rules read values the config's rules found sound. */
+	/* A mode this host cannot run is refused before the launch's rules. */
+	if (use == VM_USE_RUN) {
+		r = check_host(cfg);
+		if (r < 0)
+			return r;
+	}
 	if (!cc_mode_is_measured(cfg->cc.mode))
-		return use == VM_USE_RUN ? check_host(cfg) : 0;
+		return 0;
 	r = cc_config_report(cfg, d);
 	if (r == 0 && use != VM_USE_CHECK)
 		r = check_firmware(cfg, use, d);
-	if (r < 0)
-		return r;
-	return use == VM_USE_RUN ? check_host(cfg) : 0;
+	return r;
 }

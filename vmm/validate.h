@@ -5,10 +5,13 @@
  *
  *	the config's own rules		config/rules.c (ranges, then rules
  *					between values)
- *	the platform's			what the PC this VM gets can carry
+ *	the platform's			what the PC this VM gets can carry,
+ *					the test guest's limits
+ *	the host's (run only)		one probe of /dev/kvm (vmm/caps.c):
+ *					a mode the host cannot run is refused
+ *					before the launch's own rules
  *	the CC launch's			cc/rules.c, for snp and tdx
  *	the firmware's			cc/image.c and the launch plan
- *	the host's			one probe of /dev/kvm (vmm/caps.c)
  *
  * Each stage reads a config the earlier ones found sound; within one,
  * every problem is reported, each once, naming the flag or the file and
