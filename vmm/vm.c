@@ -418,7 +418,10 @@ int vm_run(struct vm *vm)
 	if (vm->pc)
 		console_stop(&vm->pc->console);
 	uart_flush(&vm->uart);
-	(void)mem_convert_flush(&vm->mem);
+	r = mem_convert_flush(&vm->mem);
+	if (r < 0)
+		log_warning_errno(r, "discarding the dead side of converted memory (%llu discards failed during the run)",
+				  (unsigned long long)vm->mem.stats.discard_failures);
 	vm->times.end = monotonic_ns();
 	if (!vm->stopping) {
 		log_error("every vCPU stopped but the guest never ended the VM");
