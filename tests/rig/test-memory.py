@@ -142,8 +142,12 @@ def check_strace_counts(t, c):
 
 def main():
     cvmm = sys.argv[1]
-    ok, why = rigrun.run(cvmm, CASES, files=[shutil.which("strace") +
-                                             ":strace"], timeout=1200)
+    strace = shutil.which("strace")
+    if not strace:
+        print("test-memory: strace not found (scripts/deps --rig installs it)")
+        return 1
+    ok, why = rigrun.run(cvmm, CASES, files=[strace + ":strace"],
+                         timeout=1200)
     if not ok:
         rigrun.main_skip_or_fail(ok, why)
     t = rigrun.Checker()
