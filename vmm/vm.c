@@ -359,14 +359,19 @@ void vm_request_reset(struct vm *vm)
 
 static void on_stop_signal(void *opaque, int signo)
 {
+	struct vm *vm = opaque;
+
 	log_info("received %s; ending the VM", strsignal(signo));
-	vm_request_stop(opaque, 128 + signo);
+	if (signo == SIGQUIT)
+		__atomic_store_n(&vm->dump_on_stop, true, __ATOMIC_RELEASE);
+	vm_request_stop(vm, 128 + signo);
 }
 
 /*
  * SIGINT, SIGTERM and SIGHUP end the VM through the loop, so that the
- * terminal is restored and --stats written on the way out. Blocked before
- * the vCPU threads exist, which inherit the mask.
+ * terminal is restored and --stats written on the way out; SIGQUIT too,
+ * after every vCPU logged its state (a hung guest's debug dump). Blocked
+ * before the vCPU threads exist, which inherit the mask.
  */
 static int watch_stop_signals(struct vm *vm)
 {
@@ -377,8 +382,9 @@ static int watch_stop_signals(struct vm *vm)
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGQUIT);
 	r = event_loop_watch_signals(&vm->loop, &set, on_stop_signal, vm);
-	return r < 0 ? log_error_errno(r, "watching SIGINT, SIGTERM, SIGHUP") : 0;
+	return r < 0 ? log_error_errno(r, "watching SIGINT, SIGTERM, SIGHUP, SIGQUIT") : 0;
 }
 
 int vm_run(struct vm *vm)
