@@ -327,9 +327,12 @@ static int scn_hostile(void)
 		{ "unknown attribute bit 5", a, 1, ATTR_PRIVATE | 0x20, false },
 		{ "unknown attribute bit 63", a, 1, 1ull << 63, false },
 		{ "page-size hint 3", a, 1, ATTR_PRIVATE | 3, false },
-		{ "2M hint, unaligned gpa", a + PAGE, PAGES_2M, ATTR_PRIVATE | ATTR_2M, false },
-		{ "2M hint, odd size", a, 3, ATTR_PRIVATE | ATTR_2M, false },
-		{ "1G hint, unaligned", a, PAGES_2M, ATTR_PRIVATE | ATTR_1G, false },
+		{ "2M hint, gpa not 4K aligned", a + 0x800, PAGES_2M, ATTR_PRIVATE | ATTR_2M, false },
+		{ "2M hint, zero pages", a, 0, ATTR_PRIVATE | ATTR_2M, false },
+		{ "1G hint, beyond RAM", end, 1, ATTR_PRIVATE | ATTR_1G, false },
+		/* The hint is advisory: SNP resuming a 2M entry at cur_page 3. */
+		{ "2M hint, partly done 2M entry", a + 0x200000 + 3 * PAGE,
+		  PAGES_2M - 3, ATTR_PRIVATE | ATTR_2M, true },
 	};
 	uint64_t canary_shared = a + 0x10000, canary_private = a + 0x20000;
 	uint32_t rejected = 0;
@@ -478,6 +481,150 @@ static int scn_prepare(void)
 	return 0;
 }
 
+/*
+ * Conversions from every vCPU at once. The BSP releases all vCPUs
+ * together; each converts its own 2M window arg times (default 2000)
+ * against its own model of states and contents, and every fourth request
+ * goes to one 2M window all of them convert concurrently (no model there:
+ * any request must succeed). The BSP waits for all, then measures every
+ * own window exactly (from the files, through the test port) and the
+ * shared one made all shared and then all private: at no point is a page
+ * held on both sides.
+ */
+#define SMP_MAX 8
+#define SMP_PAGES PAGES_2M
+
+struct smp_model {
+	uint8_t private[SMP_PAGES];
+	uint8_t touched[SMP_PAGES];
+	uint64_t tag[SMP_PAGES];
+	uint64_t bad;
+	uint64_t conversions;
+};
+
+static struct smp_model smp[SMP_MAX];
+static volatile uint32_t smp_go, smp_done;
+
+/* Window 0 is the one all vCPUs share; vCPU c owns window c + 1. */
+static uint64_t smp_window(uint32_t w)
+{
+	return ALIGN_UP(area_start() + 0x200000, 0x200000) + w * 0x200000ull;
+}
+
+static uint64_t smp_verify(struct smp_model *m, uint64_t base)
+{
+	uint64_t bad = 0;
+
+	for (uint64_t p = 0; p < SMP_PAGES; p++) {
+		uint64_t gpa = base + p * PAGE;
+
+		m->touched[p] = 1;
+		bad += !(m->tag[p] ? holds(gpa, m->tag[p]) : is_zero(gpa));
+	}
+	return bad;
+}
+
+static void smp_own(struct smp_model *m, uint64_t base, uint64_t *rng,
+		    uint64_t i)
+{
+	uint64_t n = 1 + rand64(rng) % 24, first, attrs = 0;
+	bool priv = rand64(rng) & 1;
+
+	first = rand64(rng) % (SMP_PAGES - n);
+	if (priv)
+		attrs |= ATTR_PRIVATE;
+	convert(base + first * PAGE, n, attrs);
+	for (uint64_t p = first; p < first + n; p++) {
+		if (m->private[p] == priv)
+			continue;
+		m->private[p] = priv;
+		m->touched[p] = 0;
+		m->tag[p] = 0;
+	}
+	for (uint64_t w = 0; w < 2; w++) {
+		uint64_t p = first + rand64(rng) % n;
+
+		m->tag[p] = (i << 16) | p | 1;
+		m->touched[p] = 1;
+		fill(base + p * PAGE, m->tag[p]);
+	}
+}
+
+static void smp_work(uint32_t cpu)
+{
+	struct smp_model *m = &smp[cpu];
+	uint64_t n = bi->arg ? bi->arg : 2000, base = smp_window(cpu + 1);
+	uint64_t rng = (bi->seed | 1) + cpu * 0x9e3779b97f4a7c15ull;
+
+	while (!smp_go)
+		cpu_relax();
+	for (uint64_t i = 0; i < n; i++) {
+		if (rand64(&rng) % 4 == 0) {
+			uint64_t c = 1 + rand64(&rng) % 64;
+
+			convert(smp_window(0) + rand64(&rng) % (SMP_PAGES - c) *
+				PAGE, c, rand64(&rng) & 1 ? ATTR_PRIVATE : 0);
+		} else {
+			smp_own(m, base, &rng, i);
+		}
+		m->conversions++;
+		if (i % 250 == 249)
+			m->bad += smp_verify(m, base);
+	}
+	m->bad += smp_verify(m, base);
+	__atomic_fetch_add(&smp_done, 1, __ATOMIC_SEQ_CST);
+}
+
+static void smp_ap(uint32_t cpu)
+{
+	if (cpu < SMP_MAX && (bi->flags & BOOTINFO_F_PRIVATE_MEM))
+		smp_work(cpu);
+}
+
+static int scn_smp(void)
+{
+	uint32_t cpus = bi->nr_vcpus;
+	uint64_t bad = 0, total = 0, *o;
+
+	need_private_memory();
+	CHECK(cpus >= 2 && cpus <= SMP_MAX, "mem-smp needs 2 to %d vCPUs, not %u",
+	      SMP_MAX, cpus);
+	while (bi->vcpus_up < cpus)
+		cpu_relax();
+	__atomic_store_n(&smp_go, 1, __ATOMIC_SEQ_CST);
+	smp_work(0);
+	while (__atomic_load_n(&smp_done, __ATOMIC_SEQ_CST) < cpus)
+		cpu_relax();
+	for (uint32_t c = 0; c < cpus; c++) {
+		uint64_t gmem = 0, shared = 0;
+
+		for (uint64_t p = 0; p < SMP_PAGES; p++) {
+			if (!smp[c].touched[p])
+				continue;
+			if (smp[c].private[p])
+				gmem += PAGE;
+			else
+				shared += PAGE;
+		}
+		expect_allocated("mem-smp: a vCPU's own window", smp_window(c + 1),
+				 SMP_PAGES * PAGE, gmem, shared);
+		bad += smp[c].bad;
+		total += smp[c].conversions;
+	}
+	to_shared(smp_window(0), SMP_PAGES);
+	o = testdev(TESTDEV_MEASURE, smp_window(0), SMP_PAGES * PAGE);
+	CHECK(o[0] == 0, "mem-smp: the shared window, all shared, still holds "
+	      "%lu guest_memfd bytes", o[0]);
+	to_private(smp_window(0), SMP_PAGES);
+	o = testdev(TESTDEV_MEASURE, smp_window(0), SMP_PAGES * PAGE);
+	CHECK(o[1] == 0, "mem-smp: the shared window, all private, still holds "
+	      "%lu shared bytes", o[1]);
+	printf("result: smp-vcpus %u\n", cpus);
+	printf("result: smp-conversions %lu\n", total);
+	printf("result: smp-mismatches %lu\n", bad);
+	return bad ? 1 : 0;
+}
+
 const struct scenario mem_scenarios[] = {
 	{ "mem-psc-contig", "252 contiguous 4K pages, both ways", scn_psc_contig, NULL },
 	{ "mem-psc-scattered", "k separate single-page runs", scn_psc_scattered, NULL },
@@ -488,5 +635,6 @@ const struct scenario mem_scenarios[] = {
 	{ "mem-hostile", "bad MAP_GPA_RANGE requests", scn_hostile, NULL },
 	{ "mem-stress", "randomized conversions against a model", scn_stress, NULL },
 	{ "mem-prepare", "guest_memfd use of a range made private", scn_prepare, NULL },
+	{ "mem-smp", "every vCPU converts at once", scn_smp, smp_ap },
 	{ NULL, NULL, NULL, NULL },
 };

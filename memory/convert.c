@@ -30,10 +30,7 @@
  * a device writing into a buffer it found shared (mem_shared_hold()).
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <pthread.h>
-#include <stdlib.h>
-#include <sys/mman.h>
 
 #include "lib/util.h"
 #include "lib/kvm.h"

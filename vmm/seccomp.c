@@ -180,6 +180,9 @@ static const struct sc_rule vcpu_rules[] = {
 	/* rip and registers in error reports (x86_dump_registers()) */
 	IOCTL(KVM_GET_REGS),
 	IOCTL(KVM_GET_SREGS),
+	/* the state dump after SIGQUIT (vcpu.c) */
+	IOCTL(KVM_GET_MP_STATE),
+	IOCTL(KVM_GET_LAPIC),
 	/* conversions: MAP_GPA_RANGE and memory faults, on the VM fd */
 	IOCTL(KVM_SET_MEMORY_ATTRIBUTES),
 	/* cc.prefault: private ranges right after MAP_GPA_RANGE */

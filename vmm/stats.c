@@ -126,6 +126,8 @@ static struct json_object *memory_json(struct vm *vm)
 	add_u64(o, "engine_syscalls", s->attr_calls + s->gmem_discards +
 		s->shared_discards + s->gmem_allocs);
 	add_u64(o, "prefaults", s->prefaults);
+	add_u64(o, "discard_failures", s->discard_failures);
+	add_u64(o, "gmem_alloc_failures", s->gmem_alloc_failures);
 	add_u64(o, "private_bytes", mem->attrs.private_bytes);
 	if (mem_allocated_bytes(mem, &gmem, &shared) == 0) {
 		add_u64(o, "gmem_allocated_bytes", gmem);

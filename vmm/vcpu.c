@@ -385,6 +385,55 @@ static enum vcpu_action run_once(struct vcpu *vcpu)
 	return action;
 }
 
+/* A 256-bit LAPIC register (IRR, ISR, TMR) as hex, vector 255 first. */
+static void lapic_bits(const struct kvm_lapic_state *s, uint32_t reg,
+		       char *buf, size_t size)
+{
+	size_t len = 0;
+
+	for (int i = 7; i >= 0 && len < size; i--) {
+		uint32_t v;
+
+		memcpy(&v, s->regs + reg + 0x10 * i, sizeof(v));
+		len += snprintf(buf + len, size - len, "%08x", v);
+	}
+}
+
+static uint32_t lapic_reg(const struct kvm_lapic_state *s, uint32_t reg)
+{
+	uint32_t v;
+
+	memcpy(&v, s->regs + reg, sizeof(v));
+	return v;
+}
+
+/*
+ * After SIGQUIT: where the vCPU was and what its LAPIC held, to tell a
+ * guest deadlock from a lost interrupt (docs/linux.md).
+ */
+static void dump_state(struct vcpu *vcpu)
+{
+	struct kvm_lapic_state lapic;
+	struct kvm_mp_state mp = { 0 };
+	struct kvm_regs regs = { 0 };
+	char irr[72], isr[72];
+
+	(void)kvm_ioctl(vcpu->fd, KVM_GET_REGS, &regs);
+	(void)kvm_ioctl(vcpu->fd, KVM_GET_MP_STATE, &mp);
+	if (kvm_ioctl(vcpu->fd, KVM_GET_LAPIC, &lapic) < 0) {
+		log_error("vcpu%u: rip 0x%llx rflags 0x%llx mp_state %u, no LAPIC",
+			  vcpu->id, regs.rip, regs.rflags, mp.mp_state);
+		return;
+	}
+	lapic_bits(&lapic, 0x200, irr, sizeof(irr));
+	lapic_bits(&lapic, 0x100, isr, sizeof(isr));
+	log_error("vcpu%u: rip 0x%llx rflags 0x%llx mp_state %u; LAPIC irr %s isr %s tpr 0x%x icr 0x%08x:%08x lvtt 0x%x tmict 0x%x tmcct 0x%x",
+		  vcpu->id, regs.rip, regs.rflags, mp.mp_state, irr, isr,
+		  lapic_reg(&lapic, 0x80), lapic_reg(&lapic, 0x310),
+		  lapic_reg(&lapic, 0x300), lapic_reg(&lapic, 0x320),
+		  lapic_reg(&lapic, 0x380), lapic_reg(&lapic, 0x390));
+}
+
 static void *vcpu_thread(void *arg)
 {
 	struct vcpu *vcpu = arg;
@@ -409,6 +458,8 @@ static void *vcpu_thread(void *arg)
 	}
 	if (action == VCPU_FAIL)
 		vm_request_stop(vm, 1);
+	if (__atomic_load_n(&vm->dump_on_stop, __ATOMIC_ACQUIRE))
+		dump_state(vcpu);
 	/* The main thread waits in its event loop; the last one wakes it. */
 	if (__atomic_sub_fetch(&vm->vcpus_running, 1, __ATOMIC_ACQ_REL) == 0)
 		event_loop_stop(&vm->loop);

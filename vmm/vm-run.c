@@ -14,15 +14,20 @@
 
 static void on_stop_signal(void *opaque, int signo)
 {
+	struct vm *vm = opaque;
+
 	log_info("received %s; ending the VM", strsignal(signo));
-	vm_log_last_exits(opaque);
-	vm_request_stop(opaque, 128 + signo);
+	vm_log_last_exits(vm);
+	if (signo == SIGQUIT)
+		__atomic_store_n(&vm->dump_on_stop, true, __ATOMIC_RELEASE);
+	vm_request_stop(vm, 128 + signo);
 }
 
 /*
  * SIGINT, SIGTERM and SIGHUP end the VM through the loop, so that the
- * terminal is restored and --stats written on the way out. Blocked before
- * the vCPU threads exist, which inherit the mask.
+ * terminal is restored and --stats written on the way out; SIGQUIT too,
+ * after every vCPU logged its state (a hung guest's debug dump). Blocked
+ * before the vCPU threads exist, which inherit the mask.
  */
 static int watch_stop_signals(struct vm *vm)
 {
@@ -33,8 +38,9 @@ static int watch_stop_signals(struct vm *vm)
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGQUIT);
 	r = event_loop_watch_signals(&vm->loop, &set, on_stop_signal, vm);
-	return r < 0 ? log_error_errno(r, "watching SIGINT, SIGTERM, SIGHUP") : 0;
+	return r < 0 ? log_error_errno(r, "watching SIGINT, SIGTERM, SIGHUP, SIGQUIT") : 0;
 }
 
 int vm_run(struct vm *vm)
@@ -74,7 +80,10 @@ int vm_run(struct vm *vm)
 	if (vm->pc)
 		console_stop(&vm->pc->console);
 	uart_flush(&vm->uart);
-	(void)mem_convert_flush(&vm->mem);
+	r = mem_convert_flush(&vm->mem);
+	if (r < 0)
+		log_warning_errno(r, "discarding the dead side of converted memory (%llu discards failed during the run)",
+				  (unsigned long long)vm->mem.stats.discard_failures);
 	vm->times.end = monotonic_ns();
 	if (!vm->stopping) {
 		log_error("every vCPU stopped but the guest never ended the VM");

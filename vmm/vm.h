@@ -125,6 +125,8 @@ struct vm {
 
 	pthread_mutex_t lock;
 	bool stopping;
+	/* SIGQUIT: each vCPU logs its state as it stops (vcpu.c). */
+	bool dump_on_stop;
 	int exit_status;
 	/* The VM ended because the guest reset it (vm_request_reset()). */
 	bool guest_reset;

@@ -173,9 +173,11 @@ class Checker:
         self.failed = 0
 
     def check(self, name, cond, why, case=None):
+        """Record one expectation; returns whether it held."""
         if cond:
             print("ok   %s" % name)
             self.passed += 1
+            return True
         else:
             print("FAIL %s: %s" % (name, why))
             if case is not None:
@@ -183,6 +185,7 @@ class Checker:
                 for line in case.output.splitlines()[-30:]:
                     print("    | " + line)
             self.failed += 1
+            return False
 
     def finish(self, cases=()):
         for c in cases:
