@@ -4,11 +4,11 @@
 The rig loads vhost_vsock (../shared/rig/host-modules); the guest's
 initramfs, built here, loads the vsock modules of guest-modules and the
 static AF_VSOCK helper vsock-echo (tests/rig/vsock-echo.c). In each boot
-both sides listen and both connect:
-- host -> guest: the guest listens on port 1234, the rig connects to the
-  guest's CID, sends a line and reads the guest's echo of it;
+both sides listen and both connect, one after the other:
 - guest -> host: the rig listens on port 5678, the guest connects to CID 2
-  (the host), sends a line and reads the echo.
+  (the host), sends a line and reads the echo;
+- host -> guest: the guest listens on port 1234, the rig connects to the
+  guest's CID, sends a line and reads the guest's echo of it.
 Each echo server prints the peer CID it saw: the host sees the guest's.
 Cases: a default VM, and --cc sw (the rings and buffers live in shared
 memory the guest converted or kept shared), each with 2 vCPUs. Refused:
@@ -28,7 +28,11 @@ import rigrun  # noqa: E402
 # In the order their dependencies need (rig README).
 GUEST_MODULES = ["vsock", "vmw_vsock_virtio_transport_common",
                  "vmw_vsock_virtio_transport"]
-HOST_MODULES = ["vhost_iotlb", "vhost", "vsock", "vhost_vsock"]
+# vhost_vsock also needs the virtio transport's common part, which the
+# rig's README lists among the guest modules (the same kernel build).
+HOST_MODULES = [("host", "vhost_iotlb"), ("host", "vhost"), ("host", "vsock"),
+                ("guest", "vmw_vsock_virtio_transport_common"),
+                ("host", "vhost_vsock")]
 GUEST_PORT = 1234
 HOST_PORT = 5678
 
@@ -42,6 +46,8 @@ say() { echo "cvmm-test: $*"; }
 for m in %(modules)s; do
 	insmod /lib/modules/$m.ko || say "insmod-failed=$m"
 done
+vsock-echo connect 2 %(hport)d "$cvmmmsg"
+say "guest-connect=$?"
 vsock-echo listen %(gport)d >/tmp/listen 2>&1 &
 lp=$!
 n=0
@@ -49,8 +55,6 @@ while ! grep -q listening /tmp/listen && [ $n -lt 100 ]; do
 	sleep 0.1; n=$((n + 1))
 done
 say "vsock-listening"
-vsock-echo connect 2 %(hport)d "$cvmmmsg"
-say "guest-connect=$?"
 wait $lp
 say "guest-listen=$?"
 cat /tmp/listen
@@ -80,6 +84,7 @@ kill $hl 2>/dev/null
 wait $hl
 echo "cvmm-host: host-listen=$?"
 cat /tmp/host-listen-{name} /tmp/out-{name}
+dmesg | grep -i -e vsock -e vhost | tail -5
 (exit $st)"""
 
 IN_USE_SHELL = r"""./vsock-echo hold 7 >/tmp/hold 2>&1 &
@@ -112,7 +117,7 @@ CASES = [
     rigrun.Case("reserved", [], stats=False, shell=RESERVED_SHELL),
 ]
 
-PROLOGUE = "\n".join(["insmod ./%s.ko" % m for m in HOST_MODULES] + [
+PROLOGUE = "\n".join(["insmod ./%s.ko" % m for _, m in HOST_MODULES] + [
     "[ -c /dev/vhost-vsock ] || mknod /dev/vhost-vsock c 10 241"])
 
 
@@ -136,9 +141,10 @@ def make_files(tmp, rig, echo):
     with open(initrd, "wb") as f:
         f.write(img.cpio())
     files = [initrd + ":initrd.img", echo + ":vsock-echo"]
-    for m in HOST_MODULES:
+    for where, m in HOST_MODULES:
         path = os.path.join(tmp, m + ".ko")
-        with lzma.open(os.path.join(rig, "host-modules", m + ".ko.xz")) as f:
+        with lzma.open(os.path.join(rig, where + "-modules",
+                                    m + ".ko.xz")) as f:
             with open(path, "wb") as out:
                 out.write(f.read())
         files.append(path + ":" + m + ".ko")
