@@ -210,20 +210,18 @@ static const struct sc_rule vcpu_rules[] = {
 	IOCTL_IF(KVM_SET_GSI_ROUTING, SC_IF_SPLIT_IRQCHIP),
 	/*
 	 * devices/virtio/vsock.c: the driver's DRIVER_OK starts vhost-vsock
-	 * and its reset stops it, from the status register's write. The
-	 * features it accepted, less ACCESS_PLATFORM:
+	 * and its reset stops it, from the status register's write (owner,
+	 * CID, memory table and call eventfds were set before any filter).
+	 * The features the driver accepted, less ACCESS_PLATFORM:
 	 */
 	IOCTL_IF(VHOST_SET_FEATURES, SC_IF_VSOCK),
-	/* guest RAM's shared side, where the rings and buffers are */
-	IOCTL_IF(VHOST_SET_MEM_TABLE, SC_IF_VSOCK),
 	/* each of rx and tx: its size, where it starts, its rings */
 	IOCTL_IF(VHOST_SET_VRING_NUM, SC_IF_VSOCK),
 	IOCTL_IF(VHOST_SET_VRING_BASE, SC_IF_VSOCK),
 	IOCTL_IF(VHOST_SET_VRING_ADDR, SC_IF_VSOCK),
-	/* the queue's ioeventfd, and the eventfd vhost interrupts through */
+	/* the queue's ioeventfd, which wakes vhost instead of cvmm */
 	IOCTL_IF(VHOST_SET_VRING_KICK, SC_IF_VSOCK),
-	IOCTL_IF(VHOST_SET_VRING_CALL, SC_IF_VSOCK),
-	/* start at DRIVER_OK, stop at reset */
+	/* running at DRIVER_OK, stopped at reset */
 	IOCTL_IF(VHOST_VSOCK_SET_RUNNING, SC_IF_VSOCK),
 };
 

@@ -10,8 +10,9 @@ both sides listen and both connect, one after the other:
 - host -> guest: the guest listens on port 1234, the rig connects to the
   guest's CID, sends a line and reads the guest's echo of it.
 Each echo server prints the peer CID it saw: the host sees the guest's.
-Cases: a default VM, and --cc sw (the rings and buffers live in shared
-memory the guest converted or kept shared), each with 2 vCPUs. Refused:
+Cases: a default VM with 2 vCPUs, and --cc sw (the rings and buffers live
+in shared memory) with 1 (2-vCPU SW_PROTECTED boots hang now and then in
+the nested rig, docs/linux.md). Refused:
 a CID another VM holds (vsock-echo hold takes it in vhost-vsock first:
 EADDRINUSE), and CID 2 (a config rule, before anything is opened).
 Usage: test-vsock.py CVMM VSOCK_ECHO"""
@@ -64,7 +65,8 @@ poweroff -f
 
 MEM = "256M"
 CMDLINE = "console=ttyS0 quiet panic=-1 cvmmmsg=hello-from-guest-%s"
-CASE_TIMEOUT = 150
+# A boot takes 15-60 s in the rig, more when the machine is loaded.
+CASE_TIMEOUT = 240
 
 # The rig listens, starts cvmm, connects once the guest listens.
 ECHO_SHELL = r"""./vsock-echo listen {hport} >/tmp/host-listen-{name} 2>&1 &
@@ -84,7 +86,6 @@ kill $hl 2>/dev/null
 wait $hl
 echo "cvmm-host: host-listen=$?"
 cat /tmp/host-listen-{name} /tmp/out-{name}
-dmesg | grep -i -e vsock -e vhost | tail -5
 (exit $st)"""
 
 IN_USE_SHELL = r"""./vsock-echo hold 7 >/tmp/hold 2>&1 &
@@ -112,7 +113,7 @@ def echo_case(name, cid, extra):
 
 CASES = [
     echo_case("default", 3, "--vcpus 2"),
-    echo_case("sw", 4, "--vcpus 2 --cc sw"),
+    echo_case("sw", 4, "--cc sw"),
     rigrun.Case("in-use", [], stats=False, shell=IN_USE_SHELL),
     rigrun.Case("reserved", [], stats=False, shell=RESERVED_SHELL),
 ]
@@ -188,7 +189,7 @@ def main():
         rigrun.main_skip_or_fail(False, why)
     with tempfile.TemporaryDirectory() as tmp:
         files = make_files(tmp, rig, echo)
-        ok, why = rigrun.run(cvmm, CASES, timeout=700, prologue=PROLOGUE,
+        ok, why = rigrun.run(cvmm, CASES, timeout=1000, prologue=PROLOGUE,
                              verbose="-v" in sys.argv[3:],
                              files=[kernel + ":vmlinuz"] + files)
     if not ok:

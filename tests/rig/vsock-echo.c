@@ -4,8 +4,9 @@
  * linked statically so that it runs both in the rig and in the busybox
  * initramfs of the Linux guest cvmm boots there.
  *
- *   vsock-echo listen PORT        accept one connection on any CID, read
- *                                 a line, write it back, print it
+ *   vsock-echo listen PORT [CID]  accept one connection on CID (default
+ *                                 any), read a line, write it back, print
+ *                                 it
  *   vsock-echo connect CID PORT TEXT
  *                                 connect, send TEXT and a newline, print
  *                                 what comes back
@@ -54,10 +55,9 @@ static ssize_t read_line(int fd, char *buf, size_t size)
 	return n;
 }
 
-static int serve(unsigned int port)
+static int serve(unsigned int port, unsigned int cid)
 {
-	struct sockaddr_vm addr = { .svm_family = AF_VSOCK,
-				    .svm_cid = VMADDR_CID_ANY,
+	struct sockaddr_vm addr = { .svm_family = AF_VSOCK, .svm_cid = cid,
 				    .svm_port = port };
 	struct sockaddr_vm peer;
 	socklen_t len = sizeof(peer);
@@ -126,13 +126,15 @@ int main(int argc, char **argv)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	alarm(TIMEOUT_S);
-	if (argc == 3 && !strcmp(argv[1], "listen"))
-		return serve(strtoul(argv[2], NULL, 0));
+	if ((argc == 3 || argc == 4) && !strcmp(argv[1], "listen"))
+		return serve(strtoul(argv[2], NULL, 0),
+			     argc == 4 ? strtoul(argv[3], NULL, 0) :
+					 VMADDR_CID_ANY);
 	if (argc == 3 && !strcmp(argv[1], "hold"))
 		return hold(strtoull(argv[2], NULL, 0));
 	if (argc == 5 && !strcmp(argv[1], "connect"))
 		return ask(strtoul(argv[2], NULL, 0), strtoul(argv[3], NULL, 0),
 			   argv[4]);
-	fprintf(stderr, "usage: vsock-echo listen PORT | connect CID PORT TEXT | hold CID\n");
+	fprintf(stderr, "usage: vsock-echo listen PORT [CID] | connect CID PORT TEXT | hold CID\n");
 	return 2;
 }
