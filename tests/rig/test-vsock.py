@@ -5,8 +5,9 @@ The rig loads vhost_vsock (../shared/rig/host-modules); the guest's
 initramfs, built here, loads the vsock modules of guest-modules and the
 static AF_VSOCK helper vsock-echo (tests/rig/vsock-echo.c). In each boot
 both sides listen and both connect, one after the other:
-- guest -> host: the rig listens on port 5678, the guest connects to CID 2
-  (the host), sends a line and reads the echo;
+- guest -> host: the rig listens on port 5678 (any CID) and 5679 (CID 2),
+  the guest connects to CID 2 (the host) at each, sends a line and reads
+  the echo;
 - host -> guest: the guest listens on port 1234, the rig connects to the
   guest's CID, sends a line and reads the guest's echo of it.
 Each echo server prints the peer CID it saw: the host sees the guest's.
@@ -36,6 +37,8 @@ HOST_MODULES = [("host", "vhost_iotlb"), ("host", "vhost"), ("host", "vsock"),
                 ("host", "vhost_vsock")]
 GUEST_PORT = 1234
 HOST_PORT = 5678
+# A second host listener, bound to CID 2 rather than to any CID.
+HOST_PORT2 = 5679
 
 INIT = r"""#!/bin/busybox sh
 /bin/busybox --install -s /bin
@@ -49,6 +52,8 @@ for m in %(modules)s; do
 done
 vsock-echo connect 2 %(hport)d "$cvmmmsg"
 say "guest-connect=$?"
+vsock-echo connect 2 %(hport2)d "$cvmmmsg-cid2"
+say "guest-connect-cid2=$?"
 vsock-echo listen %(gport)d >/tmp/listen 2>&1 &
 lp=$!
 n=0
@@ -71,6 +76,8 @@ CASE_TIMEOUT = 240
 # The rig listens, starts cvmm, connects once the guest listens.
 ECHO_SHELL = r"""./vsock-echo listen {hport} >/tmp/host-listen-{name} 2>&1 &
 hl=$!
+./vsock-echo listen {hport2} 2 >/tmp/host-listen2-{name} 2>&1 &
+hl2=$!
 timeout {t} ./cvmm run --kernel vmlinuz --initrd initrd.img --memory {mem} \
 	--cmdline '{cmdline}' --vsock cid={cid} {extra} >/tmp/out-{name} 2>&1 &
 pid=$!
@@ -82,10 +89,12 @@ done
 echo "cvmm-host: host-connect=$?"
 wait $pid
 st=$?
-kill $hl 2>/dev/null
+kill $hl $hl2 2>/dev/null
 wait $hl
 echo "cvmm-host: host-listen=$?"
-cat /tmp/host-listen-{name} /tmp/out-{name}
+wait $hl2
+echo "cvmm-host: host-listen2=$?"
+cat /tmp/host-listen-{name} /tmp/host-listen2-{name} /tmp/out-{name}
 (exit $st)"""
 
 IN_USE_SHELL = r"""./vsock-echo hold 7 >/tmp/hold 2>&1 &
@@ -107,6 +116,7 @@ RESERVED_SHELL = ("./cvmm run --kernel vmlinuz --memory %s --vsock cid=2 2>&1"
 def echo_case(name, cid, extra):
     shell = ECHO_SHELL.format(name=name, cid=cid, extra=extra,
                               t=CASE_TIMEOUT, mem=MEM, hport=HOST_PORT,
+                              hport2=HOST_PORT2,
                               gport=GUEST_PORT, cmdline=CMDLINE % name)
     return rigrun.Case(name, [], stats=False, shell=shell)
 
@@ -130,7 +140,8 @@ def markers(case):
 def make_files(tmp, rig, echo):
     img = initramfs.Image()
     img.add_file("init", INIT % {"modules": " ".join(GUEST_MODULES),
-                                 "gport": GUEST_PORT, "hport": HOST_PORT},
+                                 "gport": GUEST_PORT, "hport": HOST_PORT,
+                                 "hport2": HOST_PORT2},
                  0o755)
     for m in GUEST_MODULES:
         with lzma.open(os.path.join(rig, "guest-modules",
@@ -153,6 +164,8 @@ def make_files(tmp, rig, echo):
 
 
 def check_echo(t, c, cid):
+    # The guest's last lines may share the console with the kernel's.
+    c.output = re.sub(r"\[ *\d+\.\d+\] [^\n]*\n", "", c.output)
     m = markers(c)
     n = c.name
     out = c.output
@@ -177,6 +190,13 @@ def check_echo(t, c, cid):
             "vsock-echo: served peer-cid=%d text=hello-from-guest-%s"
             % (cid, n) in out and m.get("host-listen") == "0",
             "host-listen=%s" % m.get("host-listen"), c)
+    t.check(n + ": guest -> host: and to a listener bound to CID 2",
+            "vsock-echo: reply=hello-from-guest-%s-cid2" % n in out and
+            "vsock-echo: served peer-cid=%d text=hello-from-guest-%s-cid2"
+            % (cid, n) in out and m.get("guest-connect-cid2") == "0" and
+            m.get("host-listen2") == "0",
+            "guest-connect-cid2=%s, host-listen2=%s"
+            % (m.get("guest-connect-cid2"), m.get("host-listen2")), c)
 
 
 def main():
