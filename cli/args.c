@@ -21,6 +21,7 @@ enum flag_kind {
 	FLAG_BOOL,
 	FLAG_DISK,
 	FLAG_NET,
+	FLAG_VSOCK,
 	FLAG_PLAN,
 	FLAG_JSON,
 	FLAG_SNP_VCPU_SIG,
@@ -136,6 +137,9 @@ static const struct cfg_flag flags[] = {
 	  "virtio-rng device", NULL, FOR_ALL },
 	{ "console", "[=on|off]", FLAG_BOOL, "$.devices.console",
 	  "virtio-console device", NULL, FOR_ALL },
+	{ "vsock", "cid=N", FLAG_VSOCK, "$.devices.vsock.cid",
+	  "virtio-vsock device on vhost-vsock with the guest's CID, 3 or more",
+	  NULL, FOR_ALL },
 
 	{ "log-level", "LEVEL", FLAG_VALUE, "$.logging.level",
 	  "error, warning, info or debug", "Logging and security", FOR_ALL },
@@ -363,6 +367,23 @@ static int apply_net(struct vm_config *cfg, const struct given_flag *g,
 	return r;
 }
 
+/* --vsock cid=N */
+static int apply_vsock(struct vm_config *cfg, const struct given_flag *g,
+		       struct cfg_diag *d)
+{
+	const char *path = g->flag->path;
+	/* Marks devices.vsock as given, like the key in a file. */
+	const struct cfg_field *f = cfg_schema_find(path, cfg);
+	struct cfg_ctx c = { .diag = d };
+
+	cfg_diag_origin(d, path, g->name);
+	if (strncmp(g->arg, "cid=", 4)) {
+		cfg_error(d, path, "'%s' is not cid=N", g->arg);
+		return -EINVAL;
+	}
+	return cfg_value_from_string(f, cfg, g->arg + 4, path, &c);
+}
+
 static int apply_flag(struct vm_config *cfg, const struct given_flag *g,
 		      struct cfg_diag *d)
 {
@@ -374,6 +395,8 @@ static int apply_flag(struct vm_config *cfg, const struct given_flag *g,
 		return apply_disk(cfg, g, d);
 	case FLAG_NET:
 		return apply_net(cfg, g, d);
+	case FLAG_VSOCK:
+		return apply_vsock(cfg, g, d);
 	case FLAG_VALUE:
 	case FLAG_BOOL:
 		break;

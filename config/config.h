@@ -66,6 +66,12 @@ enum seccomp_mode {
 
 #define CFG_MAX_DISKS 8
 #define CFG_MAX_NETS 4
+/*
+ * vsock CIDs: 0, 1 and 2 name the hypervisor, the local host and the host
+ * (linux/vm_sockets.h); U32_MAX is VMADDR_CID_ANY, which vhost refuses.
+ */
+#define CFG_VSOCK_MIN_CID 3
+#define CFG_VSOCK_MAX_CID 0xfffffffeull
 #define CFG_MAX_VCPUS 64
 #define CFG_MIN_MEMORY (4ull << 20)
 #define CFG_MAX_MEMORY (1ull << 40)
@@ -167,6 +173,11 @@ struct vm_config {
 		unsigned int nr_nets;
 		bool rng;
 		bool console;
+		/* given: a virtio-vsock device (vhost-vsock) with this CID. */
+		struct {
+			bool given;
+			uint64_t cid;
+		} vsock;
 	} devices;
 
 	struct {

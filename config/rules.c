@@ -172,6 +172,19 @@ static void check_nets(const struct vm_config *cfg, struct cfg_diag *d)
 	}
 }
 
+/* vsock(7): the well-known CIDs are never a guest's. */
+static void check_vsock(const struct vm_config *cfg, struct cfg_diag *d)
+{
+	uint64_t cid = cfg->devices.vsock.cid;
+
+	if (!cfg->devices.vsock.given || cid >= CFG_VSOCK_MIN_CID ||
+	    !KNOWN(d, "$.devices.vsock.cid"))
+		return;
+	cfg_rule_error(d, "$.devices.vsock.cid",
+		       "%llu is reserved (0: the hypervisor, 1: local, 2: the host); a guest's CID is %u or more",
+		       (unsigned long long)cid, CFG_VSOCK_MIN_CID);
+}
+
 int vm_config_check(const struct vm_config *cfg, struct cfg_diag *d)
 {
 	unsigned int before = d->errors;
@@ -186,5 +199,6 @@ int vm_config_check(const struct vm_config *cfg, struct cfg_diag *d)
 	check_boot(cfg, d);
 	check_disks(cfg, d);
 	check_nets(cfg, d);
+	check_vsock(cfg, d);
 	return d->errors == before ? 0 : -EINVAL;
 }

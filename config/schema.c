@@ -93,6 +93,11 @@ static bool snp_shown(const struct vm_config *cfg)
 	return cfg->cc.mode == CC_MODE_SNP || cfg->cc.snp_given;
 }
 
+static bool vsock_shown(const struct vm_config *cfg)
+{
+	return cfg->devices.vsock.given;
+}
+
 static bool tdx_shown(const struct vm_config *cfg)
 {
 	return cfg->cc.mode == CC_MODE_TDX || cfg->cc.tdx_given;
@@ -210,6 +215,14 @@ static const struct cfg_field net_fields[] = {
 	{}
 };
 
+/* The range of a u64; the reserved CIDs are a rule (rules.c). */
+static const struct cfg_field vsock_fields[] = {
+	{ .key = "cid", .type = CFG_T_UINT, .off = VMC(devices.vsock.cid),
+	  .size = MSIZE(struct vm_config, devices.vsock.cid),
+	  .max = CFG_VSOCK_MAX_CID },
+	{}
+};
+
 static const struct cfg_field devices_fields[] = {
 	{ .key = "serial", .type = CFG_T_BOOL, .off = VMC(devices.serial) },
 	{ .key = "disks", .type = CFG_T_ARRAY, .off = VMC(devices.disks),
@@ -222,6 +235,8 @@ static const struct cfg_field devices_fields[] = {
 	  .elem_noun = "nets" },
 	{ .key = "rng", .type = CFG_T_BOOL, .off = VMC(devices.rng) },
 	{ .key = "console", .type = CFG_T_BOOL, .off = VMC(devices.console) },
+	{ .key = "vsock", .type = CFG_T_OBJECT, .fields = vsock_fields,
+	  .given_off = VMC(devices.vsock.given), .shown = vsock_shown },
 	{}
 };
 

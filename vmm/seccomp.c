@@ -21,6 +21,7 @@
  */
 #include <fcntl.h>
 #include <linux/falloc.h>
+#include <linux/vhost.h>
 #include <pthread.h>
 #include <signal.h>
 #include <sys/mman.h>
@@ -51,6 +52,8 @@
 #define SC_IF_VCONSOLE (1u << 6)
 /* the userspace IOAPIC of --irqchip split, on a kernel's PC */
 #define SC_IF_SPLIT_IRQCHIP (1u << 7)
+/* virtio-vsock on vhost-vsock */
+#define SC_IF_VSOCK (1u << 8)
 
 /* Stands for this process's id in an argument test (see add_rule()). */
 #define SC_SELF_PID ((scmp_datum_t)-2)
@@ -208,6 +211,21 @@ static const struct sc_rule vcpu_rules[] = {
 	 * redirection entry, when the guest reprograms it
 	 */
 	IOCTL_IF(KVM_SET_GSI_ROUTING, SC_IF_SPLIT_IRQCHIP),
+	/*
+	 * devices/virtio/vsock.c: the driver's DRIVER_OK starts vhost-vsock
+	 * and its reset stops it, from the status register's write (owner,
+	 * CID, memory table and call eventfds were set before any filter).
+	 * The features the driver accepted, less ACCESS_PLATFORM:
+	 */
+	IOCTL_IF(VHOST_SET_FEATURES, SC_IF_VSOCK),
+	/* each of rx and tx: its size, where it starts, its rings */
+	IOCTL_IF(VHOST_SET_VRING_NUM, SC_IF_VSOCK),
+	IOCTL_IF(VHOST_SET_VRING_BASE, SC_IF_VSOCK),
+	IOCTL_IF(VHOST_SET_VRING_ADDR, SC_IF_VSOCK),
+	/* the queue's ioeventfd, which wakes vhost instead of cvmm */
+	IOCTL_IF(VHOST_SET_VRING_KICK, SC_IF_VSOCK),
+	/* running at DRIVER_OK, stopped at reset */
+	IOCTL_IF(VHOST_VSOCK_SET_RUNNING, SC_IF_VSOCK),
 };
 
 #if CONFIG_SANITIZERS
@@ -360,7 +378,8 @@ static unsigned int conditions_of(const struct vm_config *cfg)
 	unsigned int virtio = (dev->nr_disks ? SC_IF_DISK : 0) |
 			      (dev->nr_nets ? SC_IF_NET : 0) |
 			      (dev->rng ? SC_IF_RNG : 0) |
-			      (dev->console ? SC_IF_VCONSOLE : 0);
+			      (dev->console ? SC_IF_VCONSOLE : 0) |
+			      (dev->vsock.given ? SC_IF_VSOCK : 0);
 
 	if (virtio)
 		virtio |= SC_IF_VIRTIO;

@@ -20,7 +20,8 @@
 static bool has_pci_devices(const struct vm_config *cfg)
 {
 	return cfg->devices.nr_disks || cfg->devices.nr_nets ||
-	       cfg->devices.rng || cfg->devices.console;
+	       cfg->devices.rng || cfg->devices.console ||
+	       cfg->devices.vsock.given;
 }
 
 /*
@@ -40,7 +41,7 @@ static void check_platform(const struct vm_config *cfg, struct cfg_diag *d)
 	    !cc_mode_is_measured(cfg->cc.mode))
 		return;
 	cfg_rule_error(d, "$.devices",
-		       "disks, nets, rng and console need a kernel or firmware (--kernel, --firmware) in a VM without --cc snp or tdx");
+		       "disks, nets, rng, console and vsock need a kernel or firmware (--kernel, --firmware) in a VM without --cc snp or tdx");
 }
 
 /* The embedded test guest's layout (guest/bootinfo.h) bounds its machine. */

@@ -146,6 +146,10 @@ void virtio_set_status_locked(struct virtio_device *vdev, uint8_t status)
 		virtio_set_needs_reset_locked(vdev);
 	} else if ((status & VIRTIO_STATUS_DRIVER_OK) &&
 		   !(old & VIRTIO_STATUS_DRIVER_OK)) {
+		if (vdev->ops->start && vdev->ops->start(vdev) < 0) {
+			virtio_set_needs_reset_locked(vdev);
+			return;
+		}
 		/* Buffers made available before now were not served. */
 		kick_all_locked(vdev);
 	}

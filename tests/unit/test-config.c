@@ -314,6 +314,18 @@ static const struct bad_config bad_configs[] = {
 	  "{'devices': {'nets': [{'tap': 'tap0', 'mac': '52:54:00:00:00:01'},"
 	  " {'tap': 'tap1', 'mac': '52:54:00:00:00:01'}]}}",
 	  E "$.devices.nets[1].mac: the address is also nets[0]'s\n" },
+	{ "vsock cid of the host",
+	  "{'devices': {'vsock': {'cid': 2}}}",
+	  E "$.devices.vsock.cid: 2 is reserved (0: the hypervisor, 1: local, 2: the host); a guest's CID is 3 or more\n" },
+	{ "vsock without a cid",
+	  "{'devices': {'vsock': {}}}",
+	  E "$.devices.vsock.cid: 0 is reserved (0: the hypervisor, 1: local, 2: the host); a guest's CID is 3 or more\n" },
+	{ "vsock cid VMADDR_CID_ANY",
+	  "{'devices': {'vsock': {'cid': 4294967295}}}",
+	  E "$.devices.vsock.cid: 4294967295 is out of range 0..4294967294\n" },
+	{ "vsock cid not a number",
+	  "{'devices': {'vsock': {'cid': 'three'}}}",
+	  E "$.devices.vsock.cid: expected an integer, got \"three\"\n" },
 
 	/* Rules run beside value errors, but never on a value in error */
 	{ "unknown key and tdx with in-kernel",

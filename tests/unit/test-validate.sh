@@ -49,7 +49,7 @@ same() {
 
 echo '{"devices": {"rng": true}}' >rng.json
 same "devices need a kernel (once only run's rule)" \
-	'^cvmm: error: rng.json: \$\.devices: disks, nets, rng and console need a kernel' rng.json
+	'^cvmm: error: rng.json: \$\.devices: disks, nets, rng, console and vsock need a kernel' rng.json
 
 cat >both.json <<'JSON'
 {"cc": {"mode": "sw"}, "machine": {"shared_backing": "hugetlbfs-2M"},
@@ -66,7 +66,7 @@ fi
 
 echo '{"cc": {"mode": "snp"}}' >snp2.json
 same "flags are named as flags" \
-	'^cvmm: error: --console: disks, nets, rng and console need a kernel' snp2.json --console
+	'^cvmm: error: --console: disks, nets, rng, console and vsock need a kernel' snp2.json --console
 
 commands=("config check" "run --plan" "measure")
 echo '{"cc": {"mode": "snp"}}' >snp.json

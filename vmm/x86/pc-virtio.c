@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * The virtio-pci devices of a PC, from cfg->devices: the disks, the nets,
- * the rng and the console, in that order, each on its own PCI slot. Their
+ * the rng, the console and vsock, in that order, each on its own PCI slot. Their
  * files and TAP devices are opened here, in vm_build(), before vm_run()
  * drops the privileges that opening them may need.
  */
@@ -21,7 +21,7 @@
 /* The _PRT in the DSDT sends INTA# of slot S to GSI 16 + S % 4. */
 #define PCI_INTX_BASE_GSI 16
 
-#define PC_VIRTIO_MAX (CFG_MAX_DISKS + CFG_MAX_NETS + 2)
+#define PC_VIRTIO_MAX (CFG_MAX_DISKS + CFG_MAX_NETS + 3)
 
 struct pc_virtio {
 	struct virtio_pci_platform plat;
@@ -165,6 +165,30 @@ static int add_net(struct vm *vm, struct pc_virtio *pv, unsigned int i)
 	return plug(pv, vdev);
 }
 
+/* vhost-vsock; a CID another VM holds is the config's fault: -EINVAL. */
+static int add_vsock(struct vm *vm, struct pc_virtio *pv)
+{
+	unsigned long long cid = vm->cfg->devices.vsock.cid;
+	struct virtio_device *vdev;
+	int fd, r;
+
+	fd = open("/dev/vhost-vsock", O_RDWR | O_CLOEXEC);
+	if (fd < 0 && errno == ENOENT)
+		return log_error_errno(-ENOENT, "vsock: no /dev/vhost-vsock (is the vhost_vsock module loaded?)");
+	if (fd < 0)
+		return log_error_errno(-errno, "vsock: opening /dev/vhost-vsock");
+	r = virtio_vsock_create(fd, cid, &vm->loop, &vm->mem, &vdev);
+	if (r == -EADDRINUSE) {
+		log_error("devices.vsock.cid: CID %llu is in use by another VM on this host (VHOST_VSOCK_SET_GUEST_CID: EADDRINUSE); pick another",
+			  cid);
+		return -EINVAL;
+	}
+	if (r < 0)
+		return log_error_errno(r, "vsock: setting up vhost-vsock for CID %llu",
+				       cid);
+	return plug(pv, vdev);
+}
+
 static int add_devices(struct vm *vm, struct pc_virtio *pv)
 {
 	const struct vm_config *cfg = vm->cfg;
@@ -197,6 +221,8 @@ static int add_devices(struct vm *vm, struct pc_virtio *pv)
 		if (r < 0)
 			return r;
 	}
+	if (cfg->devices.vsock.given)
+		return add_vsock(vm, pv);
 	return 0;
 }
 
