@@ -47,6 +47,7 @@
 #include "vmm/launch.h"
 #include "vmm/vm.h"
 #include "vmm/x86/boot-firmware.h"
+#include "vmm/x86/fw-cfg-plan.h"
 
 #define PG 0x1000ull
 #define NR_GPA_PAGES (0x100000000ull / PG)
@@ -1142,6 +1143,53 @@ static bool item_is(const struct fw_cfg *fc, uint16_t key, const void *data,
 }
 
 /*
+ * What --plan lists is what the VM serves: the same items and files with
+ * the same sizes (the plan builds its own, without a VM).
+ */
+static void check_plan_fw_cfg(struct vm *vm, const struct fw_cfg *fc)
+{
+	char reason[CC_REASON_MAX] = "";
+	struct fw_cfg pfc;
+	bool same;
+	int r;
+
+	r = fw_cfg_plan_build(vm->cfg, vm->cc->plan, &vm->cc->img, &pfc,
+			      reason, sizeof(reason));
+	EXPECT_EQ(r, 0, "the plan's fw_cfg should build: %s", reason);
+	same = r == 0 && pfc.nr_files == fc->nr_files;
+	for (unsigned int i = 0; same && i < FW_CFG_MAX_ITEMS; i++)
+		same = pfc.items[i].size == fc->items[i].size;
+	for (unsigned int i = 0; same && i < fc->nr_files; i++)
+		same = !strcmp(pfc.names[i], fc->names[i]);
+	EXPECT(same, "--plan's fw_cfg items and files should be the VM's");
+	fw_cfg_free(&pfc);
+}
+
+/*
+ * A TD HOB consistent with etc/e820: the HOB's RAM ranges (built from the
+ * plan's memory) are the e820 RAM entries the VM's fw_cfg serves.
+ */
+static void check_e820_is_hob(struct vm *vm, const struct fw_cfg *fc)
+{
+	const struct fw_cfg_item *e820 = fw_cfg_find_file(fc, "etc/e820");
+	struct tdx_ram_range ram[MEM_MAX_REGIONS];
+	unsigned int n = launch_ram_ranges(&vm->cc->plan->mem, ram);
+	bool same = e820 && e820->size == 20 * n;
+
+	for (unsigned int i = 0; same && i < n; i++) {
+		uint64_t gpa, size;
+		uint32_t type;
+
+		memcpy(&gpa, e820->data + 20 * i, 8);
+		memcpy(&size, e820->data + 20 * i + 8, 8);
+		memcpy(&type, e820->data + 20 * i + 16, 4);
+		same = gpa == ram[i].gpa && size == ram[i].size && type == 1;
+	}
+	EXPECT(same && n > 0,
+	       "etc/e820 should list the TD HOB's RAM ranges, as RAM");
+}
+
+/*
  * boot.kernel with snp and tdx: run hashes the same bytes measure does
  * (one path, cc_boot_files_load()), the PSP's digest is cvmm's expectation
  * and what `cvmm measure` prints for the same files, and fw_cfg serves the
@@ -1207,6 +1255,8 @@ static void test_launch_boot_files(void)
 		       fw_cfg_find_file(fc, "etc/table-loader"),
 		       "%s: fw_cfg should describe the memory and the ACPI tables",
 		       name);
+		check_plan_fw_cfg(vm, fc);
+		check_e820_is_hob(vm, fc);
 		if (modes[i] == CC_MODE_SNP) {
 			snp_kernel_hashes_compute(bz, sizeof(bz), initrd_bytes,
 						  sizeof(initrd_bytes), cmdline,
