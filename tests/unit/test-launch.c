@@ -48,6 +48,7 @@
 #include "vmm/vm.h"
 #include "vmm/x86/boot-firmware.h"
 #include "vmm/x86/fw-cfg-plan.h"
+#include "vmm/x86/pc.h"
 
 #define PG 0x1000ull
 #define NR_GPA_PAGES (0x100000000ull / PG)
@@ -1142,6 +1143,18 @@ static bool item_is(const struct fw_cfg *fc, uint16_t key, const void *data,
 	       !memcmp(fc->items[key].data, data, size);
 }
 
+static unsigned int virtio_devices(struct vm *vm)
+{
+	unsigned int n = 0;
+
+	for (unsigned int i = 0; i < PCI_MAX_DEVICES; i++) {
+		struct pci_device *d = vm->pc->pci.devices[i];
+
+		n += d && (pci_cfg_read32(d->cfg, 0) & 0xffff) == 0x1af4;
+	}
+	return n;
+}
+
 /*
  * What --plan lists is what the VM serves: the same items and files with
  * the same sizes (the plan builds its own, without a VM).
@@ -1222,6 +1235,8 @@ static void test_launch_boot_files(void)
 		cfg.boot.kernel = strdup(kernel);
 		cfg.boot.initrd = strdup(initrd);
 		cfg.boot.cmdline = strdup(cmdline);
+		/* A virtio device on the CC guest's PCI bus. */
+		cfg.devices.rng = true;
 		vm_config_finish(&cfg);
 		model_reset(cc_mode_vm_type(modes[i]));
 		EXPECT_EQ(vm_build(&cfg, 0, &vm), 0,
@@ -1254,6 +1269,9 @@ static void test_launch_boot_files(void)
 		       fw_cfg_find_file(fc, "etc/acpi/tables") &&
 		       fw_cfg_find_file(fc, "etc/table-loader"),
 		       "%s: fw_cfg should describe the memory and the ACPI tables",
+		       name);
+		EXPECT(virtio_devices(vm) == 1 && vm->io_policy == VM_IO_PROBE,
+		       "%s: the PC's PCI bus should carry the virtio-rng device",
 		       name);
 		check_plan_fw_cfg(vm, fc);
 		check_e820_is_hob(vm, fc);
