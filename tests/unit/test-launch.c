@@ -1326,6 +1326,26 @@ static void put_desc(uint8_t *d, uint32_t control, uint32_t len, uint64_t gpa)
 		d[8 + i] = gpa >> (56 - 8 * i);
 }
 
+/* --stats carries what fw_cfg served and refused. */
+static void check_stats_fw_cfg(struct vm *vm)
+{
+	char path[] = "/tmp/cvmm-test-stats-XXXXXX", buf[16384] = "";
+	int fd = mkstemp(path);
+	ssize_t n;
+
+	if (fd < 0)
+		abort();
+	EXPECT_EQ(vm_write_stats(vm, path), 0, "--stats should be written");
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	unlink(path);
+	EXPECT(n > 0 && strstr(buf, "\"fw_cfg\"") &&
+	       strstr(buf, "\"dma_errors\":2") &&
+	       strstr(buf, "\"dma_transfers\":3"),
+	       "--stats should count fw_cfg's DMA transfers and errors: %s",
+	       buf);
+}
+
 /*
  * fw_cfg DMA in an SNP guest, whose RAM is private from the start: a
  * descriptor the guest shared that points at private RAM ends with the
@@ -1370,6 +1390,7 @@ static void test_fw_cfg_dma_private(void)
 	dma_kick(fc, private_gpa);
 	EXPECT_EQ(fc->stats.dma_errors, 2,
 		  "a descriptor in private RAM should be refused");
+	check_stats_fw_cfg(vm);
 out:
 	vm = vm_free(vm);
 	vm_config_free(&cfg);
