@@ -14,6 +14,11 @@
  * dropped, so OVMF finds no flash and keeps its variables in memory.
  * Persistent variables would need a writable CFI flash device for the
  * variable store (QEMU's pflash) and a file to keep it in.
+ *
+ * SNP and TDX (vm->cc): the image is the launch's private, measured range
+ * and the vCPUs' state the launch's, so neither the slot nor the MSRs are
+ * set here; fw_cfg serves the kernel, initrd and command line from the
+ * launch's copy, and its DMA reaches only RAM the guest shared.
  */
 #include <fcntl.h>
 #include <stdio.h>
