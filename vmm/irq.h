@@ -60,6 +60,14 @@ struct vm_irq {
  */
 int __must_check irq_init(struct vm_irq *irq, int vm_fd, enum irqchip mode,
 			  struct bus *mmio);
+/*
+ * irq_init() for a VM whose irqchip an SNP or TDX launch has made already
+ * (KVM_CREATE_IRQCHIP or KVM_CAP_SPLIT_IRQCHIP with IRQ_IOAPIC_PINS, in
+ * the launch's order): the rest of what the mode needs (the PIT and
+ * routes, or the IOAPIC), nothing made twice.
+ */
+int __must_check irq_adopt(struct vm_irq *irq, int vm_fd, enum irqchip mode,
+			   struct bus *mmio);
 void irq_fini(struct vm_irq *irq);
 
 /* Drive the wire of gsi (level-triggered devices hold it high). */

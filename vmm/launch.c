@@ -44,9 +44,6 @@ int launch_prepare(struct vm *vm)
 				      sizeof(reason));
 	if (r == -ENOMEM)
 		return log_error_errno(r, "planning the launch");
-	/* Until the firmware platform (fw_cfg) hands them over. */
-	if (r == 0 && cfg->boot.kernel)
-		log_warning("boot.kernel: measured into the launch and held for the firmware, but this cvmm has no fw_cfg yet to hand it over");
 	if (r < 0) {
 		log_error("%s", reason);
 		return r;

@@ -10,7 +10,8 @@
  *				CAPABILITIES, APIC bus, INIT_VM; then the
  *				irqchip, in-kernel or split)
  *	launch_memory_init()	after the memslots: RAM private from the start
- *	launch_load()		after the vCPUs exist, instead of boot_load()
+ *	launch_load()		after the vCPUs exist, before boot_load(),
+ *				which adds the firmware's platform (fw_cfg)
  *
  * All of them do nothing but return 0 for cc.mode none and sw.
  */

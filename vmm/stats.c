@@ -9,12 +9,14 @@
 #include <string.h>
 #include <sys/mman.h>
 
+#include "devices/fw-cfg.h"
 #include "lib/log.h"
 #include "memory/convert.h"
 #include "lib/kvm.h"
 #include "vmm/kvm-stats.h"
 #include "vmm/launch.h"
 #include "vmm/vm.h"
+#include "vmm/x86/boot-firmware.h"
 
 static double ms_between(uint64_t from, uint64_t to)
 {
@@ -166,8 +168,23 @@ static struct json_object *kvm_json(const struct vm *vm)
 	return o;
 }
 
+/* What the firmware read through fw_cfg, and the DMA it was refused. */
+static struct json_object *fw_cfg_json(struct fw_cfg *fc)
+{
+	struct json_object *o = json_object_new_object();
+
+	pthread_mutex_lock(&fc->lock);
+	add_u64(o, "dma_transfers", fc->stats.dma_transfers);
+	add_u64(o, "dma_errors", fc->stats.dma_errors);
+	add_u64(o, "dma_bytes", fc->stats.dma_bytes);
+	add_u64(o, "port_bytes", fc->stats.port_bytes);
+	pthread_mutex_unlock(&fc->lock);
+	return o;
+}
+
 int vm_write_stats(struct vm *vm, const char *path)
 {
+	struct fw_cfg *fc = boot_firmware_fw_cfg(vm);
 	struct json_object *root = json_object_new_object();
 	uint64_t hwm = proc_status_bytes("VmHWM");
 	uint64_t guest = guest_resident_bytes(&vm->mem);
@@ -193,6 +210,8 @@ int vm_write_stats(struct vm *vm, const char *path)
 	json_object_object_add(root, "kvm", kvm_json(vm));
 	if (vm->cc)
 		json_object_object_add(root, "launch", launch_stats_json(vm));
+	if (fc)
+		json_object_object_add(root, "fw_cfg", fw_cfg_json(fc));
 	r = write_json(path, root);
 	if (r < 0)
 		log_error_errno(r, "writing stats to '%s'", path);

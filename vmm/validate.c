@@ -26,9 +26,9 @@ static bool has_pci_devices(const struct vm_config *cfg)
 
 /*
  * Only a PC has the PCI bus the virtio devices sit on, and only a kernel
- * or firmware outside SNP and TDX gets one (vm_build()): the test guest
- * runs without an irqchip, and a CC guest's firmware has no PC of cvmm's
- * yet.
+ * or firmware gets one (vm_build()): the test guest runs without an
+ * irqchip. SNP and TDX guests have their firmware, so a PC; their
+ * devices reach only RAM the guest shared (VIRTIO_F_ACCESS_PLATFORM).
  */
 static void check_platform(const struct vm_config *cfg, struct cfg_diag *d)
 {
@@ -37,11 +37,10 @@ static void check_platform(const struct vm_config *cfg, struct cfg_diag *d)
 	    cfg_diag_is_bad(d, "$.boot.firmware") ||
 	    cfg_diag_is_bad(d, "$.cc.mode"))
 		return;
-	if ((cfg->boot.kernel || cfg->boot.firmware) &&
-	    !cc_mode_is_measured(cfg->cc.mode))
+	if (cfg->boot.kernel || cfg->boot.firmware)
 		return;
 	cfg_rule_error(d, "$.devices",
-		       "disks, nets, rng, console and vsock need a kernel or firmware (--kernel, --firmware) in a VM without --cc snp or tdx");
+		       "disks, nets, rng, console and vsock need a kernel or firmware (--kernel, --firmware)");
 }
 
 /* The embedded test guest's layout (guest/bootinfo.h) bounds its machine. */

@@ -233,12 +233,13 @@ int vm_build(const struct vm_config *cfg, uint64_t start_ns, struct vm **ret_vm)
 	if (r < 0)
 		goto err_free;
 	/*
-	 * A kernel or firmware gets a PC: the in-kernel irqchip, which must exist before
-	 * the vCPUs, legacy ports, PCI and console input. The test guest runs
-	 * without an irqchip on purpose: its HLT must exit to us (a hlt with
-	 * IF=0 fails the VM), and any port it touches must exist.
+	 * A kernel or firmware gets a PC: the irqchip, which must exist
+	 * before the vCPUs (SNP and TDX made theirs in launch_vm_init()),
+	 * legacy ports, PCI and console input. The test guest runs without
+	 * an irqchip on purpose: its HLT must exit to us (a hlt with IF=0
+	 * fails the VM), and any port it touches must exist.
 	 */
-	if (!vm->cc && (cfg->boot.kernel || cfg->boot.firmware)) {
+	if (cfg->boot.kernel || cfg->boot.firmware) {
 		r = pc_create(vm);
 		if (r < 0)
 			goto err_free;
@@ -256,8 +257,13 @@ int vm_build(const struct vm_config *cfg, uint64_t start_ns, struct vm **ret_vm)
 	r = create_vcpus(vm);
 	if (r < 0)
 		goto err_free;
-	/* Images go in place, into memory the guest runs from, last. */
-	r = vm->cc ? launch_load(vm) : boot_load(vm);
+	/*
+	 * Images go in place, into memory the guest runs from, last. SNP
+	 * and TDX: the measured launch, then the firmware's platform.
+	 */
+	r = vm->cc ? launch_load(vm) : 0;
+	if (r == 0)
+		r = boot_load(vm);
 	if (r < 0)
 		goto err_free;
 	*ret_vm = vm;

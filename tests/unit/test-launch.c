@@ -43,8 +43,12 @@
 #include "tests/kvm-rules.h"
 #include "tests/test.h"
 #include "tests/unit/fixture.h"
+#include "devices/fw-cfg.h"
 #include "vmm/launch.h"
 #include "vmm/vm.h"
+#include "vmm/x86/boot-firmware.h"
+#include "vmm/x86/fw-cfg-plan.h"
+#include "vmm/x86/pc.h"
 
 #define PG 0x1000ull
 #define NR_GPA_PAGES (0x100000000ull / PG)
@@ -93,7 +97,8 @@ static struct {
 	int sev_fd;
 	struct fake_vcpu vcpus[MAX_VCPUS];
 	unsigned int nr_vcpus;
-	bool split_irqchip, irqchip;
+	bool split_irqchip, irqchip, pit;
+	unsigned int gsi_routing_calls;
 	bool exit_hypercall;
 	unsigned int apic_bus_ns;
 	bool tsc_khz_set;
@@ -161,7 +166,8 @@ static void vm_reset(void)
 		free(m.vcpus[i].cpuid);
 	memset(m.vcpus, 0, sizeof(m.vcpus));
 	m.nr_vcpus = 0;
-	m.irqchip = m.split_irqchip = m.tsc_khz_set = false;
+	m.irqchip = m.split_irqchip = m.pit = m.tsc_khz_set = false;
+	m.gsi_routing_calls = 0;
 	m.apic_bus_ns = 0;
 	m.sev_init = m.started = m.finished = false;
 	m.td_init_vm = m.td_finalized = false;
@@ -222,6 +228,9 @@ static int check_extension(long cap)
 	case KVM_CAP_IRQCHIP:
 	case KVM_CAP_X86_APIC_BUS_CYCLES_NS:
 	case KVM_CAP_PRE_FAULT_MEMORY:
+	case KVM_CAP_PIT2:
+	case KVM_CAP_SIGNAL_MSI:
+	case KVM_CAP_IRQFD:
 		return 1;
 	case KVM_CAP_MEMORY_ATTRIBUTES:
 		return KVM_MEMORY_ATTRIBUTE_PRIVATE;
@@ -800,10 +809,25 @@ static int vm_ioctl_model(int fd, unsigned long req, void *arg)
 		return check_extension((long)arg);
 	case KVM_ENABLE_CAP:
 		return enable_cap(arg);
+	case KVM_SET_GSI_ROUTING:
+		/* kvm_main.c: kvm_arch_can_set_irq_routing(), any irqchip. */
+		if (!m.irqchip && !m.split_irqchip)
+			return -EINVAL;
+		m.gsi_routing_calls++;
+		return 0;
+	case KVM_IRQ_LINE:
+		/* x86.c, kvm_vm_ioctl_irq_line(): irqchip_in_kernel(). */
+		return m.irqchip || m.split_irqchip ? 0 : -ENXIO;
+	case KVM_CREATE_PIT2:
+		/* x86.c: one PIT, and only beside the in-kernel PIC. */
+		if (m.pit)
+			return -EEXIST;
+		if (!m.irqchip)
+			return -ENOENT;
+		m.pit = true;
+		return 0;
 	case KVM_SET_TSS_ADDR:
 	case KVM_SET_USER_MEMORY_REGION2:
-	case KVM_SET_GSI_ROUTING:
-	case KVM_IRQ_LINE:
 	case KVM_IRQFD:
 	case KVM_IOEVENTFD:
 	case KVM_SET_IDENTITY_MAP_ADDR:
@@ -1127,57 +1151,288 @@ static void test_snp_launch(void)
 	}
 }
 
-/*
- * boot.kernel with snp: run hashes the same bytes measure does (one path,
- * cc_boot_files_load()), keeps them for the firmware, and the PSP's digest
- * is cvmm's expectation and what `cvmm measure` prints for the same files.
- */
-static void test_snp_launch_kernel(void)
+/* An 8K bzImage (protocol 2.15, one setup sector) whose payload is i. */
+static void fake_bzimage(uint8_t *bz, size_t size)
 {
-	static const char cmdline[] = "console=ttyS0";
-	char kernel[] = "/tmp/cvmm-test-kernel-XXXXXX";
-	uint8_t bz[8192] = {}, want[SHA256_DIGEST_SIZE];
-	struct snp_kernel_hashes h;
-	struct vm *vm = NULL;
-	struct vm_config cfg;
-	int fd = mkstemp(kernel);
-
+	memset(bz, 0, size);
+	for (size_t i = 1024; i < size; i++)
+		bz[i] = i * 7;
+	bz[0x1f1] = 1;
+	put16(bz + 0x1fe, 0xaa55);
 	memcpy(bz + 0x202, "HdrS", 4);
-	if (fd < 0 || write(fd, bz, sizeof(bz)) != sizeof(bz))
+	put16(bz + 0x206, 0x020f);
+	bz[0x211] = 1;			/* LOADED_HIGH */
+	put16(bz + 0x236, 1);		/* XLF_KERNEL_64 */
+	put32(bz + 0x260, 0x100000);	/* init_size */
+}
+
+static void write_file(char *path, const void *data, size_t size)
+{
+	int fd = mkstemp(path);
+
+	if (fd < 0 || write(fd, data, size) != (ssize_t)size)
 		abort();
 	close(fd);
-	vm_config_init(&cfg);
-	cfg.cc.mode = CC_MODE_SNP;
-	cfg.boot.firmware = strdup(amdsev_path);
-	cfg.boot.kernel = strdup(kernel);
-	cfg.boot.cmdline = strdup(cmdline);
-	vm_config_finish(&cfg);
-	model_reset(KVM_X86_SNP_VM);
-	EXPECT_EQ(vm_build(&cfg, 0, &vm), 0,
-		  "an SNP launch with boot.kernel should succeed");
-	EXPECT_EQ(m.violations, 0, "KVM's rules should hold");
-	snp_kernel_hashes_compute(bz, sizeof(bz), NULL, 0, cmdline, &h);
-	sha256(bz, sizeof(bz), want);
-	if (vm) {
+}
+
+static bool item_is(const struct fw_cfg *fc, uint16_t key, const void *data,
+		    size_t size)
+{
+	return fc->items[key].size == size &&
+	       !memcmp(fc->items[key].data, data, size);
+}
+
+static unsigned int virtio_devices(struct vm *vm)
+{
+	unsigned int n = 0;
+
+	for (unsigned int i = 0; i < PCI_MAX_DEVICES; i++) {
+		struct pci_device *d = vm->pc->pci.devices[i];
+
+		n += d && (pci_cfg_read32(d->cfg, 0) & 0xffff) == 0x1af4;
+	}
+	return n;
+}
+
+/*
+ * What --plan lists is what the VM serves: the same items and files with
+ * the same sizes (the plan builds its own, without a VM).
+ */
+static void check_plan_fw_cfg(struct vm *vm, const struct fw_cfg *fc)
+{
+	char reason[CC_REASON_MAX] = "";
+	struct fw_cfg pfc;
+	bool same;
+	int r;
+
+	r = fw_cfg_plan_build(vm->cfg, vm->cc->plan, &vm->cc->img, &pfc,
+			      reason, sizeof(reason));
+	EXPECT_EQ(r, 0, "the plan's fw_cfg should build: %s", reason);
+	same = r == 0 && pfc.nr_files == fc->nr_files;
+	for (unsigned int i = 0; same && i < FW_CFG_MAX_ITEMS; i++)
+		same = pfc.items[i].size == fc->items[i].size;
+	for (unsigned int i = 0; same && i < fc->nr_files; i++)
+		same = !strcmp(pfc.names[i], fc->names[i]);
+	EXPECT(same, "--plan's fw_cfg items and files should be the VM's");
+	fw_cfg_free(&pfc);
+}
+
+/*
+ * A TD HOB consistent with etc/e820: the HOB's RAM ranges (built from the
+ * plan's memory) are the e820 RAM entries the VM's fw_cfg serves.
+ */
+static void check_e820_is_hob(struct vm *vm, const struct fw_cfg *fc)
+{
+	const struct fw_cfg_item *e820 = fw_cfg_find_file(fc, "etc/e820");
+	struct tdx_ram_range ram[MEM_MAX_REGIONS];
+	unsigned int n = launch_ram_ranges(&vm->cc->plan->mem, ram);
+	bool same = e820 && e820->size == 20 * n;
+
+	for (unsigned int i = 0; same && i < n; i++) {
+		uint64_t gpa, size;
+		uint32_t type;
+
+		memcpy(&gpa, e820->data + 20 * i, 8);
+		memcpy(&size, e820->data + 20 * i + 8, 8);
+		memcpy(&type, e820->data + 20 * i + 16, 4);
+		same = gpa == ram[i].gpa && size == ram[i].size && type == 1;
+	}
+	EXPECT(same && n > 0,
+	       "etc/e820 should list the TD HOB's RAM ranges, as RAM");
+}
+
+/*
+ * boot.kernel with snp and tdx: run hashes the same bytes measure does
+ * (one path, cc_boot_files_load()), the PSP's digest is cvmm's expectation
+ * and what `cvmm measure` prints for the same files, and fw_cfg serves the
+ * firmware exactly those bytes: setup and payload that make up the kernel
+ * hashed, the initrd, the command line with the NUL the hash covers.
+ */
+static void test_launch_boot_files(void)
+{
+	static const char cmdline[] = "console=ttyS0";
+	static const uint8_t initrd_bytes[] = "initrd bytes";
+	static const enum cc_mode modes[] = { CC_MODE_SNP, CC_MODE_TDX };
+	char kernel[] = "/tmp/cvmm-test-kernel-XXXXXX";
+	char initrd[] = "/tmp/cvmm-test-initrd-XXXXXX";
+	uint8_t bz[8192], want[SHA256_DIGEST_SIZE];
+	struct snp_kernel_hashes h;
+
+	fake_bzimage(bz, sizeof(bz));
+	write_file(kernel, bz, sizeof(bz));
+	write_file(initrd, initrd_bytes, sizeof(initrd_bytes));
+	for (size_t i = 0; i < ARRAY_SIZE(modes); i++) {
+		const char *name = cc_mode_name(modes[i]);
+		struct vm *vm = NULL;
+		struct vm_config cfg;
+		struct fw_cfg *fc;
+
+		vm_config_init(&cfg);
+		cfg.cc.mode = modes[i];
+		cfg.boot.firmware = strdup(modes[i] == CC_MODE_SNP ?
+					   amdsev_path : inteltdx_path);
+		cfg.boot.kernel = strdup(kernel);
+		cfg.boot.initrd = strdup(initrd);
+		cfg.boot.cmdline = strdup(cmdline);
+		/* A virtio device on the CC guest's PCI bus. */
+		cfg.devices.rng = true;
+		vm_config_finish(&cfg);
+		model_reset(cc_mode_vm_type(modes[i]));
+		EXPECT_EQ(vm_build(&cfg, 0, &vm), 0,
+			  "a %s launch with a kernel, initrd and cmdline should succeed%s%s",
+			  name, m.unknown[0] ? "; unmodelled: " : "", m.unknown);
+		EXPECT_EQ(m.violations, 0, "KVM's rules should hold");
+		fc = vm ? boot_firmware_fw_cfg(vm) : NULL;
+		EXPECT(fc, "%s: the firmware platform should have fw_cfg", name);
+		if (!fc) {
+			vm = vm_free(vm);
+			vm_config_free(&cfg);
+			continue;
+		}
 		EXPECT(vm->cc->img.kernel_size == sizeof(bz) &&
 		       !memcmp(vm->cc->img.kernel, bz, sizeof(bz)),
-		       "the launch should keep the kernel bytes it hashed");
-		EXPECT(!memcmp(vm->cc->img.hashes.kernel, want, sizeof(want)) &&
-		       !memcmp(&vm->cc->img.hashes, &h, sizeof(h)),
-		       "the hashes should be the kernel's, no initrd, the cmdline's");
-		EXPECT(vm->cc->has_expected &&
-		       !memcmp(vm->cc->expected, m.digest, 48),
-		       "cvmm's expected measurement should be the PSP's");
-		/* cvmm measure --cc snp --firmware OVMF.amdsev.fd --kernel
-		 * (these 8K) --cmdline console=ttyS0 prints this. */
-		EXPECT(hex_is(m.digest,
-			      "8812b9c439e3b202da31bb5fd5cd94152f4809a12ec0b0c8"
-			      "bebafa5e352fb18233dee61dd9e5e78623b1a24f38c3009b"),
-		       "the PSP's digest should be what cvmm measure prints");
+		       "%s: the launch should keep the kernel bytes it read", name);
+		EXPECT(item_is(fc, FW_CFG_SETUP_DATA, vm->cc->img.kernel, 1024) &&
+		       item_is(fc, FW_CFG_KERNEL_DATA, vm->cc->img.kernel + 1024,
+			       sizeof(bz) - 1024) &&
+		       item_is(fc, FW_CFG_SETUP_SIZE, "\x00\x04\0\0", 4) &&
+		       item_is(fc, FW_CFG_KERNEL_SIZE, "\x00\x1c\0\0", 4),
+		       "%s: fw_cfg's setup and kernel should be the launch's bytes, split after the setup sectors",
+		       name);
+		EXPECT(item_is(fc, FW_CFG_INITRD_DATA, initrd_bytes,
+			       sizeof(initrd_bytes)) &&
+		       item_is(fc, FW_CFG_CMDLINE_DATA, cmdline, sizeof(cmdline)),
+		       "%s: fw_cfg's initrd and command line (with its NUL) should be the hashed bytes",
+		       name);
+		EXPECT(fw_cfg_find_file(fc, "etc/e820") &&
+		       fw_cfg_find_file(fc, "etc/acpi/tables") &&
+		       fw_cfg_find_file(fc, "etc/table-loader"),
+		       "%s: fw_cfg should describe the memory and the ACPI tables",
+		       name);
+		EXPECT(virtio_devices(vm) == 1 && vm->io_policy == VM_IO_PROBE,
+		       "%s: the PC's PCI bus should carry the virtio-rng device",
+		       name);
+		check_plan_fw_cfg(vm, fc);
+		check_e820_is_hob(vm, fc);
+		if (modes[i] == CC_MODE_SNP) {
+			snp_kernel_hashes_compute(bz, sizeof(bz), initrd_bytes,
+						  sizeof(initrd_bytes), cmdline,
+						  &h);
+			sha256(bz, sizeof(bz), want);
+			EXPECT(!memcmp(vm->cc->img.hashes.kernel, want,
+				       sizeof(want)) &&
+			       !memcmp(&vm->cc->img.hashes, &h, sizeof(h)),
+			       "the hashes should be the kernel's, initrd's and cmdline's");
+			EXPECT(vm->cc->has_expected &&
+			       !memcmp(vm->cc->expected, m.digest, 48),
+			       "cvmm's expected measurement should be the PSP's");
+			EXPECT(m.irqchip && m.pit && !m.split_irqchip,
+			       "an SNP guest's PC has the in-kernel irqchip and PIT");
+		} else {
+			EXPECT(m.split_irqchip && !m.irqchip && !m.pit &&
+			       vm->irq.mode == IRQCHIP_SPLIT &&
+			       vm->irq.ioapic.ops,
+			       "a TD's PC has the split irqchip and cvmm's IOAPIC, no PIC or PIT");
+			EXPECT(m.gsi_routing_calls > 0,
+			       "the IOAPIC's pins should be routed");
+		}
+		vm = vm_free(vm);
+		vm_config_free(&cfg);
 	}
+	unlink(kernel);
+	unlink(initrd);
+}
+
+static void dma_kick(struct fw_cfg *fc, uint64_t desc_gpa)
+{
+	uint8_t be[4];
+
+	for (unsigned int i = 0; i < 4; i++)
+		be[i] = desc_gpa >> (8 * (7 - i));
+	fw_cfg_access(fc, 4, be, 4, true);
+	for (unsigned int i = 0; i < 4; i++)
+		be[i] = desc_gpa >> (8 * (3 - i));
+	fw_cfg_access(fc, 8, be, 4, true);
+}
+
+static void put_desc(uint8_t *d, uint32_t control, uint32_t len, uint64_t gpa)
+{
+	for (unsigned int i = 0; i < 4; i++) {
+		d[i] = control >> (24 - 8 * i);
+		d[4 + i] = len >> (24 - 8 * i);
+	}
+	for (unsigned int i = 0; i < 8; i++)
+		d[8 + i] = gpa >> (56 - 8 * i);
+}
+
+/* --stats carries what fw_cfg served and refused. */
+static void check_stats_fw_cfg(struct vm *vm)
+{
+	char path[] = "/tmp/cvmm-test-stats-XXXXXX", buf[16384] = "";
+	int fd = mkstemp(path);
+	ssize_t n;
+
+	if (fd < 0)
+		abort();
+	EXPECT_EQ(vm_write_stats(vm, path), 0, "--stats should be written");
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	unlink(path);
+	EXPECT(n > 0 && strstr(buf, "\"fw_cfg\"") &&
+	       strstr(buf, "\"dma_errors\":2") &&
+	       strstr(buf, "\"dma_transfers\":3"),
+	       "--stats should count fw_cfg's DMA transfers and errors: %s",
+	       buf);
+}
+
+/*
+ * fw_cfg DMA in an SNP guest, whose RAM is private from the start: a
+ * descriptor the guest shared that points at private RAM ends with the
+ * error bit and nothing written; the same read into a shared buffer
+ * succeeds; a descriptor in private RAM gets no completion at all.
+ */
+static void test_fw_cfg_dma_private(void)
+{
+	const uint64_t desc_gpa = 0x100000, buf_gpa = 0x101000;
+	const uint64_t private_gpa = 0x200000;
+	struct vm *vm = NULL;
+	struct vm_config cfg;
+	struct fw_cfg *fc;
+	uint8_t *desc, *buf;
+	uint64_t hc = 1;
+
+	EXPECT_EQ(build(CC_MODE_SNP, amdsev_path, 1, false, &cfg, &vm), 0,
+		  "the SNP launch should succeed");
+	fc = vm ? boot_firmware_fw_cfg(vm) : NULL;
+	EXPECT(fc, "an SNP guest should have fw_cfg");
+	if (!fc)
+		goto out;
+	EXPECT(mem_map_gpa_range(&vm->mem, desc_gpa, 2, 0, &hc, NULL) == 0 && !hc,
+	       "the guest shares a descriptor page and a buffer page");
+	desc = mem_gpa_to_hva(&vm->mem, desc_gpa, PG);
+	buf = mem_gpa_to_hva(&vm->mem, buf_gpa, PG);
+	put_desc(desc, FW_CFG_DMA_SELECT | FW_CFG_DMA_READ |
+			       FW_CFG_SIGNATURE << 16, 4, private_gpa);
+	dma_kick(fc, desc_gpa);
+	EXPECT(desc[3] == FW_CFG_DMA_ERROR && !desc[0] && !desc[1] && !desc[2],
+	       "a read into private RAM should end with the DMA error bit");
+	EXPECT_EQ(fc->stats.dma_errors, 1, "and count one DMA error");
+	EXPECT(mem_range_allocated_bytes(&vm->mem, private_gpa, PG, &(uint64_t){ 0 },
+					 &hc) == 0 && hc == 0,
+	       "nothing should be written to the private page's shared side");
+	put_desc(desc, FW_CFG_DMA_SELECT | FW_CFG_DMA_READ |
+			       FW_CFG_SIGNATURE << 16, 4, buf_gpa);
+	dma_kick(fc, desc_gpa);
+	EXPECT(!desc[3] && !memcmp(buf, "QEMU", 4),
+	       "a read into shared RAM should complete with the item's bytes");
+	/* The descriptor itself private: nowhere to report, no completion. */
+	dma_kick(fc, private_gpa);
+	EXPECT_EQ(fc->stats.dma_errors, 2,
+		  "a descriptor in private RAM should be refused");
+	check_stats_fw_cfg(vm);
+out:
 	vm = vm_free(vm);
 	vm_config_free(&cfg);
-	unlink(kernel);
 }
 
 /* A CPUID page the firmware corrects: the launch fails and says why. */
@@ -1684,7 +1939,8 @@ int main(void)
 {
 	static const struct test_case cases[] = {
 		TEST_CASE(test_snp_launch),
-		TEST_CASE(test_snp_launch_kernel),
+		TEST_CASE(test_launch_boot_files),
+		TEST_CASE(test_fw_cfg_dma_private),
 		TEST_CASE(test_snp_cpuid_rejected),
 		TEST_CASE(test_tdx_launch),
 		TEST_CASE(test_snp_launch_inputs),

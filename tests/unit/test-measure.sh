@@ -69,7 +69,20 @@ nul=$(printf '\0' | sha256sum | cut -c1-64)
 digest snp-empty-kernel e0c8ac2127778b0ab34a75738b46453ea400a278d1552d4722220c0a4cbc621837b643d66a3b6790e44146923f664eff "${snp[@]}" --snp-debug-swap --snp-kernel-hashes "$empty,$empty,$nul"
 
 # A kernel given as a file hashes as sha256sum says it should.
-python3 -c 'import sys; b = bytearray(8192); b[0x202:0x206] = b"HdrS"; open(sys.argv[1], "wb").write(b)' "$tmp/bzImage"
+# An 8K bzImage header (protocol 2.15, one setup sector, 64-bit entry):
+# enough for fw_cfg to split it as the firmware's loader expects.
+python3 - "$tmp/bzImage" <<'PY'
+import struct, sys
+b = bytearray(8192)
+b[0x1f1] = 1
+b[0x1fe:0x200] = b"\x55\xaa"
+b[0x202:0x206] = b"HdrS"
+b[0x206:0x208] = struct.pack("<H", 0x20f)
+b[0x211] = 1
+b[0x236:0x238] = struct.pack("<H", 1)
+b[0x260:0x264] = struct.pack("<I", 0x100000)
+open(sys.argv[1], "wb").write(b)
+PY
 printf 'initrd bytes' >"$tmp/initrd"
 k=$(sha256sum <"$tmp/bzImage" | cut -c1-64)
 i=$(sha256sum <"$tmp/initrd" | cut -c1-64)
@@ -168,6 +181,97 @@ fails plan-bad-firmware 2 "not an OVMF image" -- run --plan --cc snp --firmware 
 # A kernel is measured for run as for measure: the hashes page goes NORMAL.
 plan plan-snp-kernel "KVM_SEV_SNP_LAUNCH_UPDATE +gpa 0x810000, len 0x1000, type NORMAL" 1 "${snp[@]}" --kernel "$tmp/bzImage" --initrd "$tmp/initrd" --cmdline console=ttyS0
 plan plan-tdx-kernel "KVM_TDX_FINALIZE_VM" 1 --cc tdx --firmware "$tmp/tdx.fd" --kernel "$tmp/bzImage"
+
+# steps NAME ARGS: the plan's "stage op" column, line by line, is $want.
+steps() {
+	local name=$1
+	shift
+	"$cvmm" run --plan "$@" >"$tmp/out" 2>"$tmp/err"
+	local got=$?
+	if [[ $got -ne 0 ]]; then
+		bad "$name" "exit status $got"
+	elif ! diff <(printf '%s\n' "$want") \
+		<(awk '/^ *[0-9]+  /{ print $2, $3 }' "$tmp/out") >"$tmp/diff"; then
+		bad "$name" "steps differ: $(tr '\n' ' ' <"$tmp/diff")"
+	else
+		ok "$name"
+	fi
+}
+boot=(--kernel "$tmp/bzImage" --initrd "$tmp/initrd" --cmdline console=ttyS0 --vcpus 2)
+
+# SNP with a measured kernel, 2 vCPUs: sev-snp.md section 3, RAM private
+# when its slot exists, the kernel-hashes page launched NORMAL last.
+want="vm KVM_CREATE_VM
+vm KVM_ENABLE_CAP
+cc-vm KVM_SEV_INIT2
+irq KVM_CREATE_IRQCHIP
+memory KVM_CREATE_GUEST_MEMFD
+memory KVM_SET_USER_MEMORY_REGION2
+memory KVM_SET_MEMORY_ATTRIBUTES
+memory KVM_CREATE_GUEST_MEMFD
+memory KVM_SET_USER_MEMORY_REGION2
+vcpus KVM_CREATE_VCPU
+vcpus KVM_SET_CPUID2
+vcpus KVM_CREATE_VCPU
+vcpus KVM_SET_CPUID2
+load KVM_SET_SREGS+KVM_SET_REGS
+load KVM_SET_SREGS+KVM_SET_REGS
+load write
+load write
+load write
+load KVM_SEV_SNP_LAUNCH_START
+$(for i in 1 2 3 4 5 6 7 8; do printf 'load KVM_SET_MEMORY_ATTRIBUTES\nload KVM_SEV_SNP_LAUNCH_UPDATE\n'; done)
+load KVM_SEV_SNP_LAUNCH_FINISH
+$(for i in 1 2 3 4 5 6 7 8; do printf 'load discard\n'; done)
+run KVM_RUN"
+steps plan-snp-boot-steps "${snp[@]}" "${boot[@]}"
+plan plan-snp-boot-ram-private "^ +7  memory KVM_SET_MEMORY_ATTRIBUTES +gpa 0x0, size 0x10000000, PRIVATE: RAM private from the start" 1 "${snp[@]}" "${boot[@]}"
+plan plan-snp-boot-hashes "^ +35  load +KVM_SEV_SNP_LAUNCH_UPDATE +gpa 0x810000, len 0x1000, type NORMAL, source: the kernel-hashes page" 1 "${snp[@]}" "${boot[@]}"
+plan plan-snp-boot-pc "^  (chipset +Q35 MCH 00:00.0, ICH9 LPC 00:1f.0|console +UART COM1 at 0x3f8|irqchip +in-kernel: .*KVM_CREATE_PIT2|firmware +the launch's private, measured range above; no read-only memslot|fw_cfg +ports 0x510-0x51b, DMA only into RAM the guest has shared)" 5 "${snp[@]}" "${boot[@]}"
+# The kernel split after its one setup sector, the initrd, the command
+# line with its NUL (what the hashes cover), the memory map and ACPI.
+plan plan-snp-boot-fw-cfg "^  fw_cfg +(item 0x18 SETUP_DATA.* 1024|item 0x11 KERNEL_DATA.* 7168|item 0x12 INITRD_DATA +12|item 0x15 CMDLINE_DATA.* 14|item 0x05 NB_CPUS +2|file etc/e820 +20|file etc/acpi/rsdp +36|file etc/acpi/tables +[0-9]+|file etc/table-loader +[0-9]+) bytes" 9 "${snp[@]}" "${boot[@]}"
+
+# TDX with a kernel and a shim, 2 vCPUs: tdx.md section 3 as corrected
+# (the split irqchip before the APIC bus, KVM_SET_CPUID2 before each
+# INIT_VCPU, FINALIZE after the sections), RAM private from the start.
+tdx_args=(--cc tdx --firmware "$tmp/tdx.fd" --shim "$tmp/initrd")
+want="vm KVM_CREATE_VM
+vm KVM_ENABLE_CAP
+cc-vm KVM_TDX_CAPABILITIES
+irq KVM_ENABLE_CAP
+cc-vm KVM_ENABLE_CAP
+cc-vm KVM_SET_TSC_KHZ
+cc-vm KVM_TDX_INIT_VM
+memory KVM_CREATE_GUEST_MEMFD
+memory KVM_SET_USER_MEMORY_REGION2
+memory KVM_SET_MEMORY_ATTRIBUTES
+memory KVM_CREATE_GUEST_MEMFD
+memory KVM_SET_USER_MEMORY_REGION2
+vcpus KVM_CREATE_VCPU
+vcpus KVM_CREATE_VCPU
+load KVM_TDX_GET_CPUID
+load KVM_SET_CPUID2
+load KVM_TDX_INIT_VCPU
+load KVM_TDX_GET_CPUID
+load KVM_SET_CPUID2
+load KVM_TDX_INIT_VCPU
+load write
+load write
+$(for i in 1 2 3 4 5 6; do printf 'load KVM_SET_MEMORY_ATTRIBUTES\nload KVM_TDX_INIT_MEM_REGION\n'; done)
+load KVM_TDX_FINALIZE_VM
+$(for i in 1 2 3 4 5 6; do printf 'load discard\n'; done)
+run KVM_RUN"
+steps plan-tdx-boot-steps "${tdx_args[@]}" "${boot[@]}"
+plan plan-tdx-boot-irq-order "^ +4  irq +KVM_ENABLE_CAP +KVM_CAP_SPLIT_IRQCHIP|^ +5  cc-vm +KVM_ENABLE_CAP +KVM_CAP_X86_APIC_BUS_CYCLES_NS" 2 "${tdx_args[@]}" "${boot[@]}"
+plan plan-tdx-boot-cpuid-x2apic "^ +1[69]  load +KVM_SET_CPUID2 +vCPU [01]: the CPUID KVM_TDX_GET_CPUID reported, with X2APIC" 2 "${tdx_args[@]}" "${boot[@]}"
+plan plan-tdx-boot-ram-private "^ +10  memory KVM_SET_MEMORY_ATTRIBUTES +gpa 0x0, size 0x10000000, PRIVATE: RAM private from the start" 1 "${tdx_args[@]}" "${boot[@]}"
+plan plan-tdx-boot-pc "^  (chipset +Q35 MCH 00:00.0|console +UART COM1 at 0x3f8|irqchip +split: local APICs in KVM, cvmm's IOAPIC at 0xfec00000 \(24 pins, MSI routes\); no PIC, no PIT|SMM +none|firmware +the launch's private)" 5 "${tdx_args[@]}" "${boot[@]}"
+plan plan-tdx-boot-fw-cfg "^  fw_cfg +(item 0x18 SETUP_DATA.* 1024|item 0x11 KERNEL_DATA.* 7168|item 0x12 INITRD_DATA +12|item 0x15 CMDLINE_DATA.* 14|file etc/boot/shim +12|file etc/e820 +20|file etc/acpi/tables +[0-9]+) bytes" 7 "${tdx_args[@]}" "${boot[@]}"
+# A setup header fw_cfg cannot split is refused by the plan as by run.
+python3 -c 'import sys; b = bytearray(8192); b[0x202:0x206] = b"HdrS"; open(sys.argv[1], "wb").write(b)' "$tmp/hdrs-only"
+fails plan-tdx-bad-kernel 2 "kernel '.*hdrs-only': no boot sector signature" -- run --plan --cc tdx --firmware "$tmp/tdx.fd" --kernel "$tmp/hdrs-only"
+
 if command -v strace >/dev/null &&
    strace -f -qq -e trace=open,openat -o "$tmp/trace" "$cvmm" run --plan "${snp[@]}" >/dev/null 2>&1; then
 	grep -q "/dev/kvm\|/dev/sev" "$tmp/trace" && bad plan-no-kvm "--plan opened /dev/kvm or /dev/sev" || ok plan-no-kvm

@@ -14,6 +14,11 @@
  * dropped, so OVMF finds no flash and keeps its variables in memory.
  * Persistent variables would need a writable CFI flash device for the
  * variable store (QEMU's pflash) and a file to keep it in.
+ *
+ * SNP and TDX (vm->cc): the image is the launch's private, measured range
+ * and the vCPUs' state the launch's, so neither the slot nor the MSRs are
+ * set here; fw_cfg serves the kernel, initrd and command line from the
+ * launch's copy, and its DMA reaches only RAM the guest shared.
  */
 #include <fcntl.h>
 #include <stdio.h>
@@ -22,6 +27,7 @@
 #include <sys/stat.h>
 
 #include "devices/fw-cfg.h"
+#include "devices/virtio/virtqueue.h"
 #include "devices/x86/q35.h"
 #include "lib/io.h"
 #include "lib/log.h"
@@ -31,6 +37,7 @@
 #include "vmm/x86/cpu.h"
 #include "vmm/x86/fw-acpi.h"
 #include "lib/kvm.h"
+#include "vmm/launch.h"
 #include "vmm/x86/pc.h"
 #include "vmm/vm.h"
 
@@ -197,9 +204,17 @@ static void set_cmos_memory(struct vm *vm)
 		ram[CMOS_HIGH_MEM_LOW + i] = high >> (8 * i);
 }
 
+/*
+ * DMA goes only to RAM the guest has shared, checked against the
+ * attribute map as a virtqueue's buffers are: a private target (an SNP or
+ * TDX guest that forgot its bounce buffer) ends the transfer with the
+ * error bit, never a write into the private side's shared twin.
+ */
 static void *fw_cfg_gpa(void *ctx, uint64_t gpa, uint64_t len)
 {
-	return mem_gpa_to_hva(ctx, gpa, len);
+	void *hva;
+
+	return virtio_gpa_shared(ctx, gpa, len, &hva) ? hva : NULL;
 }
 
 /* etc/e820: { u64 address; u64 length; u32 type } per RAM region. */
@@ -235,19 +250,44 @@ static int add_acpi(struct vm *vm, struct fw_cfg *fc)
 }
 
 /*
+ * The bytes of boot.kernel or boot.initrd: for SNP and TDX the launch's
+ * copy (struct cc_image), read once and hashed into the launch, so that
+ * what the firmware verifies is what was measured; otherwise the file,
+ * read now into *ret_copy.
+ */
+static int boot_file(struct vm *vm, const char *what, const char *path,
+		     uint8_t **ret_copy, const uint8_t **ret_buf,
+		     uint64_t *ret_size)
+{
+	const struct cc_image *img = vm->cc ? &vm->cc->img : NULL;
+	bool kernel = !strcmp(what, "kernel");
+	int r;
+
+	if (img) {
+		*ret_buf = kernel ? img->kernel : img->initrd;
+		*ret_size = kernel ? img->kernel_size : img->initrd_size;
+		return 0;
+	}
+	r = read_file(what, path, ret_copy, ret_size);
+	*ret_buf = *ret_copy;
+	return r;
+}
+
+/*
  * The bzImage split as QEMU hands it over: the real-mode setup part and
  * the rest; OVMF's kernel loader puts them back together.
  */
 static int add_kernel(struct vm *vm, struct fw_cfg *fc)
 {
 	const char *path = vm->cfg->boot.kernel;
-	_cleanup_free_ uint8_t *buf = NULL;
+	_cleanup_free_ uint8_t *copy = NULL;
+	const uint8_t *buf;
 	struct bzimage img;
 	char reason[160];
 	uint64_t size;
 	int r;
 
-	r = read_file("kernel", path, &buf, &size);
+	r = boot_file(vm, "kernel", path, &copy, &buf, &size);
 	if (r < 0)
 		return r;
 	r = bzimage_parse(buf, MIN(size, BZIMAGE_HEADER_READ), size, &img,
@@ -271,11 +311,12 @@ static int add_kernel(struct vm *vm, struct fw_cfg *fc)
 static int add_initrd(struct vm *vm, struct fw_cfg *fc)
 {
 	const char *path = vm->cfg->boot.initrd;
-	_cleanup_free_ uint8_t *buf = NULL;
+	_cleanup_free_ uint8_t *copy = NULL;
+	const uint8_t *buf;
 	uint64_t size;
 	int r;
 
-	r = read_file("initrd", path, &buf, &size);
+	r = boot_file(vm, "initrd", path, &copy, &buf, &size);
 	if (r < 0)
 		return r;
 	if (size > UINT32_MAX) {
@@ -329,8 +370,12 @@ static int add_boot_items(struct vm *vm, struct fw_cfg *fc)
 		r = add_shim(cfg->boot.shim, fc);
 	if (r == 0 && cfg->boot.initrd)
 		r = add_initrd(vm, fc);
-	if (r == 0 && cfg->boot.cmdline)
-		r = add_cmdline(fc, cfg->boot.cmdline);
+	/*
+	 * SNP hashes the command line with its NUL even when empty (""),
+	 * and the firmware verifies the item it reads: it must be there.
+	 */
+	if (r == 0 && (cfg->boot.cmdline || vm->cc))
+		r = add_cmdline(fc, cfg->boot.cmdline ? cfg->boot.cmdline : "");
 	return r;
 }
 
@@ -386,7 +431,11 @@ int boot_firmware(struct vm *vm)
 	if (!fw)
 		return log_error_errno(-ENOMEM, "allocating the firmware platform");
 	vm->pc->firmware = fw;
-	r = map_firmware(vm, fw);
+	/*
+	 * SNP, TDX: the image is the launch's, private and measured
+	 * (launch_load()), and the vCPUs' state is the launch's too.
+	 */
+	r = vm->cc ? 0 : map_firmware(vm, fw);
 	if (r < 0)
 		return r;
 	r = add_chipset(vm, fw);
@@ -396,7 +445,12 @@ int boot_firmware(struct vm *vm)
 	r = add_fw_cfg(vm, fw);
 	if (r < 0)
 		return r;
-	return setup_vcpus(vm);
+	return vm->cc ? 0 : setup_vcpus(vm);
+}
+
+struct fw_cfg *boot_firmware_fw_cfg(struct vm *vm)
+{
+	return vm->pc && vm->pc->firmware ? &vm->pc->firmware->fw_cfg : NULL;
 }
 
 void boot_firmware_free(struct pc_firmware *fw)

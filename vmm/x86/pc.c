@@ -8,10 +8,14 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include "cc/plan.h"
 #include "lib/log.h"
 #include "vmm/x86/boot-firmware.h"
 #include "vmm/x86/pc.h"
 #include "vmm/vm.h"
+
+_Static_assert(LAUNCH_SPLIT_IRQCHIP_ROUTES == IRQ_IOAPIC_PINS,
+	       "a launch's split irqchip routes the IOAPIC's pins");
 
 static void on_poweroff(void *ctx)
 {
@@ -101,8 +105,13 @@ int pc_create(struct vm *vm)
 	if (!pc)
 		return log_error_errno(-ENOMEM, "allocating the PC platform");
 	vm->pc = pc;
-	r = irq_init(&vm->irq, vm->vm_fd, vm->cfg->machine.irqchip,
-		     &vm->mmio);
+	/* SNP and TDX made theirs in the launch's order (launch_vm_init()). */
+	if (vm->cc)
+		r = irq_adopt(&vm->irq, vm->vm_fd, vm->cfg->machine.irqchip,
+			      &vm->mmio);
+	else
+		r = irq_init(&vm->irq, vm->vm_fd, vm->cfg->machine.irqchip,
+			     &vm->mmio);
 	if (r < 0)
 		return r;
 	/* A kernel probes for hardware; absent hardware reads as all-ones. */
