@@ -6,6 +6,7 @@
  */
 #include "cc/plan.h"
 #include "cli/plan-print.h"
+#include "vmm/boot-firmware.h"
 
 int launch_plan_print(const struct vm_config *cfg, FILE *f)
 {
@@ -14,6 +15,8 @@ int launch_plan_print(const struct vm_config *cfg, FILE *f)
 	char reason[CC_REASON_MAX];
 	int r;
 
+	if (cfg->boot.firmware && !cc_mode_is_measured(cfg->cc.mode))
+		return boot_firmware_plan(cfg, f);
 	r = cc_config_check(cfg, reason, sizeof(reason));
 	if (r == 0 && cc_mode_is_measured(cfg->cc.mode))
 		r = cc_image_load(cfg, &img, reason, sizeof(reason));

@@ -50,6 +50,15 @@
 #define SZ_16M (16ull << 20)
 #define SZ_64K 0x10000ull
 
+/* What fw_cfg describes: from the VM, or for --plan from the config. */
+struct fw_machine {
+	const struct vm_config *cfg;
+	const struct mem_region_plan *regions;
+	unsigned int nr_regions;
+	unsigned int nr_vcpus;
+	uint64_t pci_mmio64_base;
+};
+
 struct pc_firmware {
 	uint8_t *image;
 	uint64_t size;
@@ -203,13 +212,13 @@ static void *fw_cfg_gpa(void *ctx, uint64_t gpa, uint64_t len)
 }
 
 /* etc/e820: { u64 address; u64 length; u32 type } per RAM region. */
-static int add_e820(struct vm *vm, struct fw_cfg *fc)
+static int add_e820(const struct fw_machine *m, struct fw_cfg *fc)
 {
 	uint8_t buf[MEM_MAX_REGIONS * E820_ENTRY_SIZE];
 	uint32_t len = 0;
 
-	for (unsigned int i = 0; i < vm->mem.nr_regions; i++) {
-		const struct mem_region *r = &vm->mem.regions[i];
+	for (unsigned int i = 0; i < m->nr_regions; i++) {
+		const struct mem_region_plan *r = &m->regions[i];
 		uint32_t type = E820_RAM;
 
 		if (r->kind != MEM_REGION_RAM)
@@ -222,12 +231,12 @@ static int add_e820(struct vm *vm, struct fw_cfg *fc)
 	return fw_cfg_add_file(fc, "etc/e820", buf, len);
 }
 
-static int add_acpi(struct vm *vm, struct fw_cfg *fc)
+static int add_acpi(const struct fw_machine *m, struct fw_cfg *fc)
 {
 	const struct acpi_platform p = {
-		.nr_vcpus = vm->nr_vcpus,
-		.pic = vm->cfg->machine.irqchip == IRQCHIP_IN_KERNEL,
-		.pci_mmio64_base = vm->pc->pci.mmio64_base,
+		.nr_vcpus = m->nr_vcpus,
+		.pic = m->cfg->machine.irqchip == IRQCHIP_IN_KERNEL,
+		.pci_mmio64_base = m->pci_mmio64_base,
 		.pci_mmio64_size = PCI_MMIO64_SIZE,
 	};
 
@@ -238,9 +247,9 @@ static int add_acpi(struct vm *vm, struct fw_cfg *fc)
  * The bzImage split as QEMU hands it over: the real-mode setup part and
  * the rest; OVMF's kernel loader puts them back together.
  */
-static int add_kernel(struct vm *vm, struct fw_cfg *fc)
+static int add_kernel(const struct vm_config *cfg, struct fw_cfg *fc)
 {
-	const char *path = vm->cfg->boot.kernel;
+	const char *path = cfg->boot.kernel;
 	_cleanup_free_ uint8_t *buf = NULL;
 	struct bzimage img;
 	char reason[160];
@@ -268,9 +277,9 @@ static int add_kernel(struct vm *vm, struct fw_cfg *fc)
 	return r < 0 ? log_error_errno(r, "fw_cfg: kernel '%s'", path) : 0;
 }
 
-static int add_initrd(struct vm *vm, struct fw_cfg *fc)
+static int add_initrd(const struct vm_config *cfg, struct fw_cfg *fc)
 {
-	const char *path = vm->cfg->boot.initrd;
+	const char *path = cfg->boot.initrd;
 	_cleanup_free_ uint8_t *buf = NULL;
 	uint64_t size;
 	int r;
@@ -317,45 +326,67 @@ static int add_shim(const char *path, struct fw_cfg *fc)
 	return r < 0 ? log_error_errno(r, "fw_cfg: shim '%s'", path) : 0;
 }
 
-static int add_boot_items(struct vm *vm, struct fw_cfg *fc)
+static int add_boot_items(const struct vm_config *cfg, struct fw_cfg *fc)
 {
-	const struct vm_config *cfg = vm->cfg;
 	int r;
 
 	if (!cfg->boot.kernel)
 		return 0;
-	r = add_kernel(vm, fc);
+	r = add_kernel(cfg, fc);
 	if (r == 0 && cfg->boot.shim)
 		r = add_shim(cfg->boot.shim, fc);
 	if (r == 0 && cfg->boot.initrd)
-		r = add_initrd(vm, fc);
+		r = add_initrd(cfg, fc);
 	if (r == 0 && cfg->boot.cmdline)
 		r = add_cmdline(fc, cfg->boot.cmdline);
 	return r;
 }
 
-static int add_fw_cfg(struct vm *vm, struct pc_firmware *fw)
+/* Every item and file; fc is initialised already. Reports its errors. */
+static int fill_fw_cfg(const struct fw_machine *m, struct fw_cfg *fc)
 {
-	struct fw_cfg *fc = &fw->fw_cfg;
 	int r;
 
-	r = fw_cfg_init(fc, fw_cfg_gpa, &vm->mem);
+	r = fw_cfg_add_u16(fc, FW_CFG_NB_CPUS, m->nr_vcpus);
 	if (r == 0)
-		r = fw_cfg_add_u16(fc, FW_CFG_NB_CPUS, vm->nr_vcpus);
+		r = fw_cfg_add_u16(fc, FW_CFG_MAX_CPUS, m->nr_vcpus);
 	if (r == 0)
-		r = fw_cfg_add_u16(fc, FW_CFG_MAX_CPUS, vm->nr_vcpus);
+		r = add_e820(m, fc);
 	if (r == 0)
-		r = add_e820(vm, fc);
-	if (r == 0)
-		r = add_acpi(vm, fc);
+		r = add_acpi(m, fc);
 	if (r < 0)
 		return log_error_errno(r, "building the fw_cfg items");
-	r = add_boot_items(vm, fc);
+	r = add_boot_items(m->cfg, fc);
 	if (r < 0)
 		return r;
 	r = fw_cfg_finish(fc);
-	if (r == 0)
-		r = fw_cfg_register(fc, &vm->pio);
+	return r < 0 ? log_error_errno(r, "building the fw_cfg directory") : 0;
+}
+
+static int add_fw_cfg(struct vm *vm, struct pc_firmware *fw)
+{
+	struct mem_region_plan ram[MEM_MAX_REGIONS];
+	struct fw_machine m = {
+		.cfg = vm->cfg,
+		.regions = ram,
+		.nr_vcpus = vm->nr_vcpus,
+		.pci_mmio64_base = vm->pc->pci.mmio64_base,
+	};
+	int r;
+
+	for (unsigned int i = 0; i < vm->mem.nr_regions; i++)
+		ram[m.nr_regions++] = (struct mem_region_plan){
+			.kind = vm->mem.regions[i].kind,
+			.gpa = vm->mem.regions[i].gpa,
+			.size = vm->mem.regions[i].size,
+		};
+	r = fw_cfg_init(&fw->fw_cfg, fw_cfg_gpa, &vm->mem);
+	if (r < 0)
+		return log_error_errno(r, "creating fw_cfg");
+	r = fill_fw_cfg(&m, &fw->fw_cfg);
+	if (r < 0)
+		return r;
+	r = fw_cfg_register(&fw->fw_cfg, &vm->pio);
 	return r < 0 ? log_error_errno(r, "registering fw_cfg") : 0;
 }
 
@@ -407,4 +438,98 @@ void boot_firmware_free(struct pc_firmware *fw)
 	if (fw->image)
 		munmap(fw->image, fw->size);
 	free(fw);
+}
+
+static const char *const item_names[FW_CFG_FILE_DIR] = {
+	[FW_CFG_SIGNATURE] = "signature",
+	[FW_CFG_ID] = "interface version",
+	[FW_CFG_NB_CPUS] = "CPU count",
+	[FW_CFG_MAX_CPUS] = "maximum CPUs",
+	[FW_CFG_KERNEL_SIZE] = "kernel size",
+	[FW_CFG_KERNEL_DATA] = "kernel",
+	[FW_CFG_INITRD_SIZE] = "initrd size",
+	[FW_CFG_INITRD_DATA] = "initrd",
+	[FW_CFG_CMDLINE_SIZE] = "command line size",
+	[FW_CFG_CMDLINE_DATA] = "command line",
+	[FW_CFG_SETUP_SIZE] = "setup size",
+	[FW_CFG_SETUP_DATA] = "setup (real-mode part)",
+};
+
+static void print_fw_cfg(const struct fw_cfg *fc, FILE *f)
+{
+	fprintf(f, "fw_cfg (ports 0x510/0x511, DMA 0x514):\n");
+	for (unsigned int i = 0; i < FW_CFG_FILE_DIR; i++)
+		if (fc->items[i].size)
+			fprintf(f, "  item 0x%02x %-24s %10u bytes\n", i,
+				item_names[i] ? item_names[i] : "?",
+				fc->items[i].size);
+	fprintf(f, "  item 0x%02x %-24s %10u bytes\n", FW_CFG_FILE_DIR,
+		"file directory", fc->items[FW_CFG_FILE_DIR].size);
+	for (unsigned int i = 0; i < fc->nr_files; i++)
+		fprintf(f, "  file 0x%02x %-24s %10u bytes\n",
+			FW_CFG_FILE_FIRST + i, fc->names[i],
+			fc->items[FW_CFG_FILE_FIRST + i].size);
+}
+
+static void print_machine(const struct fw_machine *m, uint64_t fw_size,
+			  FILE *f)
+{
+	const struct vm_config *cfg = m->cfg;
+
+	fprintf(f, "firmware boot: %s, cc.mode %s, %u vCPU(s)\n",
+		cfg->boot.firmware, cc_mode_name(cfg->cc.mode), m->nr_vcpus);
+	fprintf(f, "memslots:\n");
+	for (unsigned int i = 0; i < m->nr_regions; i++)
+		fprintf(f, "  %u  RAM       0x%09llx-0x%09llx\n", i,
+			(unsigned long long)m->regions[i].gpa,
+			(unsigned long long)(m->regions[i].gpa +
+					     m->regions[i].size - 1));
+	fprintf(f, "  %u  firmware  0x%09llx-0x%09llx  KVM_MEM_READONLY, never written back\n",
+		FIRMWARE_SLOT, (unsigned long long)(MEM_4G - fw_size),
+		(unsigned long long)(MEM_4G - 1));
+	fprintf(f, "vCPUs: at the reset vector f000:fff0 (CS base 0xffff0000); APs wait for INIT-SIPI in the in-kernel LAPIC\n");
+	fprintf(f, "devices: Q35 MCH 00.0 (8086:29c0), ICH9 LPC 00:1f.0 (8086:2918), ICH9 PM ports 0x600-0x67f (PMBASE 0x600, ACPI_EN), reset 0xcf9, COM1 0x3f8, CMOS 0x70, ACPI power 0x680, PCI ECAM 0x%llx, %u disk(s), %u net(s)%s%s\n",
+		(unsigned long long)PCI_ECAM_BASE, cfg->devices.nr_disks,
+		cfg->devices.nr_nets, cfg->devices.rng ? ", rng" : "",
+		cfg->devices.console ? ", console" : "");
+}
+
+int boot_firmware_plan(const struct vm_config *cfg, FILE *f)
+{
+	const uint64_t in_place = GUEST_MEMFD_FLAG_MMAP |
+				  GUEST_MEMFD_FLAG_INIT_SHARED;
+	struct mem_plan plan;
+	struct fw_machine m = { .cfg = cfg, .nr_vcpus = cfg->machine.vcpus };
+	struct mem_region_plan ram[MEM_MAX_REGIONS];
+	struct fw_cfg fc;
+	struct stat st;
+	uint64_t end = MEM_4G;
+	int r;
+
+	if (stat(cfg->boot.firmware, &st) < 0) {
+		log_error("firmware '%s' cannot be opened: %s",
+			  cfg->boot.firmware, strerror(errno));
+		return -EINVAL;
+	}
+	r = mem_plan_build(cfg, 0, in_place, cfg->cc.mode != CC_MODE_NONE,
+			   &plan);
+	if (r < 0)
+		return log_error_errno(r, "memory size 0x%llx cannot be laid out",
+				       (unsigned long long)cfg->machine.memory_size);
+	for (unsigned int i = 0; i < plan.nr_regions; i++) {
+		ram[m.nr_regions++] = plan.regions[i];
+		end = MAX(end, plan.regions[i].gpa + plan.regions[i].size);
+	}
+	m.regions = ram;
+	/* As pci_host_init() places the 64-bit window. */
+	m.pci_mmio64_base = ALIGN_UP(end, SZ_1G);
+	r = fw_cfg_init(&fc, NULL, NULL);
+	if (r == 0)
+		r = fill_fw_cfg(&m, &fc);
+	if (r == 0) {
+		print_machine(&m, st.st_size, f);
+		print_fw_cfg(&fc, f);
+	}
+	fw_cfg_free(&fc);
+	return r;
 }

@@ -6,6 +6,9 @@
 #ifndef CVMM_BOOT_FIRMWARE_H
 #define CVMM_BOOT_FIRMWARE_H
 
+#include <stdio.h>
+
+#include "cli/config.h"
 #include "lib/util.h"
 
 struct vm;
@@ -14,5 +17,12 @@ struct pc_firmware;
 /* Needs the PC (vm->pc); reports its errors. */
 int __must_check boot_firmware(struct vm *vm);
 void boot_firmware_free(struct pc_firmware *fw);
+
+/*
+ * cvmm run --plan for a firmware boot without SNP or TDX: the memslots,
+ * devices and fw_cfg items and files with their sizes, from the config
+ * and the files it names alone (no /dev/kvm).
+ */
+int __must_check boot_firmware_plan(const struct vm_config *cfg, FILE *f);
 
 #endif
