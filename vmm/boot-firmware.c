@@ -21,6 +21,8 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 
+#include "cc/image.h"
+#include "cc/ovmf.h"
 #include "devices/fw-cfg.h"
 #include "devices/q35.h"
 #include "lib/io.h"
@@ -108,6 +110,43 @@ static int read_file(const char *what, const char *path, uint8_t **ret_buf,
 }
 
 /*
+ * A firmware with a SEV kernel-hashes table (OVMF.amdsev.fd) checks the
+ * kernel, initrd and command line it gets from fw_cfg against that table
+ * in any VM (BlobVerifierSevHashes): fill it at its GPA, as the SNP launch
+ * does, with the same code. Without it that firmware refuses the kernel.
+ */
+static int write_sev_hashes(struct vm *vm, const uint8_t *fw, uint64_t size)
+{
+	const struct vm_config *cfg = vm->cfg;
+	struct snp_kernel_hashes h;
+	struct ovmf_info info;
+	uint8_t page[PAGE_SIZE];
+	char reason[CC_REASON_MAX];
+	uint64_t gpa;
+	int r;
+
+	if (!cfg->boot.kernel || ovmf_parse(fw, size, 0, &info) < 0 ||
+	    !info.has_sev_hashes || !info.sev_hashes_gpa)
+		return 0;
+	gpa = info.sev_hashes_gpa;
+	r = cc_kernel_hashes(cfg->boot.kernel, cfg->boot.initrd,
+			     cfg->boot.cmdline, &h, reason, sizeof(reason));
+	if (r < 0) {
+		log_error("%s", reason);
+		return -EINVAL;
+	}
+	r = snp_kernel_hashes_page(&h, gpa & (PAGE_SIZE - 1), page);
+	if (r == 0)
+		r = mem_populate(&vm->mem, ALIGN_DOWN(gpa, PAGE_SIZE), page,
+				 PAGE_SIZE);
+	if (r < 0)
+		return log_error_errno(r, "writing the SEV kernel-hashes table at 0x%llx",
+				       (unsigned long long)gpa);
+	log_debug("SEV kernel-hashes table at 0x%llx", (unsigned long long)gpa);
+	return 0;
+}
+
+/*
  * The image in memory of its own, read-only to cvmm too, bound as a
  * KVM_MEM_READONLY slot ending at 4 GiB.
  */
@@ -135,6 +174,9 @@ static int map_firmware(struct vm *vm, struct pc_firmware *fw)
 	memcpy(image, buf, size);
 	fw->image = image;
 	fw->size = size;
+	r = write_sev_hashes(vm, buf, size);
+	if (r < 0)
+		return r;
 	if (mprotect(image, size, PROT_READ) < 0)
 		return log_error_errno(-errno, "protecting firmware '%s'", path);
 	slot = (struct kvm_userspace_memory_region2){
@@ -337,8 +379,9 @@ static int add_boot_items(const struct vm_config *cfg, struct fw_cfg *fc)
 		r = add_shim(cfg->boot.shim, fc);
 	if (r == 0 && cfg->boot.initrd)
 		r = add_initrd(cfg, fc);
-	if (r == 0 && cfg->boot.cmdline)
-		r = add_cmdline(fc, cfg->boot.cmdline);
+	/* As QEMU: always a command line, "" if none, which SEV hashes. */
+	if (r == 0)
+		r = add_cmdline(fc, cfg->boot.cmdline ? cfg->boot.cmdline : "");
 	return r;
 }
 
