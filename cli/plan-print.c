@@ -7,6 +7,7 @@
  */
 #include "cc/plan.h"
 #include "cli/plan-print.h"
+#include "vmm/x86/boot-firmware.h"
 #include "vmm/x86/fw-cfg-plan.h"
 
 int launch_plan_print(const struct vm_config *cfg, FILE *f)
@@ -18,6 +19,8 @@ int launch_plan_print(const struct vm_config *cfg, FILE *f)
 	struct fw_cfg fc = {};
 	int r = 0;
 
+	if (cfg->boot.firmware && !measured)
+		return boot_firmware_plan(cfg, f);
 	if (measured)
 		r = cc_image_load(cfg, &img, reason, sizeof(reason));
 	if (r == 0)

@@ -5,6 +5,7 @@
  * test guest (the UART, the debug-exit and park ports, the test port with
  * its request block in fake guest memory) and for a PC (POST port, CMOS,
  * i8042, ACPI power registers, the PCI host bridge's ports and ECAM,
+ * the Q35 MCH, ICH9 LPC and PM block and the reset port 0xcf9,
  * the split irqchip's IOAPIC), mixed with what the host side does (input
  * for the UART, flushes, IOAPIC wire levels and EOIs from KVM) and with
  * the guest rewriting the request block.
@@ -22,6 +23,7 @@
 #include "devices/x86/ioapic.h"
 #include "devices/x86/legacy.h"
 #include "devices/pci.h"
+#include "devices/x86/q35.h"
 #include "devices/testdev.h"
 #include "devices/uart.h"
 #include "fake-mem.h"
@@ -36,6 +38,9 @@ static struct i8042 i8042;
 static struct acpi_power acpi_power;
 static struct pci_host pci;
 static struct ioapic ioapic;
+static struct q35_mch mch;
+static struct ich9_lpc lpc;
+static struct reset_cf9 cf9;
 static unsigned int exits, power_events, msis;
 
 static void on_exit_port(void *ctx, uint32_t status)
@@ -98,6 +103,14 @@ static void setup(void)
 			   acpi_power_register(&acpi_power, &pio) == 0 &&
 			   pci_host_init(&pci, &pio, &mmio, 8ull << 20) == 0,
 		   "PC devices should register");
+	q35_mch_init(&mch);
+	ich9_lpc_init(&lpc, &acpi_power.ops);
+	reset_cf9_init(&cf9, &acpi_power.ops);
+	FUZZ_CHECK(q35_mch_attach(&mch, &pci) == 0 &&
+			   ich9_lpc_attach(&lpc, &pci) == 0 &&
+			   ich9_pm_register(&lpc, &pio) == 0,
+		   "the Q35 chipset should register");
+	reset_cf9_attach(&cf9, &pci);
 	ioapic_init(&ioapic, &ioapic_ops, NULL);
 	FUZZ_CHECK(ioapic_register(&ioapic, &mmio, 0xfec00000ull) == 0,
 		   "the IOAPIC should register");
@@ -117,6 +130,8 @@ static const struct {
 	{ false, PCI_CONFIG_ADDRESS, 8 },
 	{ true, PCI_ECAM_BASE, PCI_ECAM_SIZE },
 	{ true, 0xfec00000ull, 0x50 },
+	{ false, ICH9_PMBASE, ICH9_PM_LEN },
+	{ true, PCI_ECAM_BASE + (ICH9_LPC_SLOT << 15), 0x100 },
 };
 
 static void guest_access(struct fuzz_input *in)

@@ -175,6 +175,10 @@ plan plan-tdx-mrtd "KVM_TDX_FINALIZE_VM .*a7a1f751abc454f9" 1 --cc tdx --firmwar
 plan plan-tdx-hob "KVM_TDX_INIT_VCPU +vCPU 0, RCX 0x809000" 1 --cc tdx --firmware "$tmp/tdx.fd"
 plan plan-none "KVM_CREATE_VM +type KVM_X86_DEFAULT_VM" 1
 plan plan-sw "KVM_CREATE_GUEST_MEMFD" 1 --cc sw
+# A firmware boot without SNP or TDX: memslots, devices, fw_cfg files.
+plan plan-fw-slot "firmware  0x0ffc00000-0x0ffffffff  KVM_MEM_READONLY" 1 --firmware "$tmp/tdx.fd"
+plan plan-fw-files "file 0x2[0-9a-f] etc/(e820|acpi/rsdp|acpi/tables|table-loader) " 4 --firmware "$tmp/tdx.fd" --vcpus 2
+plan plan-fw-cpus "item 0x05 CPU count +2 bytes" 1 --firmware "$tmp/tdx.fd" --vcpus 2 --cc sw
 fails plan-snp-no-firmware 2 "needs boot.firmware" -- run --plan --cc snp
 fails plan-tdx-in-kernel 2 "in-kernel" -- run --plan --cc tdx --firmware "$tmp/tdx.fd" --irqchip in-kernel
 fails plan-bad-firmware 2 "not an OVMF image" -- run --plan --cc snp --firmware "$tmp/zero.fd"

@@ -26,20 +26,22 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 
+#include "cc/image.h"
+#include "cc/ovmf.h"
 #include "devices/fw-cfg.h"
 #include "devices/virtio/virtqueue.h"
 #include "devices/x86/q35.h"
 #include "lib/io.h"
+#include "lib/kvm.h"
 #include "lib/log.h"
+#include "vmm/launch.h"
+#include "vmm/vm.h"
 #include "vmm/x86/acpi.h"
 #include "vmm/x86/boot-firmware.h"
 #include "vmm/x86/boot-linux.h"
 #include "vmm/x86/cpu.h"
 #include "vmm/x86/fw-acpi.h"
-#include "lib/kvm.h"
-#include "vmm/launch.h"
 #include "vmm/x86/pc.h"
-#include "vmm/vm.h"
 
 #ifndef KVM_MEM_READONLY
 #define KVM_MEM_READONLY (1u << 1)
@@ -57,6 +59,17 @@
 #define SZ_16M (16ull << 20)
 #define SZ_64K 0x10000ull
 
+/* What fw_cfg describes: from the VM, or for --plan from the config. */
+struct fw_machine {
+	const struct vm_config *cfg;
+	/* The kernel and initrd that were hashed (SNP, TDX, a SEV table). */
+	const struct cc_image *img;
+	const struct mem_region_plan *regions;
+	unsigned int nr_regions;
+	unsigned int nr_vcpus;
+	uint64_t pci_mmio64_base;
+};
+
 struct pc_firmware {
 	uint8_t *image;
 	uint64_t size;
@@ -64,6 +77,11 @@ struct pc_firmware {
 	struct ich9_lpc lpc;
 	struct reset_cf9 cf9;
 	struct fw_cfg fw_cfg;
+	/*
+	 * The kernel and initrd hashed into a SEV kernel-hashes table, read
+	 * once: fw_cfg serves these bytes (empty without such a table).
+	 */
+	struct cc_image files;
 };
 
 static void on_poweroff(void *ctx)
@@ -106,6 +124,43 @@ static int read_file(const char *what, const char *path, uint8_t **ret_buf,
 }
 
 /*
+ * A firmware with a SEV kernel-hashes table (OVMF.amdsev.fd) checks the
+ * kernel, initrd and command line it gets from fw_cfg against that table
+ * in any VM (BlobVerifierSevHashes): fill it at its GPA, as the SNP launch
+ * does, with the same code. Without it that firmware refuses the kernel.
+ */
+static int write_sev_hashes(struct vm *vm, struct pc_firmware *pf,
+			    const uint8_t *fw, uint64_t size)
+{
+	const struct vm_config *cfg = vm->cfg;
+	struct ovmf_info info;
+	uint8_t page[PAGE_SIZE];
+	char reason[CC_REASON_MAX];
+	uint64_t gpa;
+	int r;
+
+	if (!cfg->boot.kernel || ovmf_parse(fw, size, 0, &info) < 0 ||
+	    !info.has_sev_hashes || !info.sev_hashes_gpa)
+		return 0;
+	gpa = info.sev_hashes_gpa;
+	r = cc_boot_files_load(cfg, &pf->files, reason, sizeof(reason));
+	if (r < 0) {
+		log_error("%s", reason);
+		return -EINVAL;
+	}
+	r = snp_kernel_hashes_page(&pf->files.hashes, gpa & (PAGE_SIZE - 1),
+				   page);
+	if (r == 0)
+		r = mem_populate(&vm->mem, ALIGN_DOWN(gpa, PAGE_SIZE), page,
+				 PAGE_SIZE);
+	if (r < 0)
+		return log_error_errno(r, "writing the SEV kernel-hashes table at 0x%llx",
+				       (unsigned long long)gpa);
+	log_debug("SEV kernel-hashes table at 0x%llx", (unsigned long long)gpa);
+	return 0;
+}
+
+/*
  * The image in memory of its own, read-only to cvmm too, bound as a
  * KVM_MEM_READONLY slot ending at 4 GiB.
  */
@@ -133,6 +188,9 @@ static int map_firmware(struct vm *vm, struct pc_firmware *fw)
 	memcpy(image, buf, size);
 	fw->image = image;
 	fw->size = size;
+	r = write_sev_hashes(vm, fw, buf, size);
+	if (r < 0)
+		return r;
 	if (mprotect(image, size, PROT_READ) < 0)
 		return log_error_errno(-errno, "protecting firmware '%s'", path);
 	slot = (struct kvm_userspace_memory_region2){
@@ -218,13 +276,13 @@ static void *fw_cfg_gpa(void *ctx, uint64_t gpa, uint64_t len)
 }
 
 /* etc/e820: { u64 address; u64 length; u32 type } per RAM region. */
-static int add_e820(struct vm *vm, struct fw_cfg *fc)
+static int add_e820(const struct fw_machine *m, struct fw_cfg *fc)
 {
 	uint8_t buf[MEM_MAX_REGIONS * E820_ENTRY_SIZE];
 	uint32_t len = 0;
 
-	for (unsigned int i = 0; i < vm->mem.nr_regions; i++) {
-		const struct mem_region *r = &vm->mem.regions[i];
+	for (unsigned int i = 0; i < m->nr_regions; i++) {
+		const struct mem_region_plan *r = &m->regions[i];
 		uint32_t type = E820_RAM;
 
 		if (r->kind != MEM_REGION_RAM)
@@ -237,12 +295,12 @@ static int add_e820(struct vm *vm, struct fw_cfg *fc)
 	return fw_cfg_add_file(fc, "etc/e820", buf, len);
 }
 
-static int add_acpi(struct vm *vm, struct fw_cfg *fc)
+static int add_acpi(const struct fw_machine *m, struct fw_cfg *fc)
 {
 	const struct acpi_platform p = {
-		.nr_vcpus = vm->nr_vcpus,
-		.pic = vm->cfg->machine.irqchip == IRQCHIP_IN_KERNEL,
-		.pci_mmio64_base = vm->pc->pci.mmio64_base,
+		.nr_vcpus = m->nr_vcpus,
+		.pic = m->cfg->machine.irqchip == IRQCHIP_IN_KERNEL,
+		.pci_mmio64_base = m->pci_mmio64_base,
 		.pci_mmio64_size = PCI_MMIO64_SIZE,
 	};
 
@@ -255,20 +313,19 @@ static int add_acpi(struct vm *vm, struct fw_cfg *fc)
  * what the firmware verifies is what was measured; otherwise the file,
  * read now into *ret_copy.
  */
-static int boot_file(struct vm *vm, const char *what, const char *path,
+static int boot_file(const struct fw_machine *m, bool kernel,
 		     uint8_t **ret_copy, const uint8_t **ret_buf,
 		     uint64_t *ret_size)
 {
-	const struct cc_image *img = vm->cc ? &vm->cc->img : NULL;
-	bool kernel = !strcmp(what, "kernel");
+	const char *path = kernel ? m->cfg->boot.kernel : m->cfg->boot.initrd;
 	int r;
 
-	if (img) {
-		*ret_buf = kernel ? img->kernel : img->initrd;
-		*ret_size = kernel ? img->kernel_size : img->initrd_size;
+	if (m->img) {
+		*ret_buf = kernel ? m->img->kernel : m->img->initrd;
+		*ret_size = kernel ? m->img->kernel_size : m->img->initrd_size;
 		return 0;
 	}
-	r = read_file(what, path, ret_copy, ret_size);
+	r = read_file(kernel ? "kernel" : "initrd", path, ret_copy, ret_size);
 	*ret_buf = *ret_copy;
 	return r;
 }
@@ -277,9 +334,9 @@ static int boot_file(struct vm *vm, const char *what, const char *path,
  * The bzImage split as QEMU hands it over: the real-mode setup part and
  * the rest; OVMF's kernel loader puts them back together.
  */
-static int add_kernel(struct vm *vm, struct fw_cfg *fc)
+static int add_kernel(const struct fw_machine *m, struct fw_cfg *fc)
 {
-	const char *path = vm->cfg->boot.kernel;
+	const char *path = m->cfg->boot.kernel;
 	_cleanup_free_ uint8_t *copy = NULL;
 	const uint8_t *buf;
 	struct bzimage img;
@@ -287,7 +344,7 @@ static int add_kernel(struct vm *vm, struct fw_cfg *fc)
 	uint64_t size;
 	int r;
 
-	r = boot_file(vm, "kernel", path, &copy, &buf, &size);
+	r = boot_file(m, true, &copy, &buf, &size);
 	if (r < 0)
 		return r;
 	r = bzimage_parse(buf, MIN(size, BZIMAGE_HEADER_READ), size, &img,
@@ -308,15 +365,15 @@ static int add_kernel(struct vm *vm, struct fw_cfg *fc)
 	return r < 0 ? log_error_errno(r, "fw_cfg: kernel '%s'", path) : 0;
 }
 
-static int add_initrd(struct vm *vm, struct fw_cfg *fc)
+static int add_initrd(const struct fw_machine *m, struct fw_cfg *fc)
 {
-	const char *path = vm->cfg->boot.initrd;
+	const char *path = m->cfg->boot.initrd;
 	_cleanup_free_ uint8_t *copy = NULL;
 	const uint8_t *buf;
 	uint64_t size;
 	int r;
 
-	r = boot_file(vm, "initrd", path, &copy, &buf, &size);
+	r = boot_file(m, false, &copy, &buf, &size);
 	if (r < 0)
 		return r;
 	if (size > UINT32_MAX) {
@@ -358,49 +415,71 @@ static int add_shim(const char *path, struct fw_cfg *fc)
 	return r < 0 ? log_error_errno(r, "fw_cfg: shim '%s'", path) : 0;
 }
 
-static int add_boot_items(struct vm *vm, struct fw_cfg *fc)
+static int add_boot_items(const struct fw_machine *m, struct fw_cfg *fc)
 {
-	const struct vm_config *cfg = vm->cfg;
+	const struct vm_config *cfg = m->cfg;
 	int r;
 
 	if (!cfg->boot.kernel)
 		return 0;
-	r = add_kernel(vm, fc);
+	r = add_kernel(m, fc);
 	if (r == 0 && cfg->boot.shim)
 		r = add_shim(cfg->boot.shim, fc);
 	if (r == 0 && cfg->boot.initrd)
-		r = add_initrd(vm, fc);
-	/*
-	 * SNP hashes the command line with its NUL even when empty (""),
-	 * and the firmware verifies the item it reads: it must be there.
-	 */
-	if (r == 0 && (cfg->boot.cmdline || vm->cc))
+		r = add_initrd(m, fc);
+	/* As QEMU: always a command line, "" if none, which SEV hashes. */
+	if (r == 0)
 		r = add_cmdline(fc, cfg->boot.cmdline ? cfg->boot.cmdline : "");
 	return r;
 }
 
-static int add_fw_cfg(struct vm *vm, struct pc_firmware *fw)
+/* Every item and file; fc is initialised already. Reports its errors. */
+static int fill_fw_cfg(const struct fw_machine *m, struct fw_cfg *fc)
 {
-	struct fw_cfg *fc = &fw->fw_cfg;
 	int r;
 
-	r = fw_cfg_init(fc, fw_cfg_gpa, &vm->mem);
+	r = fw_cfg_add_u16(fc, FW_CFG_NB_CPUS, m->nr_vcpus);
 	if (r == 0)
-		r = fw_cfg_add_u16(fc, FW_CFG_NB_CPUS, vm->nr_vcpus);
+		r = fw_cfg_add_u16(fc, FW_CFG_MAX_CPUS, m->nr_vcpus);
 	if (r == 0)
-		r = fw_cfg_add_u16(fc, FW_CFG_MAX_CPUS, vm->nr_vcpus);
+		r = add_e820(m, fc);
 	if (r == 0)
-		r = add_e820(vm, fc);
-	if (r == 0)
-		r = add_acpi(vm, fc);
+		r = add_acpi(m, fc);
 	if (r < 0)
 		return log_error_errno(r, "building the fw_cfg items");
-	r = add_boot_items(vm, fc);
+	r = add_boot_items(m, fc);
 	if (r < 0)
 		return r;
 	r = fw_cfg_finish(fc);
-	if (r == 0)
-		r = fw_cfg_register(fc, &vm->pio);
+	return r < 0 ? log_error_errno(r, "building the fw_cfg directory") : 0;
+}
+
+static int add_fw_cfg(struct vm *vm, struct pc_firmware *fw)
+{
+	struct mem_region_plan ram[MEM_MAX_REGIONS];
+	struct fw_machine m = {
+		.cfg = vm->cfg,
+		.img = vm->cc ? &vm->cc->img :
+		       fw->files.kernel ? &fw->files : NULL,
+		.regions = ram,
+		.nr_vcpus = vm->nr_vcpus,
+		.pci_mmio64_base = vm->pc->pci.mmio64_base,
+	};
+	int r;
+
+	for (unsigned int i = 0; i < vm->mem.nr_regions; i++)
+		ram[m.nr_regions++] = (struct mem_region_plan){
+			.kind = vm->mem.regions[i].kind,
+			.gpa = vm->mem.regions[i].gpa,
+			.size = vm->mem.regions[i].size,
+		};
+	r = fw_cfg_init(&fw->fw_cfg, fw_cfg_gpa, &vm->mem);
+	if (r < 0)
+		return log_error_errno(r, "creating fw_cfg");
+	r = fill_fw_cfg(&m, &fw->fw_cfg);
+	if (r < 0)
+		return r;
+	r = fw_cfg_register(&fw->fw_cfg, &vm->pio);
 	return r < 0 ? log_error_errno(r, "registering fw_cfg") : 0;
 }
 
@@ -458,7 +537,102 @@ void boot_firmware_free(struct pc_firmware *fw)
 	if (!fw)
 		return;
 	fw_cfg_free(&fw->fw_cfg);
+	cc_image_free(&fw->files);
 	if (fw->image)
 		munmap(fw->image, fw->size);
 	free(fw);
+}
+
+static const char *const item_names[FW_CFG_FILE_DIR] = {
+	[FW_CFG_SIGNATURE] = "signature",
+	[FW_CFG_ID] = "interface version",
+	[FW_CFG_NB_CPUS] = "CPU count",
+	[FW_CFG_MAX_CPUS] = "maximum CPUs",
+	[FW_CFG_KERNEL_SIZE] = "kernel size",
+	[FW_CFG_KERNEL_DATA] = "kernel",
+	[FW_CFG_INITRD_SIZE] = "initrd size",
+	[FW_CFG_INITRD_DATA] = "initrd",
+	[FW_CFG_CMDLINE_SIZE] = "command line size",
+	[FW_CFG_CMDLINE_DATA] = "command line",
+	[FW_CFG_SETUP_SIZE] = "setup size",
+	[FW_CFG_SETUP_DATA] = "setup (real-mode part)",
+};
+
+static void print_fw_cfg(const struct fw_cfg *fc, FILE *f)
+{
+	fprintf(f, "fw_cfg (ports 0x510/0x511, DMA 0x514):\n");
+	for (unsigned int i = 0; i < FW_CFG_FILE_DIR; i++)
+		if (fc->items[i].size)
+			fprintf(f, "  item 0x%02x %-24s %10u bytes\n", i,
+				item_names[i] ? item_names[i] : "?",
+				fc->items[i].size);
+	fprintf(f, "  item 0x%02x %-24s %10u bytes\n", FW_CFG_FILE_DIR,
+		"file directory", fc->items[FW_CFG_FILE_DIR].size);
+	for (unsigned int i = 0; i < fc->nr_files; i++)
+		fprintf(f, "  file 0x%02x %-24s %10u bytes\n",
+			FW_CFG_FILE_FIRST + i, fc->names[i],
+			fc->items[FW_CFG_FILE_FIRST + i].size);
+}
+
+static void print_machine(const struct fw_machine *m, uint64_t fw_size,
+			  FILE *f)
+{
+	const struct vm_config *cfg = m->cfg;
+
+	fprintf(f, "firmware boot: %s, cc.mode %s, %u vCPU(s)\n",
+		cfg->boot.firmware, cc_mode_name(cfg->cc.mode), m->nr_vcpus);
+	fprintf(f, "memslots:\n");
+	for (unsigned int i = 0; i < m->nr_regions; i++)
+		fprintf(f, "  %u  RAM       0x%09llx-0x%09llx\n", i,
+			(unsigned long long)m->regions[i].gpa,
+			(unsigned long long)(m->regions[i].gpa +
+					     m->regions[i].size - 1));
+	fprintf(f, "  %u  firmware  0x%09llx-0x%09llx  KVM_MEM_READONLY, never written back\n",
+		FIRMWARE_SLOT, (unsigned long long)(MEM_4G - fw_size),
+		(unsigned long long)(MEM_4G - 1));
+	fprintf(f, "vCPUs: at the reset vector f000:fff0 (CS base 0xffff0000); APs wait for INIT-SIPI in the in-kernel LAPIC\n");
+	fprintf(f, "devices: Q35 MCH 00.0 (8086:29c0), ICH9 LPC 00:1f.0 (8086:2918), ICH9 PM ports 0x600-0x67f (PMBASE 0x600, ACPI_EN), reset 0xcf9, COM1 0x3f8, CMOS 0x70, ACPI power 0x680, PCI ECAM 0x%llx, %u disk(s), %u net(s)%s%s\n",
+		(unsigned long long)PCI_ECAM_BASE, cfg->devices.nr_disks,
+		cfg->devices.nr_nets, cfg->devices.rng ? ", rng" : "",
+		cfg->devices.console ? ", console" : "");
+}
+
+int boot_firmware_plan(const struct vm_config *cfg, FILE *f)
+{
+	const uint64_t in_place = GUEST_MEMFD_FLAG_MMAP |
+				  GUEST_MEMFD_FLAG_INIT_SHARED;
+	struct mem_plan plan;
+	struct fw_machine m = { .cfg = cfg, .nr_vcpus = cfg->machine.vcpus };
+	struct mem_region_plan ram[MEM_MAX_REGIONS];
+	struct fw_cfg fc;
+	struct stat st;
+	uint64_t end = MEM_4G;
+	int r;
+
+	if (stat(cfg->boot.firmware, &st) < 0) {
+		log_error("firmware '%s' cannot be opened: %s",
+			  cfg->boot.firmware, strerror(errno));
+		return -EINVAL;
+	}
+	r = mem_plan_build(cfg, 0, in_place, cfg->cc.mode != CC_MODE_NONE,
+			   &plan);
+	if (r < 0)
+		return log_error_errno(r, "memory size 0x%llx cannot be laid out",
+				       (unsigned long long)cfg->machine.memory_size);
+	for (unsigned int i = 0; i < plan.nr_regions; i++) {
+		ram[m.nr_regions++] = plan.regions[i];
+		end = MAX(end, plan.regions[i].gpa + plan.regions[i].size);
+	}
+	m.regions = ram;
+	/* As pci_host_init() places the 64-bit window. */
+	m.pci_mmio64_base = ALIGN_UP(end, SZ_1G);
+	r = fw_cfg_init(&fc, NULL, NULL);
+	if (r == 0)
+		r = fill_fw_cfg(&m, &fc);
+	if (r == 0) {
+		print_machine(&m, st.st_size, f);
+		print_fw_cfg(&fc, f);
+	}
+	fw_cfg_free(&fc);
+	return r;
 }

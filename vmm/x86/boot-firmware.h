@@ -7,6 +7,9 @@
 #ifndef CVMM_BOOT_FIRMWARE_H
 #define CVMM_BOOT_FIRMWARE_H
 
+#include <stdio.h>
+
+#include "config/config.h"
 #include "lib/util.h"
 
 struct fw_cfg;
@@ -21,5 +24,12 @@ int __must_check boot_firmware(struct vm *vm);
 /* The VM's fw_cfg device, NULL without firmware (tests, --stats). */
 struct fw_cfg *boot_firmware_fw_cfg(struct vm *vm);
 void boot_firmware_free(struct pc_firmware *fw);
+
+/*
+ * cvmm run --plan for a firmware boot without SNP or TDX: the memslots,
+ * devices and fw_cfg items and files with their sizes, from the config
+ * and the files it names alone (no /dev/kvm).
+ */
+int __must_check boot_firmware_plan(const struct vm_config *cfg, FILE *f);
 
 #endif
