@@ -128,8 +128,11 @@ CASES = [
     rigrun.Case("reserved", [], stats=False, shell=RESERVED_SHELL),
 ]
 
+# The vsock sysctls (7.x: ns_mode, child_ns_mode, g2h_fallback) are shown
+# for the record: see "Known failure" in docs/linux.md.
 PROLOGUE = "\n".join(["insmod ./%s.ko" % m for _, m in HOST_MODULES] + [
-    "[ -c /dev/vhost-vsock ] || mknod /dev/vhost-vsock c 10 241"])
+    "[ -c /dev/vhost-vsock ] || mknod /dev/vhost-vsock c 10 241",
+    "grep . /proc/sys/net/vsock/*"])
 
 
 def markers(case):
