@@ -115,6 +115,8 @@ unsigned long kvm_caps_cc_vm_type(enum cc_mode mode)
 		return KVM_X86_SNP_VM;
 	case CC_MODE_TDX:
 		return KVM_X86_TDX_VM;
+	/* arm64 only: the config rules keep it from x86 (cli/config.c). */
+	case CC_MODE_PKVM:
 	case CC_MODE_NONE:
 		break;
 	}
@@ -130,6 +132,7 @@ static bool cc_mode_built(enum cc_mode mode)
 		return CONFIG_TDX;
 	case CC_MODE_NONE:
 	case CC_MODE_SW:
+	case CC_MODE_PKVM:
 		break;
 	}
 	return true;

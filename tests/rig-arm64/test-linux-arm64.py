@@ -60,16 +60,21 @@ CMDLINE = "console=ttyS0 quiet panic=-1 cvmmtest=%s"
 CASE_TIMEOUT = 400
 
 
-def linux(name, mode="poweroff", *extra):
+def linux(name, mode="poweroff", *extra, cvmm="cvmm"):
     return rigrun.Case(name, ["--kernel", "Image", "--initrd", "initrd.img",
                               "--memory", MEM, "--cmdline", CMDLINE % mode]
-                       + list(extra), timeout=CASE_TIMEOUT)
+                       + list(extra), timeout=CASE_TIMEOUT, cvmm=cvmm)
+
+
+# cvmm-debug (-Ddebug_hooks=true) reads the guest kernel's first page
+# after the run when CVMM_DEBUG_READ_GUEST is set (vmm/arm64/debug-read.c).
+READ = "debug: host read of guest page 0x80000000: "
 
 
 # A line on stdin once the guest asks for it; closing it then is EOF.
 CONSOLE_SHELL = r"""rm -f /tmp/cin /tmp/cout; mkfifo /tmp/cin
 timeout %d ./cvmm run --kernel Image --initrd initrd.img --memory %s \
-	--cmdline '%s' </tmp/cin >/tmp/cout 2>&1 &
+	--cmdline '%s' --stats /tmp/cstats.json </tmp/cin >/tmp/cout 2>&1 &
 pid=$!
 exec 3>/tmp/cin
 while ! grep -q 'cvmm-test: ready' /tmp/cout && kill -0 $pid 2>/dev/null
@@ -80,23 +85,38 @@ echo 'hello-from-host' >&3
 exec 3>&-
 wait $pid; st=$?
 cat /tmp/cout
+echo "cvmm-test: backing=$(grep -o '"backing": *"[a-z_-]*"' /tmp/cstats.json)"
 (exit $st)""" % (CASE_TIMEOUT, MEM, CMDLINE % "echo")
 
 CASES = [
-    # Linux gets anonymous THP RAM by default (auto).
-    linux("1cpu-thp"),
-    linux("2cpu-thp", "poweroff", "--vcpus", "2"),
+    # Linux gets anonymous THP RAM by default (auto); this boot also reads
+    # a line from stdin.
+    rigrun.Case("1cpu-thp", [], stats=False, shell=CONSOLE_SHELL),
+    linux("2cpu-thp", "poweroff", "--vcpus", "2", cvmm="cvmm-debug"),
     # guest_memfd (MMAP|INIT_SHARED) as the only RAM, images in place.
     linux("1cpu-gmem", "poweroff", "--backing", "guest_memfd"),
     linux("2cpu-gmem-reboot", "reboot", "--vcpus", "2",
           "--backing", "guest_memfd"),
-    rigrun.Case("console-input", [], stats=False, shell=CONSOLE_SHELL),
     # Refused before any vCPU runs, naming the file and the header field.
     rigrun.Case("gzip-image", ["--kernel", "Image.gz", "--memory", MEM],
                 stats=False),
     rigrun.Case("big-endian", ["--kernel", "be.img", "--memory", MEM],
                 stats=False),
     rigrun.Case("too-small-ram", ["--kernel", "Image", "--memory", "4M"],
+                stats=False),
+    # This rig's KVM runs in VHE mode: no protected VMs.
+    rigrun.Case("pkvm-without-pkvm", ["--cc", "pkvm", "--kernel", "Image",
+                                      "--memory", MEM], stats=False),
+]
+
+# In a second boot of the rig with --protected (kvm-arm.mode=protected).
+PKVM_CASES = [
+    linux("pkvm-1cpu", "poweroff", "--cc", "pkvm", cvmm="cvmm-debug"),
+    linux("pkvm-2cpu", "poweroff", "--cc", "pkvm", "--vcpus", "2"),
+    rigrun.Case("pkvm-virtio", ["--cc", "pkvm", "--kernel", "Image",
+                                "--memory", MEM, "--rng"], stats=False),
+    rigrun.Case("pkvm-memfd", ["--cc", "pkvm", "--kernel", "Image",
+                               "--memory", MEM, "--backing", "memfd"],
                 stats=False),
 ]
 
@@ -128,43 +148,83 @@ def check_boot(t, c, cpus):
         v = m.get(key, "")
         t.check(c.name + ": %s > 0" % key, v.isdigit() and int(v) > 0,
                 "%s=%s" % (key, v), c)
+    if c.shell:
+        return
     s = c.stats_json or {}
     exits = s.get("exits", {})
-    t.check(c.name + ": --stats written with exits", bool(exits),
-            "stats %s" % str(s)[:200], c)
+    t.check(c.name + ": --stats: PSCI's exit, MMIO exits",
+            exits.get("SYSTEM_EVENT") == 1 and exits.get("MMIO", 0) > 0,
+            "exits %s" % exits, c)
 
 
 def check(t, by):
     for name, cpus in (("1cpu-thp", 1), ("2cpu-thp", 2), ("1cpu-gmem", 1),
                        ("2cpu-gmem-reboot", 2)):
         check_boot(t, by[name], cpus)
-    for name, backing in (("1cpu-thp", "anonymous"),
-                          ("1cpu-gmem", "guest_memfd")):
+    t.check("1cpu-thp: RAM backing anonymous (THP)",
+            '"anonymous"' in markers(by["1cpu-thp"]).get("backing", ""),
+            "backing %s" % markers(by["1cpu-thp"]).get("backing"),
+            by["1cpu-thp"])
+    for name in ("1cpu-gmem", "2cpu-gmem-reboot"):
         mem = (by[name].stats_json or {}).get("memory", {})
-        t.check(name + ": RAM backing " + backing,
-                backing in str(mem.get("backing", "")),
+        t.check(name + ": RAM backing guest_memfd",
+                mem.get("backing") == "guest_memfd",
                 "memory stats %s" % str(mem)[:300], by[name])
+    c = by["2cpu-thp"]
+    t.check("2cpu-thp: the host reads a page of a default VM's guest",
+            re.search(re.escape(READ) + "0x[0-9a-f]{2}$", c.output, re.M),
+            "no '%s0x..'" % READ, c)
     c = by["2cpu-gmem-reboot"]
     t.check(c.name + ": PSCI SYSTEM_RESET ended the VM",
             "guest rebooted" in c.output, "no 'guest rebooted'", c)
-    c = by["console-input"]
-    t.check("console-input: exit 0", c.status == 0, "status %s" % c.status, c)
-    t.check("console-input: the guest read the line from stdin",
+    c = by["1cpu-thp"]
+    t.check("1cpu-thp: the guest read the line from stdin",
             "cvmm-test: got [hello-from-host]" in c.output, "no echo", c)
     c = by["gzip-image"]
     t.check("gzip-image: exit 2", c.status == 2, "status %s" % c.status, c)
     t.check("gzip-image: says to decompress it",
             "'Image.gz' is gzip-compressed" in c.output, "message", c)
     c = by["big-endian"]
-    t.check("big-endian: exit 1", c.status == 1, "status %s" % c.status, c)
+    t.check("big-endian: exit 2", c.status == 2, "status %s" % c.status, c)
     t.check("big-endian: names the file and the header field",
-            "kernel 'be.img'" in c.output and
+            "be.img' is not a bootable arm64 Image" in c.output and
             "header field flags is 0x1" in c.output, "message", c)
+    c = by["pkvm-without-pkvm"]
+    t.check("pkvm-without-pkvm: exit 3", c.status == 3,
+            "status %s" % c.status, c)
+    t.check("pkvm-without-pkvm: names what is missing",
+            "kvm-arm.mode=protected" in c.output and
+            "KVM_VM_TYPE_ARM_PROTECTED" in c.output, "message", c)
     c = by["too-small-ram"]
     t.check("too-small-ram: exit 1", c.status == 1, "status %s" % c.status, c)
     t.check("too-small-ram: names image_size",
             "image_size" in c.output and "do not fit" in c.output,
             "message", c)
+
+
+def check_pkvm(t, by):
+    for name, cpus in (("pkvm-1cpu", 1), ("pkvm-2cpu", 2)):
+        check_boot(t, by[name], cpus)
+        mem = (by[name].stats_json or {}).get("memory", {})
+        t.check(name + ": RAM backing anonymous",
+                mem.get("backing") == "anonymous",
+                "memory stats %s" % str(mem)[:300], by[name])
+    c = by["pkvm-1cpu"]
+    t.check("pkvm-1cpu: a host read of a page the guest used faults, and "
+            "cvmm goes on (exit 0)",
+            READ + "SIGSEGV" in c.output and c.status == 0,
+            "no '%sSIGSEGV'" % READ, c)
+    c = by["pkvm-virtio"]
+    t.check("pkvm-virtio: refused at start (exit 2)", c.status == 2,
+            "status %s" % c.status, c)
+    t.check("pkvm-virtio: one line saying why",
+            "virtio devices with cc.mode 'pkvm'" in c.output and
+            len(c.output.strip().splitlines()) == 1, "message", c)
+    c = by["pkvm-memfd"]
+    t.check("pkvm-memfd: refused at start (exit 2)", c.status == 2,
+            "status %s" % c.status, c)
+    t.check("pkvm-memfd: names anonymous memory",
+            "anonymous memory" in c.output, "message", c)
 
 
 def rig_arm64(root):
@@ -178,18 +238,30 @@ def rig_arm64(root):
     return path, None
 
 
-def arm64_cvmm(root):
-    if os.environ.get("CVMM_ARM64"):
-        return os.environ["CVMM_ARM64"], None
-    if not shutil.which("aarch64-linux-gnu-gcc"):
-        return None, "no cross compiler (scripts/deps --arm64)"
-    p = subprocess.run([os.path.join(root, "scripts", "build"), "--arm64"],
-                       stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                       text=True)
+def build(root, cmd):
+    p = subprocess.run(cmd, cwd=root, stdout=subprocess.PIPE,
+                       stderr=subprocess.STDOUT, text=True)
     if p.returncode:
         print(p.stdout[-3000:])
+    return p.returncode == 0
+
+
+def arm64_cvmm(root):
+    """The aarch64 cvmm and its debug-hooks build, or None and why."""
+    if not shutil.which("aarch64-linux-gnu-gcc"):
+        return None, "no cross compiler (scripts/deps --arm64)"
+    debug = os.path.join(root, "build-arm64-debug")
+    if not build(root, [os.path.join(root, "scripts", "build"), "--arm64"]):
         return None, "scripts/build --arm64 failed"
-    return os.path.join(root, "build-arm64", "cvmm"), None
+    if not os.path.exists(os.path.join(debug, "build.ninja")) and not build(
+            root, ["meson", "setup", debug, "--cross-file",
+                   "scripts/cross/aarch64-linux-gnu.txt",
+                   "-Ddebug_hooks=true"]):
+        return None, "configuring build-arm64-debug failed"
+    if not build(root, ["ninja", "-C", debug, "cvmm"]):
+        return None, "building build-arm64-debug failed"
+    return (os.path.join(root, "build-arm64", "cvmm"),
+            os.path.join(debug, "cvmm")), None
 
 
 def write_files(tmp, rig):
@@ -225,20 +297,29 @@ def main():
     if rig is None:
         print("skipped: " + why)
         return rigrun.SKIP
-    cvmm, why = arm64_cvmm(root)
-    if cvmm is None:
+    binaries, why = arm64_cvmm(root)
+    if binaries is None:
         print("skipped: " + why)
         return rigrun.SKIP
+    cvmm, cvmm_debug = binaries
     os.environ["CVMM_RIG"] = rig
+    env = ["--env", "CVMM_DEBUG_READ_GUEST=1"]
     with tempfile.TemporaryDirectory() as tmp:
-        files = write_files(tmp, rig)
+        files = write_files(tmp, rig) + [cvmm_debug + ":cvmm-debug"]
         ok, why = rigrun.run(cvmm, CASES, files=files, timeout=2400,
-                             mem=1024, verbose="-v" in sys.argv)
-    if not ok:
-        rigrun.main_skip_or_fail(ok, why)
+                             mem=1024, verbose="-v" in sys.argv,
+                             rig_args=env)
+        if not ok:
+            rigrun.main_skip_or_fail(ok, why)
+        ok, why = rigrun.run(cvmm, PKVM_CASES, files=files, timeout=2400,
+                             mem=1024, verbose="-v" in sys.argv,
+                             rig_args=env + ["--protected"])
+        if not ok:
+            rigrun.main_skip_or_fail(ok, why)
     t = rigrun.Checker()
     check(t, {c.name: c for c in CASES})
-    return t.finish(CASES)
+    check_pkvm(t, {c.name: c for c in PKVM_CASES})
+    return t.finish(CASES + PKVM_CASES)
 
 
 if __name__ == "__main__":

@@ -124,8 +124,10 @@ def _parse(out, cases):
             cases[i].stats_json = None
 
 
-def run(cvmm, cases, files=(), timeout=900, mem=1024, verbose=False):
-    """Run cases in one rig boot. Returns (ok, reason_if_not)."""
+def run(cvmm, cases, files=(), timeout=900, mem=1024, verbose=False,
+        rig_args=()):
+    """Run cases in one rig boot. Returns (ok, reason_if_not).
+    rig_args go to run-in-rig (e.g. --protected for rig-arm64)."""
     rig, why = rig_dir()
     if rig is None:
         return False, why
@@ -141,7 +143,7 @@ def run(cvmm, cases, files=(), timeout=900, mem=1024, verbose=False):
                 "--file", script + ":cases.sh"]
         for f in files:
             argv += ["--file", f]
-        argv += ["--", "sh", "./cases.sh"]
+        argv += list(rig_args) + ["--", "sh", "./cases.sh"]
         p = subprocess.run(argv, stdout=subprocess.PIPE,
                            stderr=subprocess.STDOUT, text=True,
                            errors="replace")

@@ -35,7 +35,7 @@ struct arm64_machine {
 	uint64_t dtb_gpa;
 };
 
-/* vmm/arm64/gic.c: the GIC exists before the vCPUs are initialised? no: after. */
+/* vmm/arm64/gic.c: created after the vCPUs, initialised before any runs. */
 int __must_check arm64_gic_create(struct vm *vm);
 int __must_check arm64_gic_init(struct vm *vm);
 void arm64_gic_destroy(struct arm64_machine *m);
@@ -50,5 +50,9 @@ int __must_check arm64_vcpu_set_entry(struct vcpu *vcpu, uint64_t pc,
 
 /* vmm/arm64/boot.c: kernel, initrd and device tree into RAM. */
 int __must_check arm64_boot_load(struct vm *vm);
+
+/* vmm/arm64/debug-read.c: debug builds, CVMM_DEBUG_READ_GUEST set. */
+void arm64_debug_read_prepare(void);
+void arm64_debug_read_guest(struct vm *vm);
 
 #endif

@@ -5,6 +5,10 @@
  * vCPU created and initialised (KVM_ARM_VCPU_INIT), then the GICv3 whose
  * redistributors cover them, its CTRL_INIT, the PMU, and last the images.
  *
+ * --cc pkvm: a protected VM (KVM_VM_TYPE_ARM_PROTECTED) from anonymous
+ * RAM, its images written before the first KVM_RUN; the config rules
+ * (cli/config.c) refuse what would need its memory afterwards.
+ *
  * vm_run(), vm_free() and the stop requests are the same as on x86
  * (vmm/vm.c); they sit here until the VM life cycle is split into a
  * shared part and per-architecture builders.
@@ -13,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -21,6 +26,7 @@
 #include "vmm/arm64/arm64.h"
 #include "vmm/arm64/layout.h"
 #include "vmm/kvm.h"
+#include "vmm/kvm-stats.h"
 #include "vmm/seccomp.h"
 #include "vmm/vm.h"
 
@@ -36,11 +42,6 @@ static int check_host(struct vm *vm)
 {
 	const struct vm_config *cfg = vm->cfg;
 
-	if (cfg->cc.mode != CC_MODE_NONE) {
-		log_error("--cc %s: not available on arm64 (--cc none only)",
-			  cc_mode_name(cfg->cc.mode));
-		return -EINVAL;
-	}
 	if (!cfg->boot.kernel) {
 		log_error("no embedded test guest on arm64 yet: give a kernel (--kernel Image)");
 		return -EINVAL;
@@ -64,6 +65,69 @@ static int check_host(struct vm *vm)
 		return VM_ERR_NO_CAP;
 	}
 	return 0;
+}
+
+/*
+ * The VM type: 0 for a default VM (40-bit IPA), and for --cc pkvm
+ * KVM_VM_TYPE_ARM_PROTECTED with the IPA size in its low bits, 40 bits or
+ * the host's limit (KVM_CAP_ARM_VM_IPA_SIZE) if lower.
+ */
+static unsigned long vm_type(struct vm *vm)
+{
+	int ipa = kvm_check_extension(vm->kvm_fd, KVM_CAP_ARM_VM_IPA_SIZE);
+
+	if (vm->cfg->cc.mode != CC_MODE_PKVM)
+		return 0;
+	return KVM_VM_TYPE_ARM_PROTECTED |
+	       (ipa > 0 ? KVM_VM_TYPE_ARM_IPA_SIZE(MIN(ipa, 40)) : 0);
+}
+
+/*
+ * pKVM pins every page it donates to a protected guest and charges it to
+ * the VMM's locked memory (RLIMIT_MEMLOCK); without room for all of RAM,
+ * KVM_RUN fails with ENOMEM once the limit is reached. Raised here, while
+ * cvmm may still raise it (before privs_drop()).
+ */
+static int allow_pinned_ram(struct vm *vm)
+{
+	uint64_t need = vm->cfg->machine.memory_size + SZ_2M * 8;
+	struct rlimit lim;
+
+	if (getrlimit(RLIMIT_MEMLOCK, &lim) < 0)
+		return -errno;
+	if (lim.rlim_cur != RLIM_INFINITY && lim.rlim_cur < need) {
+		lim.rlim_cur = need;
+		if (lim.rlim_max != RLIM_INFINITY && lim.rlim_max < need)
+			lim.rlim_max = need;
+		if (setrlimit(RLIMIT_MEMLOCK, &lim) < 0) {
+			log_error("--cc pkvm: pKVM pins guest RAM, and RLIMIT_MEMLOCK cannot be raised to 0x%llx bytes: %s (run cvmm as root or raise ulimit -l)",
+				  (unsigned long long)need, strerror(errno));
+			return VM_ERR_NO_CAP;
+		}
+	}
+	return 0;
+}
+
+static int create_vm(struct vm *vm)
+{
+	int r;
+
+	vm->type = vm_type(vm);
+	if (vm->type & KVM_VM_TYPE_ARM_PROTECTED) {
+		r = allow_pinned_ram(vm);
+		if (r < 0)
+			return r;
+	}
+	vm->vm_fd = kvm_create_vm(vm->kvm_fd, vm->type);
+	if (vm->vm_fd >= 0)
+		return 0;
+	if (vm->type & KVM_VM_TYPE_ARM_PROTECTED) {
+		log_error("--cc pkvm: this host's KVM runs no protected VMs (KVM_CREATE_VM(KVM_VM_TYPE_ARM_PROTECTED | IPA %lu): %s): it needs pKVM, kvm-arm.mode=protected on the host's command line",
+			  (unsigned long)(vm->type & KVM_VM_TYPE_ARM_IPA_SIZE_MASK),
+			  errno_name(vm->vm_fd));
+		return VM_ERR_NO_CAP;
+	}
+	return log_error_errno(vm->vm_fd, "KVM_CREATE_VM(0)");
 }
 
 /*
@@ -154,6 +218,20 @@ static int prepare_vcpu_init(struct vm *vm)
 	return 0;
 }
 
+/* --stats reads KVM's counters at exit, when no ioctl() is allowed. */
+static int open_stats(struct vm *vm, int fd, int *ret_stats_fd)
+{
+	int r;
+
+	if (!vm->cfg->stats.path)
+		return 0;
+	r = kvm_stats_open(fd);
+	if (r < 0)
+		return log_error_errno(r, "KVM_GET_STATS_FD for --stats");
+	*ret_stats_fd = r;
+	return 0;
+}
+
 static int create_vcpu(struct vm *vm, struct vcpu *vcpu, uint32_t id)
 {
 	void *run;
@@ -168,6 +246,9 @@ static int create_vcpu(struct vm *vm, struct vcpu *vcpu, uint32_t id)
 	if (run == MAP_FAILED)
 		return log_error_errno(-errno, "mapping vCPU %u's kvm_run", id);
 	vcpu->run = run;
+	r = open_stats(vm, vcpu->fd, &vcpu->stats_fd);
+	if (r < 0)
+		return r;
 	r = arm64_vcpu_init(vm, vcpu);
 	if (r < 0)
 		return log_error_errno(r, "KVM_ARM_VCPU_INIT on vCPU %u", id);
@@ -252,12 +333,12 @@ int vm_build(const struct vm_config *cfg, uint64_t start_ns, struct vm **ret_vm)
 	r = check_host(vm);
 	if (r < 0)
 		goto err_free;
-	/* Type 0: the default IPA size (40 bits) covers this layout. */
-	vm->vm_fd = kvm_create_vm(vm->kvm_fd, vm->type);
-	if (vm->vm_fd < 0) {
-		r = log_error_errno(vm->vm_fd, "KVM_CREATE_VM(0)");
+	r = create_vm(vm);
+	if (r < 0)
 		goto err_free;
-	}
+	r = open_stats(vm, vm->vm_fd, &vm->stats_fd);
+	if (r < 0)
+		goto err_free;
 	r = create_memory(vm);
 	if (r < 0)
 		goto err_free;
@@ -277,7 +358,12 @@ int vm_build(const struct vm_config *cfg, uint64_t start_ns, struct vm **ret_vm)
 	r = init_pmus(vm);
 	if (r < 0)
 		goto err_free;
-	/* The device tree says whether the ITS exists: images last. */
+	/*
+	 * The device tree says whether the ITS exists: images last. With
+	 * --cc pkvm this is the only time cvmm writes guest memory: pKVM
+	 * donates each page to the guest when it first touches it, and a
+	 * host access afterwards faults.
+	 */
 	r = arm64_boot_load(vm);
 	if (r < 0)
 		goto err_free;
@@ -348,6 +434,7 @@ int vm_run(struct vm *vm)
 {
 	int r;
 
+	arm64_debug_read_prepare();
 	r = privs_drop(&vm->privs);
 	if (r == 0)
 		r = watch_stop_signals(vm);
@@ -377,6 +464,7 @@ int vm_run(struct vm *vm)
 	console_stop(&vm->arm64->console);
 	uart_flush(&vm->uart);
 	vm->times.end = monotonic_ns();
+	arm64_debug_read_guest(vm);
 	if (!vm->stopping) {
 		log_error("every vCPU stopped but the guest never ended the VM");
 		return 1;
@@ -409,6 +497,8 @@ struct vm *vm_free(struct vm *vm)
 	bus_free(&vm->pio);
 	bus_free(&vm->mmio);
 	mem_destroy(&vm->mem);
+	if (vm->stats_fd >= 0)
+		close(vm->stats_fd);
 	if (vm->vm_fd >= 0)
 		close(vm->vm_fd);
 	if (vm->kvm_fd >= 0)
