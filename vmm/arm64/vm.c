@@ -202,7 +202,12 @@ static int create_devices(struct vm *vm)
 	return 0;
 }
 
-/* The target KVM prefers, PSCI 0.2+, and a PMUv3 where offered. */
+/*
+ * The target KVM prefers, PSCI 0.2+, and where offered a PMUv3 and
+ * pointer authentication. The last is no luxury: a pKVM protected guest
+ * sees it in its ID registers, and Linux's first context switch then
+ * traps on the key registers unless the vCPU has it.
+ */
 static int prepare_vcpu_init(struct vm *vm)
 {
 	struct kvm_vcpu_init *init = &vm->arm64->vcpu_init;
@@ -211,6 +216,10 @@ static int prepare_vcpu_init(struct vm *vm)
 	if (r < 0)
 		return log_error_errno(r, "KVM_ARM_PREFERRED_TARGET");
 	init->features[0] |= 1u << KVM_ARM_VCPU_PSCI_0_2;
+	if (kvm_check_extension(vm->vm_fd, KVM_CAP_ARM_PTRAUTH_ADDRESS) > 0 &&
+	    kvm_check_extension(vm->vm_fd, KVM_CAP_ARM_PTRAUTH_GENERIC) > 0)
+		init->features[0] |= 1u << KVM_ARM_VCPU_PTRAUTH_ADDRESS |
+				     1u << KVM_ARM_VCPU_PTRAUTH_GENERIC;
 	if (kvm_check_extension(vm->vm_fd, KVM_CAP_ARM_PMU_V3) > 0) {
 		init->features[0] |= 1u << KVM_ARM_VCPU_PMU_V3;
 		vm->arm64->pmu = true;
