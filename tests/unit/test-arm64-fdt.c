@@ -323,7 +323,7 @@ static void test_pcie(void)
 	static const char *const names[] = { "compatible", "device_type", "reg",
 		"bus-range", "#address-cells", "#size-cells",
 		"#interrupt-cells", "ranges", "dma-coherent", "interrupt-map",
-		"interrupt-map-mask", "msi-parent", NULL };
+		"interrupt-map-mask", "msi-map", NULL };
 	const uint32_t bus[] = { 0, 0 };
 	const uint32_t ranges[] = { 0x02000000, 0, 0x10000000, 0, 0x10000000,
 				    0, 0x20000000 };
@@ -341,7 +341,9 @@ static void test_pcie(void)
 	expect_u32("/pcie@3f000000", "#interrupt-cells", 1);
 	expect_cells("/pcie@3f000000", "ranges", ranges, ARRAY_SIZE(ranges));
 	expect_empty("/pcie@3f000000", "dma-coherent");
-	expect_u32("/pcie@3f000000", "msi-parent", ARM64_PHANDLE_ITS);
+	const uint32_t msi_map[] = { 0, ARM64_PHANDLE_ITS, 0, 0x10000 };
+
+	expect_cells("/pcie@3f000000", "msi-map", msi_map, 4);
 	expect_cells("/pcie@3f000000", "interrupt-map-mask", mask, 4);
 	/* Slot s, pin p: SPI 4 + (s + p - 1) % 4, level high. */
 	for (uint32_t s = 0; s < 4; s++) {

@@ -298,6 +298,12 @@ static int add_pci_interrupt_map(void *fdt)
 
 static int add_pci(void *fdt, const struct arm64_fdt_desc *d)
 {
+	/*
+	 * Every requester ID is its own ITS device ID. Not msi-parent: the
+	 * ITS has #msi-cells = 1, and Linux wants that cell, the device ID,
+	 * from msi-map (pci/pci-msi.yaml).
+	 */
+	const uint32_t msi_map[] = { 0, ARM64_PHANDLE_ITS, 0, 0x10000 };
 	const uint32_t bus_range[] = { 0, 0 };
 	const uint32_t ranges[] = {
 		PCI_SPACE_MEM32, 0, (uint32_t)ARM64_PCI_MMIO_GPA,
@@ -326,7 +332,7 @@ static int add_pci(void *fdt, const struct arm64_fdt_desc *d)
 	if (!r)
 		r = add_pci_interrupt_map(fdt);
 	if (!r && d->its)
-		r = prop_u32(fdt, "msi-parent", ARM64_PHANDLE_ITS);
+		r = prop_cells(fdt, "msi-map", msi_map, ARRAY_SIZE(msi_map));
 	return r ? r : end_node(fdt);
 }
 
