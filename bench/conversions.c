@@ -10,10 +10,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli/config.h"
+#include "config/config.h"
 #include "memory/convert.h"
 #include "memory/memory.h"
-#include "vmm/kvm.h"
+#include "lib/kvm.h"
 #include "vmm/vm.h"
 
 #define BASE SZ_2M

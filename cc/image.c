@@ -1,14 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * The files of a CC launch: the firmware, read whole (at most 16M, checked
- * by the config loader too), and the kernel and initrd, mapped only to be
- * hashed. Every failure names the file and says why in plain words.
+ * by the config loader too), and the kernel and initrd, read whole once
+ * (at most 1G each), hashed from that copy and kept for the firmware.
+ * Every failure names the file and says why in plain words.
  */
 #include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
 
 #include "cc/image.h"
@@ -52,48 +52,38 @@ static int read_whole(const char *path, size_t max, uint8_t **ret,
 	return 0;
 }
 
-/* SHA-256 of a whole file, mapped rather than read: initrds are large. */
-static int hash_file(const char *path, uint8_t ret[SHA256_DIGEST_SIZE])
+/*
+ * The kernel and initrd, read once: the hashes of the launch and the bytes
+ * the firmware is handed (fw_cfg) come from the same copy, so a file
+ * changed on disk in between cannot make them differ.
+ */
+static int load_boot_file(const char *path, const char *what, uint8_t **ret,
+			  size_t *ret_size, char *reason, size_t len)
 {
-	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
-	struct stat st;
-	void *p;
+	int r = read_whole(path, CC_MAX_BOOT_FILE, ret, ret_size);
 
-	if (fd < 0 || fstat(fd, &st) < 0)
-		return -errno;
-	if (!st.st_size) {
-		sha256("", 0, ret);
-		return 0;
-	}
-	p = mmap(NULL, st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
-	if (p == MAP_FAILED)
-		return -errno;
-	sha256(p, st.st_size, ret);
-	munmap(p, st.st_size);
+	if (r < 0)
+		return fail(reason, len, r, "%s: cannot read the %s: %s", path,
+			    what, r == -EFBIG ? "larger than 1G" : strerror(-r));
 	return 0;
 }
 
-int cc_kernel_hashes(const char *kernel, const char *initrd,
-		     const char *cmdline, struct snp_kernel_hashes *ret,
-		     char *reason, size_t len)
+int cc_boot_files_load(const struct vm_config *cfg, struct cc_image *img,
+		       char *reason, size_t len)
 {
-	struct snp_kernel_hashes h;
 	int r;
 
-	/* The command line is hashed with its NUL (sev-snp.md section 5). */
-	snp_kernel_hashes_compute(NULL, 0, NULL, 0, cmdline, &h);
-	r = hash_file(kernel, h.kernel);
+	r = load_boot_file(cfg->boot.kernel, "kernel", &img->kernel,
+			   &img->kernel_size, reason, len);
+	if (r == 0 && cfg->boot.initrd)
+		r = load_boot_file(cfg->boot.initrd, "initrd", &img->initrd,
+				   &img->initrd_size, reason, len);
 	if (r < 0)
-		return fail(reason, len, r, "%s: cannot read the kernel: %s",
-			    kernel, strerror(-r));
-	if (initrd) {
-		r = hash_file(initrd, h.initrd);
-		if (r < 0)
-			return fail(reason, len, r,
-				    "%s: cannot read the initrd: %s", initrd,
-				    strerror(-r));
-	}
-	*ret = h;
+		return r;
+	/* The command line is hashed with its NUL (sev-snp.md section 5). */
+	snp_kernel_hashes_compute(img->kernel, img->kernel_size, img->initrd,
+				  img->initrd_size, cfg->boot.cmdline,
+				  &img->hashes);
 	return 0;
 }
 
@@ -126,6 +116,26 @@ static int check_snp(const struct vm_config *cfg, const struct cc_image *img,
 		return fail(reason, len, -EINVAL,
 			    "%s: no kernel-hashes table (GUID 7255371f-3a3b-4b04-927b-1da6efa8d454), so boot.kernel cannot be measured",
 			    fw);
+	return 0;
+}
+
+/* The certificate table, read whole and checked before it is served. */
+static int load_certs(const char *path, struct cc_image *img, char *reason,
+		      size_t len)
+{
+	char why[CC_REASON_MAX];
+	int r;
+
+	r = read_whole(path, SNP_CERTS_MAX_SIZE, &img->snp_certs,
+		       &img->snp_certs_size);
+	if (r < 0)
+		return fail(reason, len, r == -EFBIG ? -EINVAL : r,
+			    "cc.snp.certs: %s: %s", path,
+			    r == -EFBIG ? "larger than 1M" : strerror(-r));
+	r = snp_certs_check(img->snp_certs, img->snp_certs_size,
+			    &img->snp_certs_info, why, sizeof(why));
+	if (r < 0)
+		return fail(reason, len, r, "cc.snp.certs: %s: %s", path, why);
 	return 0;
 }
 
@@ -167,16 +177,20 @@ int cc_image_load(const struct vm_config *cfg, struct cc_image *ret,
 	}
 	if (cfg->cc.mode == CC_MODE_SNP) {
 		r = check_snp(cfg, &img, reason, len);
+		if (r == 0)
+			r = snp_finish_inputs_load(cfg, &img.snp_finish, reason,
+						   len);
+		if (r == 0 && cfg->cc.snp.certs)
+			r = load_certs(cfg->cc.snp.certs, &img, reason, len);
 		if (r < 0)
 			goto err_free;
 	}
-	if (cfg->cc.mode == CC_MODE_SNP && cfg->boot.kernel) {
-		r = cc_kernel_hashes(cfg->boot.kernel, cfg->boot.initrd,
-				     cfg->boot.cmdline, &img.hashes, reason,
-				     len);
+	/* SNP measures the hashes; TDVF measures what fw_cfg hands it. */
+	if (cfg->boot.kernel) {
+		r = cc_boot_files_load(cfg, &img, reason, len);
 		if (r < 0)
 			goto err_free;
-		img.has_kernel_hashes = true;
+		img.has_kernel_hashes = cfg->cc.mode == CC_MODE_SNP;
 	}
 	*ret = img;
 	return 0;
@@ -189,5 +203,8 @@ err_free:
 void cc_image_free(struct cc_image *img)
 {
 	free(img->fw);
+	free(img->snp_certs);
+	free(img->kernel);
+	free(img->initrd);
 	*img = (struct cc_image){};
 }

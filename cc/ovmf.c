@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "cc/ovmf.h"
+#include "lib/byteorder.h"
 
 #define RESET_VECTOR_SIZE 32
 #define ENTRY_HDR_SIZE 18		/* u16 len + GUID */
@@ -35,21 +36,6 @@ const struct efi_guid ovmf_guid_tdx_meta = EFI_GUID(0xe47a6535, 0x984a,
 	0x4798, 0x86, 0x5e, 0x46, 0x85, 0xa7, 0xbf, 0x8e, 0xc2);
 const struct efi_guid ovmf_guid_igvm_param = EFI_GUID(0x784fa70e, 0x3176,
 	0x4677, 0x8a, 0x20, 0x04, 0xb6, 0x86, 0x99, 0xe3, 0x74);
-
-static inline uint16_t get_le16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] | p[1] << 8);
-}
-
-static inline uint32_t get_le32(const uint8_t *p)
-{
-	return (uint32_t)get_le16(p) | (uint32_t)get_le16(p + 2) << 16;
-}
-
-static inline uint64_t get_le64(const uint8_t *p)
-{
-	return (uint64_t)get_le32(p) | (uint64_t)get_le32(p + 4) << 32;
-}
 
 static bool guid_eq(const uint8_t *p, const struct efi_guid *guid)
 {

@@ -9,8 +9,9 @@
 #include <string.h>
 
 #include "cc/plan.h"
-#include "tests/guest/bootinfo.h"
-#include "vmm/kvm.h"
+#include "lib/hex.h"
+#include "guest/bootinfo.h"
+#include "lib/kvm.h"
 
 const char *launch_op_name(enum launch_op op)
 {
@@ -21,6 +22,7 @@ const char *launch_op_name(enum launch_op op)
 		[LAUNCH_SEV_INIT2] = "KVM_SEV_INIT2",
 		[LAUNCH_TDX_CAPABILITIES] = "KVM_TDX_CAPABILITIES",
 		[LAUNCH_TDX_INIT_VM] = "KVM_TDX_INIT_VM",
+		[LAUNCH_SET_TSC_KHZ] = "KVM_SET_TSC_KHZ",
 		[LAUNCH_CREATE_GUEST_MEMFD] = "KVM_CREATE_GUEST_MEMFD",
 		[LAUNCH_SET_MEMSLOT] = "KVM_SET_USER_MEMORY_REGION2",
 		[LAUNCH_CREATE_VCPU] = "KVM_CREATE_VCPU",
@@ -34,6 +36,7 @@ const char *launch_op_name(enum launch_op op)
 		[LAUNCH_SET_PRIVATE] = "KVM_SET_MEMORY_ATTRIBUTES",
 		[LAUNCH_SNP_LAUNCH_UPDATE] = "KVM_SEV_SNP_LAUNCH_UPDATE",
 		[LAUNCH_SNP_LAUNCH_FINISH] = "KVM_SEV_SNP_LAUNCH_FINISH",
+		[LAUNCH_SNP_ENABLE_REQ_CERTS] = "KVM_SEV_SNP_ENABLE_REQ_CERTS",
 		[LAUNCH_TDX_INIT_MEM_REGION] = "KVM_TDX_INIT_MEM_REGION",
 		[LAUNCH_TDX_FINALIZE_VM] = "KVM_TDX_FINALIZE_VM",
 		[LAUNCH_DISCARD_SHARED] = "discard",
@@ -131,10 +134,10 @@ static const char *src_text(enum launch_src src)
 static void hex_text(char *buf, size_t len, const char *prefix,
 		     const uint8_t *d, size_t n)
 {
-	size_t pos = snprintf(buf, len, "%s", prefix);
+	char hex[2 * SHA384_DIGEST_SIZE + 1];
 
-	for (size_t i = 0; i < n && pos + 2 < len; i++, pos += 2)
-		snprintf(buf + pos, len - pos, "%02x", d[i]);
+	hex_encode(d, MIN(n, (size_t)SHA384_DIGEST_SIZE), hex);
+	snprintf(buf, len, "%s%s", prefix, hex);
 }
 
 static void describe_vcpu(const struct launch_plan *plan,
@@ -144,7 +147,7 @@ static void describe_vcpu(const struct launch_plan *plan,
 	case LAUNCH_SET_CPUID:
 		snprintf(buf, len, "vCPU %u: %s, with its APIC ID", s->vcpu,
 			 plan->mode == CC_MODE_TDX ?
-				 "the CPUID KVM_TDX_GET_CPUID reported" :
+				 "the CPUID KVM_TDX_GET_CPUID reported, with X2APIC" :
 				 "KVM_GET_SUPPORTED_CPUID");
 		break;
 	case LAUNCH_TDX_INIT_VCPU:
@@ -204,9 +207,14 @@ static void describe_launch(const struct launch_plan *plan,
 			 s->gpa, s->len, src_text(s->src));
 		break;
 	case LAUNCH_SET_PRIVATE:
-		snprintf(buf, len, "gpa 0x%" PRIx64 ", size 0x%" PRIx64
-			 ", PRIVATE; the shared copy stays as the source",
-			 s->gpa, s->len);
+		if (s->stage == LAUNCH_STAGE_MEMORY)
+			snprintf(buf, len, "gpa 0x%" PRIx64 ", size 0x%" PRIx64
+				 ", PRIVATE: RAM private from the start; shared only where the guest asks",
+				 s->gpa, s->len);
+		else
+			snprintf(buf, len, "gpa 0x%" PRIx64 ", size 0x%" PRIx64
+				 ", PRIVATE; the shared copy stays as the source",
+				 s->gpa, s->len);
 		break;
 	case LAUNCH_SNP_LAUNCH_UPDATE:
 		snprintf(buf, len, "gpa 0x%" PRIx64 ", len 0x%" PRIx64
@@ -259,23 +267,34 @@ void launch_step_describe(const struct launch_plan *plan,
 		break;
 	case LAUNCH_TDX_INIT_VM:
 		snprintf(buf, len, "attributes 0x%" PRIx64
-			 ", XFAM and CPUID masked by the capabilities; retried on EAGAIN",
+			 ", XFAM and CPUID masked by the capabilities, GPAW 48; retried on EAGAIN",
 			 s->arg);
+		launch_inputs_describe(plan, s->op, buf, len);
+		break;
+	case LAUNCH_SET_TSC_KHZ:
+		if (s->arg)
+			snprintf(buf, len, "VM-wide, %" PRIu64 " kHz", s->arg);
+		else
+			snprintf(buf, len, "VM-wide, 0: the host's TSC frequency");
 		break;
 	case LAUNCH_SNP_LAUNCH_START:
 		snprintf(buf, len, "policy 0x%" PRIx64, s->arg);
 		break;
+	case LAUNCH_SNP_ENABLE_REQ_CERTS:
+		snprintf(buf, len, "KVM_EXIT_SNP_REQ_CERTS to cvmm, which serves cc.snp.certs");
+		break;
 	case LAUNCH_SNP_LAUNCH_FINISH:
-		snprintf(buf, len, "%" PRIu64 " VMSA%s at gpa 0x%" PRIx64 ", vCPU 0 first; no ID block",
+		snprintf(buf, len, "%" PRIu64 " VMSA%s at gpa 0x%" PRIx64 ", vCPU 0 first",
 			 s->arg, s->arg == 1 ? "" : "s",
 			 (uint64_t)SNP_VMSA_GPA);
+		launch_inputs_describe(plan, s->op, buf, len);
 		break;
 	case LAUNCH_TDX_FINALIZE_VM:
 		if (plan->has_mrtd)
-			hex_text(buf, len, "MRTD fixed; expected ", plan->mrtd,
-				 sizeof(plan->mrtd));
+			hex_text(buf, len, "retried on EBUSY/EAGAIN; MRTD fixed, expected ",
+				 plan->mrtd, sizeof(plan->mrtd));
 		else
-			snprintf(buf, len, "MRTD fixed");
+			snprintf(buf, len, "retried on EBUSY/EAGAIN; MRTD fixed");
 		break;
 	case LAUNCH_RUN:
 		snprintf(buf, len, "%" PRIu64 " vCPU thread%s", s->arg,
@@ -323,7 +342,7 @@ static void write_header(const struct launch_plan *plan,
 void launch_plan_write(const struct launch_plan *plan,
 		       const struct vm_config *cfg, FILE *f)
 {
-	char text[256];
+	char text[LAUNCH_STEP_TEXT_MAX];
 
 	write_header(plan, cfg, f);
 	for (unsigned int i = 0; i < plan->nr_steps; i++) {

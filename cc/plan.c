@@ -10,83 +10,31 @@
  * range (firmware, then the ASEV descriptors in table order) PRIVATE and
  * LAUNCH_UPDATE, LAUNCH_FINISH, and the shared copies discarded.
  *
- * TDX (tdx.md section 3): CREATE_VM(5), CAPABILITIES, APIC bus, INIT_VM
- * before any vCPU, the split irqchip, slots, vCPUs, INIT_VCPU with the TD
- * HOB address then the CPUID read back from the TD, the firmware and the
- * HOB written into the shared mapping, per TDVF section in table order
- * PRIVATE and INIT_MEM_REGION, FINALIZE_VM, the shared copies discarded.
- * Two steps move against QEMU's order, where KVM needs neither: cvmm
- * enables EXIT_HYPERCALL right after CREATE_VM (QEMU's step 4; KVM wants it
- * before the vCPUs run), and the split irqchip comes after INIT_VM (QEMU's
- * step 3; KVM wants it before the first vCPU, which it refuses to create
- * without it).
+ * TDX (tdx.md section 3, as corrected from the kernel source):
+ * CREATE_VM(5), CAPABILITIES, the split irqchip (the APIC-bus cap returns
+ * ENXIO without an irqchip), the APIC bus and the TSC frequency, INIT_VM
+ * before any vCPU, slots, vCPUs, then per vCPU the CPUID read back from
+ * the TD set with KVM_SET_CPUID2 (X2APIC on) before INIT_VCPU, which puts
+ * the APIC in x2APIC mode and fails with EINVAL while the vCPU's CPUID
+ * lacks X2APIC; the firmware and the HOB written into the shared mapping,
+ * per TDVF section in table order PRIVATE and INIT_MEM_REGION,
+ * FINALIZE_VM (retried while the module is busy), the shared copies
+ * discarded. One step moves against QEMU's order where KVM does not care:
+ * cvmm enables EXIT_HYPERCALL right after CREATE_VM (QEMU's step 4; KVM
+ * wants it before the vCPUs run).
  *
- * In both, the range is made private in KVM's attributes before its launch
- * command (KVM requires it) but its shared side is kept until the launch
- * is finished: it is the source the command copies from.
+ * In both, guest_memfd RAM is private from the start (marked when its
+ * memslot is made, as QEMU does), and each launch range is made private
+ * in KVM's attributes before its launch command (KVM requires it; for a
+ * range in RAM this changes nothing) with its shared side kept until the
+ * launch is finished: it is the source the command copies from.
  */
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
-#include "cc/plan.h"
+#include "cc/plan-internal.h"
 #include "cc/tdx-measure.h"
-#include "tests/guest/bootinfo.h"
-#include "vmm/boot.h"
-#include "vmm/caps.h"
-
-struct planner {
-	struct launch_plan *plan;
-	enum launch_stage stage;
-	char *reason;
-	size_t len;
-};
-
-static struct launch_step *add(struct planner *p, enum launch_op op)
-{
-	struct launch_plan *plan = p->plan;
-	struct launch_step *s;
-
-	/* LAUNCH_MAX_STEPS bounds every plan; running out is a bug. */
-	if (plan->nr_steps == LAUNCH_MAX_STEPS)
-		abort();
-	s = &plan->steps[plan->nr_steps++];
-	*s = (struct launch_step){ .op = op, .stage = p->stage };
-	return s;
-}
-
-static void add_cap(struct planner *p, uint32_t cap, uint64_t arg)
-{
-	struct launch_step *s = add(p, LAUNCH_ENABLE_CAP);
-
-	s->cap = cap;
-	s->arg = arg;
-}
-
-static struct launch_step *add_range(struct planner *p, enum launch_op op,
-				     uint64_t gpa, uint64_t len,
-				     enum launch_src src)
-{
-	struct launch_step *s = add(p, op);
-
-	s->gpa = gpa;
-	s->len = len;
-	s->src = src;
-	return s;
-}
-
-static int fail(struct planner *p, int r, const char *fmt, ...)
-	__printf(3, 4);
-
-static int fail(struct planner *p, int r, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(p->reason, p->len, fmt, ap);
-	va_end(ap);
-	return r;
-}
 
 /* The range lies in one region of guest memory (RAM or firmware). */
 static bool in_memory(const struct mem_plan *mem, uint64_t gpa, uint64_t len)
@@ -128,11 +76,14 @@ static void plan_vm(struct planner *p, const struct vm_config *cfg)
 /* Before any vCPU: KVM attaches each local APIC to the irqchip. */
 static void plan_irqchip(struct planner *p, const struct vm_config *cfg)
 {
+	enum launch_stage stage = p->stage;
+
 	p->stage = LAUNCH_STAGE_IRQ;
 	if (cfg->machine.irqchip == IRQCHIP_SPLIT)
 		add_cap(p, KVM_CAP_SPLIT_IRQCHIP, LAUNCH_SPLIT_IRQCHIP_ROUTES);
 	else
 		add(p, LAUNCH_CREATE_IRQCHIP);
+	p->stage = stage;
 }
 
 /* Before memory and vCPUs: KVM rejects these once vCPUs exist. */
@@ -144,16 +95,37 @@ static void plan_cc_vm(struct planner *p, const struct vm_config *cfg)
 		/* KVM adds SNPActive itself (sev-snp.md section 3 step 3). */
 		add(p, LAUNCH_SEV_INIT2)->arg =
 			cfg->cc.snp_debug_swap ? SNP_SEV_FEAT_DEBUG_SWAP : 0;
+		/* Before any vCPU, which KVM requires (sev-snp.md step 4). */
+		if (cfg->cc.snp.certs)
+			add(p, LAUNCH_SNP_ENABLE_REQ_CERTS);
 		break;
 	case CC_MODE_TDX:
 		add(p, LAUNCH_TDX_CAPABILITIES);
+		/* x86.c: the APIC-bus cap is -ENXIO without an irqchip. */
+		plan_irqchip(p, cfg);
 		add_cap(p, KVM_CAP_X86_APIC_BUS_CYCLES_NS,
 			LAUNCH_TDX_APIC_BUS_NS);
+		/* INIT_VM hands the VM's TSC frequency to the module. */
+		add(p, LAUNCH_SET_TSC_KHZ)->arg = 0;
 		add(p, LAUNCH_TDX_INIT_VM)->arg = cfg->cc.tdx_attributes;
 		break;
 	default:
 		break;
 	}
+}
+
+/*
+ * SNP and TDX: guest_memfd RAM private from the start, as QEMU marks it
+ * when it creates the memslot (sev-snp.md, "Initial state of RAM"): the
+ * guest validates or accepts it without a memory-fault exit per page, and
+ * what it shares it asks for. The firmware region is made private by its
+ * launch commands.
+ */
+static bool ram_private_from_start(const struct launch_plan *plan,
+				   const struct mem_region_plan *r)
+{
+	return cc_mode_is_measured(plan->mode) && plan->mem.use_gmem &&
+	       r->kind == MEM_REGION_RAM;
 }
 
 static void plan_memory(struct planner *p)
@@ -175,6 +147,9 @@ static void plan_memory(struct planner *p)
 		s->gpa = r->gpa;
 		s->len = r->size;
 		s->arg = mem->use_gmem ? KVM_MEM_GUEST_MEMFD : 0;
+		if (ram_private_from_start(p->plan, r))
+			add_range(p, LAUNCH_SET_PRIVATE, r->gpa, r->size,
+				  LAUNCH_SRC_NONE)->index = i;
 	}
 }
 
@@ -187,24 +162,6 @@ static void plan_vcpus(struct planner *p)
 		if (p->plan->mode != CC_MODE_TDX)
 			add(p, LAUNCH_SET_CPUID)->vcpu = i;
 	}
-}
-
-/* none and sw: the embedded test guest, as vmm/boot-test.c loads it. */
-static int plan_test_guest(struct planner *p, const struct vm_config *cfg)
-{
-	if (cfg->boot.kernel || cfg->boot.firmware)
-		return fail(p, -EOPNOTSUPP,
-			    "--plan describes the test guest and the snp and tdx launches; a kernel or firmware boot with cc.mode '%s' is not planned yet",
-			    cc_mode_name(cfg->cc.mode));
-	add_range(p, LAUNCH_WRITE, GUEST_LOAD_GPA, guest_image_size,
-		  LAUNCH_SRC_TEST_GUEST);
-	add_range(p, LAUNCH_WRITE, GUEST_PML4_GPA, LAUNCH_BOOT_TABLES_SIZE,
-		  LAUNCH_SRC_BOOT_TABLES);
-	add_range(p, LAUNCH_WRITE, GUEST_BOOTINFO_GPA, sizeof(struct bootinfo),
-		  LAUNCH_SRC_BOOTINFO);
-	for (uint32_t i = 0; i < p->plan->nr_vcpus; i++)
-		add(p, LAUNCH_SET_LONG_MODE)->vcpu = i;
-	return 0;
 }
 
 static int check_snp_ranges(struct planner *p,
@@ -412,16 +369,18 @@ static int plan_tdx(struct planner *p, const struct vm_config *cfg,
 	plan->has_mrtd = tdx_mrtd(img->fw, img->fw_size, info->tdvf,
 				  info->nr_tdvf, TDX_MRTD_SINGLE_PASS,
 				  plan->mrtd) == 0;
-	/* Step 8: RCX = the TD HOB, then the CPUID the TD really has. */
+	/*
+	 * Step 8, per vCPU: the CPUID the TD really has, set with X2APIC
+	 * before INIT_VCPU (RCX = the TD HOB) switches the APIC to x2APIC.
+	 */
 	for (uint32_t i = 0; i < plan->nr_vcpus; i++) {
-		struct launch_step *s = add(p, LAUNCH_TDX_INIT_VCPU);
+		struct launch_step *s;
 
-		s->vcpu = i;
-		s->arg = plan->td_hob_gpa;
-	}
-	for (uint32_t i = 0; i < plan->nr_vcpus; i++) {
 		add(p, LAUNCH_TDX_GET_CPUID)->vcpu = i;
 		add(p, LAUNCH_SET_CPUID)->vcpu = i;
+		s = add(p, LAUNCH_TDX_INIT_VCPU);
+		s->vcpu = i;
+		s->arg = plan->td_hob_gpa;
 	}
 	/* Step 9: the sources in the shared mapping, then the sections. */
 	add_range(p, LAUNCH_WRITE, plan->fw_gpa, plan->fw_size,
@@ -457,7 +416,7 @@ static int plan_init(struct planner *p, const struct vm_config *cfg,
 		return fail(p, -EINVAL, "cc.mode '%s' needs boot.firmware",
 			    cc_mode_name(cfg->cc.mode));
 	plan->mode = cfg->cc.mode;
-	plan->vm_type = kvm_caps_cc_vm_type(cfg->cc.mode);
+	plan->vm_type = cc_mode_vm_type(cfg->cc.mode);
 	plan->nr_vcpus = cfg->machine.vcpus;
 	plan->ram_size = cfg->machine.memory_size;
 	plan->fw_size = cc_mode_is_measured(cfg->cc.mode) ? img->fw_size : 0;
@@ -477,6 +436,23 @@ static int plan_init(struct planner *p, const struct vm_config *cfg,
 	return 0;
 }
 
+unsigned long cc_mode_vm_type(enum cc_mode mode)
+{
+	switch (mode) {
+	case CC_MODE_SW:
+		return KVM_X86_SW_PROTECTED_VM;
+	case CC_MODE_SNP:
+		return KVM_X86_SNP_VM;
+	case CC_MODE_TDX:
+		return KVM_X86_TDX_VM;
+	/* arm64 only: the config rules keep it from x86 (config/rules.c). */
+	case CC_MODE_PKVM:
+	case CC_MODE_NONE:
+		break;
+	}
+	return KVM_X86_DEFAULT_VM;
+}
+
 int launch_plan_build(const struct vm_config *cfg, const struct cc_image *img,
 		      struct launch_plan **ret, char *reason, size_t len)
 {
@@ -489,10 +465,14 @@ int launch_plan_build(const struct vm_config *cfg, const struct cc_image *img,
 	r = plan_init(&p, cfg, img);
 	if (r < 0)
 		return r;
+	launch_plan_inputs(plan, cfg, img);
 	plan_vm(&p, cfg);
 	plan_cc_vm(&p, cfg);
-	/* The test guest runs without one: its HLT must exit to cvmm. */
-	if (cc_mode_is_measured(cfg->cc.mode))
+	/*
+	 * The test guest runs without one: its HLT must exit to cvmm. TDX
+	 * planned its own among the VM-wide steps.
+	 */
+	if (cfg->cc.mode == CC_MODE_SNP)
 		plan_irqchip(&p, cfg);
 	plan_memory(&p);
 	plan_vcpus(&p);

@@ -19,22 +19,22 @@
 #include <stdio.h>
 
 #include "cc/image.h"
+#include "cc/mode.h"
 #include "cc/tdx-hob.h"
 #include "cc/tdx-measure.h"
-#include "cli/config.h"
+#include "config/config.h"
 #include "memory/memory.h"
 
-/* The modes whose launch is measured, from firmware. */
-static inline bool cc_mode_is_measured(enum cc_mode mode)
-{
-	return mode == CC_MODE_SNP || mode == CC_MODE_TDX;
-}
 
 /* Who carries a step out, in this order. */
 enum launch_stage {
 	LAUNCH_STAGE_VM,	/* vm_build(): the VM and its capabilities */
-	LAUNCH_STAGE_CC_VM,	/* launch_vm_init(): VM-wide CC setup */
-	LAUNCH_STAGE_IRQ,	/* launch_vm_init(): the irqchip of snp, tdx */
+	/*
+	 * launch_vm_init() runs the CC_VM and IRQ steps together, in plan
+	 * order: TDX needs its irqchip between two VM-wide steps.
+	 */
+	LAUNCH_STAGE_CC_VM,	/* VM-wide CC setup */
+	LAUNCH_STAGE_IRQ,	/* the irqchip of snp, tdx */
 	LAUNCH_STAGE_MEMORY,	/* vm_build(): guest_memfds and memslots */
 	LAUNCH_STAGE_VCPUS,	/* vm_build(): vCPUs and their CPUID */
 	LAUNCH_STAGE_LOAD,	/* launch_load() or boot_load(): images */
@@ -48,6 +48,7 @@ enum launch_op {
 	LAUNCH_SEV_INIT2,		/* arg: vmsa_features */
 	LAUNCH_TDX_CAPABILITIES,
 	LAUNCH_TDX_INIT_VM,		/* arg: TD attributes */
+	LAUNCH_SET_TSC_KHZ,		/* arg: kHz, 0 = the host's */
 	LAUNCH_CREATE_GUEST_MEMFD,	/* len, arg: flags */
 	LAUNCH_SET_MEMSLOT,		/* index: slot, gpa, len, arg: flags */
 	LAUNCH_CREATE_VCPU,		/* vcpu */
@@ -65,6 +66,7 @@ enum launch_op {
 	LAUNCH_TDX_FINALIZE_VM,
 	LAUNCH_DISCARD_SHARED,		/* gpa, len */
 	LAUNCH_RUN,			/* arg: vCPU threads */
+	LAUNCH_SNP_ENABLE_REQ_CERTS,	/* KVM_EXIT_SNP_REQ_CERTS to cvmm */
 };
 
 /* What bytes a WRITE or a launch command's source holds. */
@@ -99,9 +101,12 @@ struct launch_step {
 	bool measure;			/* KVM_TDX_MEASURE_MEMORY_REGION */
 };
 
-/* Room for every step: a few per vCPU, memslot and launch range. */
+/*
+ * Room for every step: a few per vCPU, three per memory region (its
+ * guest_memfd, its slot, RAM made private), some per launch range.
+ */
 #define LAUNCH_MAX_STEPS                                                \
-	(16 + 2 * MEM_MAX_REGIONS + 6 * CFG_MAX_VCPUS +                 \
+	(16 + 3 * MEM_MAX_REGIONS + 6 * CFG_MAX_VCPUS +                 \
 	 4 * (SNP_MAX_LAUNCH_RANGES + OVMF_MAX_TDVF_SECTIONS))
 
 /* QEMU's values (tdx.md section 3). */
@@ -122,6 +127,17 @@ struct launch_plan {
 	uint64_t td_hob_len;
 	/* SNP: the measured SEV_FEATURES (SNPActive | DebugSwap). */
 	uint64_t sev_features;
+	/*
+	 * What SNP_LAUNCH_FINISH and KVM_TDX_INIT_VM pass beside the
+	 * measurement, into the report (cc/snp-idblock.h, tdx.md section 2).
+	 */
+	bool snp_id_block_en;
+	bool snp_auth_key_en;
+	uint8_t snp_id_ld[SHA384_DIGEST_SIZE];
+	bool snp_host_data_set;
+	uint8_t snp_host_data[SNP_HOST_DATA_SIZE];
+	bool tdx_mr_set[3];
+	uint8_t tdx_mr[3][CFG_TDX_MR_SIZE];
 	/* TDX: the MRTD this launch gives, single pass (tdx_mrtd()). */
 	bool has_mrtd;
 	uint8_t mrtd[TDX_DIGEST_SIZE];
@@ -134,7 +150,7 @@ struct launch_plan {
  * @img: the firmware and kernel hashes, for snp and tdx; NULL otherwise
  * @reason: why not, on failure
  *
- * cfg must have passed vm_config_check() and cc_config_check(). Returns 0
+ * cfg must have passed vm_validate() (vmm/validate.h). Returns 0
  * with *ret malloc()ed, -EINVAL (reason set) for a launch that cannot be
  * planned, -EOPNOTSUPP for a boot this build does not do, or -ENOMEM.
  */
@@ -147,10 +163,22 @@ int __must_check launch_plan_build(const struct vm_config *cfg,
 unsigned int launch_ram_ranges(const struct mem_plan *mem,
 			       struct tdx_ram_range *ret);
 
+/*
+ * cc/plan-inputs.c: the report inputs of SNP_LAUNCH_FINISH and
+ * KVM_TDX_INIT_VM into the plan, and their text after a step's own.
+ */
+void launch_plan_inputs(struct launch_plan *plan, const struct vm_config *cfg,
+			const struct cc_image *img);
+void launch_inputs_describe(const struct launch_plan *plan,
+			    enum launch_op op, char *buf, size_t len);
+
 const char *launch_op_name(enum launch_op op);
 const char *launch_stage_name(enum launch_stage stage);
 const char *snp_page_type_name(unsigned int type);
 const char *tdvf_section_type_name(unsigned int type);
+
+/* Room for the longest step text: INIT_VM with its three MR values. */
+#define LAUNCH_STEP_TEXT_MAX 512
 
 /* One line describing the step's arguments (no ioctl name). */
 void launch_step_describe(const struct launch_plan *plan,
@@ -168,7 +196,6 @@ struct cc_machine {
 	enum cc_mode mode;
 	enum irqchip irqchip;
 	bool has_firmware;
-	bool has_kernel;
 	bool pic;		/* an 8259 PIC is emulated, in KVM or cvmm */
 	bool smm;		/* the guest can enter SMM */
 	bool readonly_slots;	/* some memslot is KVM_MEM_READONLY */
@@ -178,11 +205,6 @@ struct cc_machine {
 	/* CPUID 0x80000008 EAX[7:0]; 0: not known (no host probed yet). */
 	unsigned int host_phys_bits;
 	unsigned int guest_phys_bits;
-	/*
-	 * Only measured (cvmm measure, config check), perhaps never run:
-	 * the rules about booting it do not bind.
-	 */
-	bool measure_only;
 };
 
 /* What cvmm builds for @cfg; the host fields are left 0. */
@@ -200,8 +222,10 @@ int cc_machine_check(const struct cc_machine *m, char *reason, size_t len);
  */
 int cc_config_check(const struct vm_config *cfg, char *reason, size_t len);
 
-/* The same, for a config that may only be measured (config check). */
-int cc_config_check_measured(const struct vm_config *cfg, char *reason,
-			     size_t len);
+/*
+ * Every rule of the config's CC mode that fails, one error each to @d.
+ * Returns 0 or -EINVAL. Pure.
+ */
+int cc_config_report(const struct vm_config *cfg, struct cfg_diag *d);
 
 #endif

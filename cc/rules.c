@@ -44,19 +44,6 @@ static void firmware_say(const struct cc_machine *m, char *buf, size_t len)
 			 "TDVF, an OVMF built for TDX; the TDX module starts every vCPU at its reset vector");
 }
 
-/* There is no fw_cfg to hand the kernel to the firmware yet. */
-static bool kernel_ok(const struct cc_machine *m)
-{
-	return m->measure_only || !m->has_kernel;
-}
-
-static void kernel_say(const struct cc_machine *m, char *buf, size_t len)
-{
-	snprintf(buf, len,
-		 "boot.kernel with cc.mode '%s': cvmm would measure the kernel but cannot hand it to the firmware (it has no fw_cfg yet), so the guest would not boot what its measurement names; 'cvmm measure' computes that measurement, and 'cvmm run' needs the kernel left out",
-		 mode_of(m));
-}
-
 static bool readonly_ok(const struct cc_machine *m)
 {
 	return !m->readonly_slots;
@@ -157,7 +144,6 @@ static void shared_bit_say(const struct cc_machine *m, char *buf, size_t len)
 
 static const struct cc_rule rules[] = {
 	{ firmware_ok, firmware_say, .snp = true, .tdx = true },
-	{ kernel_ok, kernel_say, .snp = true, .tdx = true },
 	{ readonly_ok, readonly_say, .snp = true, .tdx = true },
 	{ smm_ok, smm_say, .snp = true, .tdx = true },
 	{ pic_ok, pic_say, .tdx = true },
@@ -177,7 +163,6 @@ void cc_machine_init(const struct vm_config *cfg, struct cc_machine *ret)
 		.mode = cfg->cc.mode,
 		.irqchip = cfg->machine.irqchip,
 		.has_firmware = cfg->boot.firmware,
-		.has_kernel = cfg->boot.kernel,
 		/* cvmm emulates no PIC; KVM's in-kernel irqchip has one. */
 		.pic = cfg->machine.irqchip == IRQCHIP_IN_KERNEL,
 		/* cvmm never offers SMM or read-only slots. */
@@ -187,15 +172,18 @@ void cc_machine_init(const struct vm_config *cfg, struct cc_machine *ret)
 	};
 }
 
+static bool rule_applies(const struct cc_rule *rule, enum cc_mode mode)
+{
+	return mode == CC_MODE_SNP ? rule->snp :
+	       mode == CC_MODE_TDX ? rule->tdx : false;
+}
+
 int cc_machine_check(const struct cc_machine *m, char *reason, size_t len)
 {
 	for (size_t i = 0; i < ARRAY_SIZE(rules); i++) {
 		const struct cc_rule *rule = &rules[i];
 
-		if (!(m->mode == CC_MODE_SNP ? rule->snp :
-		      m->mode == CC_MODE_TDX ? rule->tdx : false))
-			continue;
-		if (rule->ok(m))
+		if (!rule_applies(rule, m->mode) || rule->ok(m))
 			continue;
 		rule->say(m, reason, len);
 		return -EINVAL;
@@ -211,12 +199,21 @@ int cc_config_check(const struct vm_config *cfg, char *reason, size_t len)
 	return cc_machine_check(&m, reason, len);
 }
 
-int cc_config_check_measured(const struct vm_config *cfg, char *reason,
-			     size_t len)
+int cc_config_report(const struct vm_config *cfg, struct cfg_diag *d)
 {
+	char reason[CC_REASON_MAX];
 	struct cc_machine m;
+	int r = 0;
 
 	cc_machine_init(cfg, &m);
-	m.measure_only = true;
-	return cc_machine_check(&m, reason, len);
+	for (size_t i = 0; i < ARRAY_SIZE(rules); i++) {
+		const struct cc_rule *rule = &rules[i];
+
+		if (!rule_applies(rule, m.mode) || rule->ok(&m))
+			continue;
+		rule->say(&m, reason, sizeof(reason));
+		cfg_config_error(d, "%s", reason);
+		r = -EINVAL;
+	}
+	return r;
 }

@@ -8,24 +8,7 @@
 #include <string.h>
 
 #include "cc/snp-measure.h"
-
-static void put_le16(uint8_t *p, uint16_t v)
-{
-	v = htole16(v);
-	memcpy(p, &v, sizeof(v));
-}
-
-static void put_le32(uint8_t *p, uint32_t v)
-{
-	v = htole32(v);
-	memcpy(p, &v, sizeof(v));
-}
-
-static void put_le64(uint8_t *p, uint64_t v)
-{
-	v = htole64(v);
-	memcpy(p, &v, sizeof(v));
-}
+#include "lib/byteorder.h"
 
 void snp_gctx_init(struct snp_gctx *g, const uint8_t *seed)
 {

@@ -15,7 +15,7 @@
 
 #include "cc/ovmf.h"
 #include "lib/sha2.h"
-#include "vmm/kvm-abi.h"
+#include "lib/kvm-abi.h"
 
 #define SNP_DIGEST_SIZE SHA384_DIGEST_SIZE
 #define SNP_PAGE_INFO_SIZE 0x70

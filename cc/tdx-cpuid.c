@@ -4,6 +4,7 @@
  * bits outside the configurable mask with EINVAL, so the mask is applied
  * here rather than left to the host's good luck.
  */
+#include <errno.h>
 #include <stddef.h>
 
 #include "cc/tdx-cpuid.h"
@@ -16,6 +17,29 @@ find(const struct kvm_cpuid_entry2 *e, uint32_t nent, uint32_t function,
 		if (e[i].function == function && e[i].index == index)
 			return &e[i];
 	return NULL;
+}
+
+int tdx_cpuid_set_gpaw(struct kvm_cpuid_entry2 *e, uint32_t nent,
+		       unsigned int gpaw)
+{
+	struct kvm_cpuid_entry2 *x;
+
+	x = (struct kvm_cpuid_entry2 *)find(e, nent, 0x80000008, 0);
+	if (!x)
+		return -ENOENT;
+	x->eax = (x->eax & ~0x00ff0000u) | (gpaw & 0xff) << 16;
+	return 0;
+}
+
+int cpuid_set_x2apic(struct kvm_cpuid_entry2 *e, uint32_t nent)
+{
+	struct kvm_cpuid_entry2 *leaf1;
+
+	leaf1 = (struct kvm_cpuid_entry2 *)find(e, nent, 1, 0);
+	if (!leaf1)
+		return -ENOENT;
+	leaf1->ecx |= CPUID_1_ECX_X2APIC;
+	return 0;
 }
 
 uint32_t tdx_cpuid_mask(const struct kvm_cpuid2 *host,

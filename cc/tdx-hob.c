@@ -9,29 +9,12 @@
 #include <string.h>
 
 #include "cc/tdx-hob.h"
+#include "lib/byteorder.h"
 
 #define HOB_TYPE_HANDOFF 0x0001
 #define HOB_TYPE_RESOURCE 0x0003
 #define HOB_TYPE_END 0xFFFF
 #define HOB_HANDOFF_VERSION 9
-
-static void put_le16(uint8_t *p, uint16_t v)
-{
-	v = htole16(v);
-	memcpy(p, &v, sizeof(v));
-}
-
-static void put_le32(uint8_t *p, uint32_t v)
-{
-	v = htole32(v);
-	memcpy(p, &v, sizeof(v));
-}
-
-static void put_le64(uint8_t *p, uint64_t v)
-{
-	v = htole64(v);
-	memcpy(p, &v, sizeof(v));
-}
 
 static int cmp_entry(const void *a, const void *b)
 {

@@ -10,8 +10,9 @@
 #include <string.h>
 
 #include "cli/args.h"
-#include "cli/config-schema.h"
-#include "cli/config.h"
+#include "cli/config-parse.h"
+#include "config/config.h"
+#include "vmm/validate.h"
 
 enum flag_kind {
 	/* Sets the config key at .path from the argument. */
@@ -20,6 +21,7 @@ enum flag_kind {
 	FLAG_BOOL,
 	FLAG_DISK,
 	FLAG_NET,
+	FLAG_VSOCK,
 	FLAG_PLAN,
 	FLAG_JSON,
 	FLAG_SNP_VCPU_SIG,
@@ -60,6 +62,9 @@ static const struct cfg_flag flags[] = {
 	{ "on-reboot", "ACTION", FLAG_VALUE, "$.machine.on_reboot",
 	  "when the guest reboots: exit (cvmm ends with 0) or restart (the guest boots again in a VM built anew)",
 	  NULL, FOR_ALL },
+	{ "apic-bus-ns", "NS", FLAG_VALUE, "$.machine.apic_bus_ns",
+	  "local APIC timer clock period in ns (0: KVM's 1 ns); not with snp or tdx",
+	  NULL, FOR_ALL },
 
 	{ "cc", "MODE", FLAG_VALUE, "$.cc.mode",
 	  "confidential mode: none, sw, snp, tdx", "Confidential computing",
@@ -79,6 +84,27 @@ static const struct cfg_flag flags[] = {
 	  "SNP DebugSwap VMSA feature", NULL, FOR_ALL },
 	{ "tdx-attributes", "BITS", FLAG_VALUE, "$.cc.tdx.attributes",
 	  "TD attributes, e.g. 0x10000000 (SEPT_VE_DISABLE)", NULL, FOR_ALL },
+	{ "snp-host-data", "HEX", FLAG_VALUE, "$.cc.snp.host_data",
+	  "SNP HOST_DATA for the attestation report: 32 bytes in hex", NULL,
+	  FOR_ALL },
+	{ "snp-id-block", "FILE|BASE64", FLAG_VALUE, "$.cc.snp.id_block",
+	  "SNP ID block (96 bytes) for SNP_LAUNCH_FINISH, needs --snp-id-auth",
+	  NULL, FOR_ALL },
+	{ "snp-id-auth", "FILE|BASE64", FLAG_VALUE, "$.cc.snp.id_auth",
+	  "SNP ID authentication structure (4096 bytes) signing the ID block",
+	  NULL, FOR_ALL },
+	{ "snp-certs", "FILE", FLAG_VALUE, "$.cc.snp.certs",
+	  "SNP certificate table (GHCB format) served to the guest's extended report requests",
+	  NULL, FOR_ALL },
+	{ "tdx-quote-service", "SOCKET", FLAG_VALUE, "$.cc.tdx.quote_service",
+	  "Unix socket of the quote generation service GetQuote is relayed to",
+	  NULL, FOR_ALL },
+	{ "tdx-mrconfigid", "HEX", FLAG_VALUE, "$.cc.tdx.mrconfigid",
+	  "TD MRCONFIGID: 48 bytes in hex", NULL, FOR_ALL },
+	{ "tdx-mrowner", "HEX", FLAG_VALUE, "$.cc.tdx.mrowner",
+	  "TD MROWNER: 48 bytes in hex", NULL, FOR_ALL },
+	{ "tdx-mrownerconfig", "HEX", FLAG_VALUE, "$.cc.tdx.mrownerconfig",
+	  "TD MROWNERCONFIG: 48 bytes in hex", NULL, FOR_ALL },
 
 	{ "kernel", "FILE", FLAG_VALUE, "$.boot.kernel",
 	  "Linux bzImage to boot", "Boot", FOR_ALL },
@@ -88,6 +114,9 @@ static const struct cfg_flag flags[] = {
 	  "kernel command line (needs --kernel)", NULL, FOR_ALL },
 	{ "firmware", "FILE", FLAG_VALUE, "$.boot.firmware",
 	  "firmware image (OVMF, TDVF), a multiple of 4K", NULL, FOR_ALL },
+	{ "shim", "FILE", FLAG_VALUE, "$.boot.shim",
+	  "UEFI shim the firmware starts before the kernel (needs --firmware and --kernel)",
+	  NULL, FOR_ALL },
 	{ "scenario", "NAME", FLAG_VALUE, "$.boot.scenario",
 	  "scenario of the embedded test guest (without kernel and firmware)",
 	  NULL, FOR_ALL },
@@ -108,6 +137,9 @@ static const struct cfg_flag flags[] = {
 	  "virtio-rng device", NULL, FOR_ALL },
 	{ "console", "[=on|off]", FLAG_BOOL, "$.devices.console",
 	  "virtio-console device", NULL, FOR_ALL },
+	{ "vsock", "cid=N", FLAG_VSOCK, "$.devices.vsock.cid",
+	  "virtio-vsock device on vhost-vsock with the guest's CID, 3 or more",
+	  NULL, FOR_ALL },
 
 	{ "log-level", "LEVEL", FLAG_VALUE, "$.logging.level",
 	  "error, warning, info or debug", "Logging and security", FOR_ALL },
@@ -335,6 +367,23 @@ static int apply_net(struct vm_config *cfg, const struct given_flag *g,
 	return r;
 }
 
+/* --vsock cid=N */
+static int apply_vsock(struct vm_config *cfg, const struct given_flag *g,
+		       struct cfg_diag *d)
+{
+	const char *path = g->flag->path;
+	/* Marks devices.vsock as given, like the key in a file. */
+	const struct cfg_field *f = cfg_schema_find(path, cfg);
+	struct cfg_ctx c = { .diag = d };
+
+	cfg_diag_origin(d, path, g->name);
+	if (strncmp(g->arg, "cid=", 4)) {
+		cfg_error(d, path, "'%s' is not cid=N", g->arg);
+		return -EINVAL;
+	}
+	return cfg_value_from_string(f, cfg, g->arg + 4, path, &c);
+}
+
 static int apply_flag(struct vm_config *cfg, const struct given_flag *g,
 		      struct cfg_diag *d)
 {
@@ -346,6 +395,8 @@ static int apply_flag(struct vm_config *cfg, const struct given_flag *g,
 		return apply_disk(cfg, g, d);
 	case FLAG_NET:
 		return apply_net(cfg, g, d);
+	case FLAG_VSOCK:
+		return apply_vsock(cfg, g, d);
 	case FLAG_VALUE:
 	case FLAG_BOOL:
 		break;
@@ -451,6 +502,17 @@ static int collect(enum cfg_command cmd, int argc, char **argv,
 	return 0;
 }
 
+/*
+ * Of two results, the one to return: an error nobody reported (-ENOMEM)
+ * over one that was (-EINVAL), which the error count says anyway.
+ */
+static int worse(int r, int next)
+{
+	if (r < 0 && r != -EINVAL)
+		return r;
+	return next < 0 ? next : r;
+}
+
 int cfg_parse_args(enum cfg_command cmd, int argc, char **argv,
 		   struct vm_config *cfg, struct run_options *opts,
 		   struct cfg_diag *d)
@@ -476,22 +538,25 @@ int cfg_parse_args(enum cfg_command cmd, int argc, char **argv,
 		cfg_flag_error(d, NULL, "'cvmm config check' needs a FILE");
 	/*
 	 * Every error counts in @d: go on after one, to report those of the
-	 * file, of the flags and of the rules between fields in one run.
+	 * file, of the flags and (vm_validate()) of the rules in one run. One
+	 * that was not reported (-ENOMEM) is kept, and ends the command.
 	 */
 	if (file)
 		r = vm_config_load_file(cfg, file, d);
 	for (unsigned int i = 0; i < n; i++)
-		r = apply_flag(cfg, &given[i], d);
+		r = worse(r, apply_flag(cfg, &given[i], d));
 	vm_config_finish(cfg);
-	r = vm_config_check(cfg, d);
-	return d->errors ? -EINVAL : r;
+	if (r < 0 && r != -EINVAL) {
+		cfg_error_line(d, "reading the config: %s", strerror(-r));
+		return r;
+	}
+	return d->errors ? -EINVAL : 0;
 }
 
-int cfg_parse_run_args(int argc, char **argv, struct vm_config *cfg,
-		       struct run_options *opts)
+int cfg_validate(const struct vm_config *cfg, int parsed, enum vm_use use,
+		 struct cfg_diag *d)
 {
-	struct cfg_diag d;
-
-	cfg_diag_init(&d, stderr);
-	return cfg_parse_args(CFG_CMD_RUN, argc, argv, cfg, opts, &d);
+	if (parsed < 0 && parsed != -EINVAL)
+		return parsed;
+	return worse(parsed, vm_validate(cfg, use, d));
 }

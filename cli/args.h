@@ -6,7 +6,8 @@
 #include <stdbool.h>
 #include <stdio.h>
 
-#include "cli/config.h"
+#include "config/config.h"
+#include "vmm/validate.h"
 
 /* What "cvmm run" takes beyond the VM's configuration. */
 struct run_options {
@@ -34,25 +35,26 @@ enum cfg_command {
 };
 
 /*
- * Parse "run [CONFIG] [flags]" (argv[0] is "run"): defaults, then the
- * file, then the flags over it. Errors are printed in the documented
- * form. Returns 0, or -EINVAL for a usage or config error (exit 2).
- * With --help, prints the help to stdout, sets opts->help and returns 0.
- * On success *cfg is finished and checked (vm_config_check()); the host
- * checks are the caller's. The caller frees *cfg with vm_config_free()
- * in both cases.
- */
-int __must_check cfg_parse_run_args(int argc, char **argv,
-				    struct vm_config *cfg,
-				    struct run_options *opts);
-
-/*
- * The same for any command, with errors going to @d (tests capture them).
- * argv[0] is the command's name and is skipped.
+ * Parse "CMD [CONFIG] [flags]" (argv[0] is the command's name, skipped):
+ * defaults, then the file, then the flags over it, and finish the values
+ * that follow from others. Every error goes to @d in the documented form
+ * (tests capture them). Returns 0, -EINVAL for usage or config errors
+ * (exit 2), or -ENOMEM (reported). With --help, prints the help to stdout,
+ * sets opts->help and returns 0. The rules are cfg_validate()'s. The
+ * caller frees *cfg with vm_config_free() in every case.
  */
 int __must_check cfg_parse_args(enum cfg_command cmd, int argc, char **argv,
 				struct vm_config *cfg, struct run_options *opts,
 				struct cfg_diag *d);
+
+/*
+ * After cfg_parse_args() returned @parsed: the one validation of every
+ * command (vm_validate()), which runs after parse errors too, so that the
+ * rules report what they can in the same pass. Returns 0, -EINVAL,
+ * VM_ERR_NO_CAP (host) or -ENOMEM.
+ */
+int __must_check cfg_validate(const struct vm_config *cfg, int parsed,
+			      enum vm_use use, struct cfg_diag *d);
 
 /* The flag list for a command's --help. */
 void cfg_print_flags(enum cfg_command cmd, FILE *f);

@@ -7,11 +7,12 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "cc/mode.h"
 #include "cli/commands.h"
-#include "cli/config.h"
+#include "config/config.h"
 #include "lib/log.h"
 #include "vmm/caps.h"
-#include "vmm/kvm.h"
+#include "lib/kvm.h"
 
 static const enum cc_mode cc_modes[] = {
 	CC_MODE_NONE,
@@ -29,8 +30,9 @@ static void usage(FILE *f)
 		   "Options:\n"
 		   "  --json      print one JSON object (keys in docs/caps.md)\n"
 		   "  -h, --help  show this help\n\n"
-		   "Exit status: 0, 1 if probing fails, 2 usage error,\n"
-		   "3 if " KVM_DEVICE_PATH " cannot be opened.\n");
+		   "On a host without KVM it says so, why, and what to do\n"
+		   "(--json: \"kvm\": false), and exits 0.\n\n"
+		   "Exit status: 0, 1 if probing fails, 2 usage error.\n");
 }
 
 /* A unique name per VM type: JSON keys must not collide. */
@@ -134,13 +136,26 @@ static void print_vm_types(const struct kvm_caps *c)
 	}
 }
 
+/*
+ * Whether this host runs the mode: 0, or -EOPNOTSUPP with the reason.
+ * Without KVM (c NULL) no mode runs.
+ */
+static int check_cc_mode(const struct kvm_caps *c, enum cc_mode mode,
+			 char *reason, size_t len)
+{
+	if (c)
+		return kvm_caps_check_cc_mode(c, mode, reason, len);
+	snprintf(reason, len, "no KVM");
+	return -EOPNOTSUPP;
+}
+
 static void print_cc_modes(const struct kvm_caps *c)
 {
 	char reason[256];
 
 	printf("\n%-8s %s\n", "CC mode", "runs on this host");
 	for (size_t i = 0; i < ARRAY_SIZE(cc_modes); i++) {
-		if (kvm_caps_check_cc_mode(c, cc_modes[i], reason, sizeof(reason)))
+		if (check_cc_mode(c, cc_modes[i], reason, sizeof(reason)))
 			printf("%-8s no: %s\n", cc_mode_name(cc_modes[i]), reason);
 		else
 			printf("%-8s yes\n", cc_mode_name(cc_modes[i]));
@@ -271,14 +286,14 @@ static struct json_object *cc_mode_json(const struct kvm_caps *c,
 
 	if (!obj)
 		return NULL;
-	r = kvm_caps_check_cc_mode(c, mode, reason, sizeof(reason));
+	r = check_cc_mode(c, mode, reason, sizeof(reason));
 	put(obj, "supported", json_object_new_boolean(r == 0), &err);
 	if (r)
 		put(obj, "reason", json_object_new_string(reason), &err);
 	else
 		put_null(obj, "reason", &err);
 	put(obj, "vm_type",
-	    json_object_new_string(vm_type_key(kvm_caps_cc_vm_type(mode), key,
+	    json_object_new_string(vm_type_key(cc_mode_vm_type(mode), key,
 					       sizeof(key))),
 	    &err);
 	if (err) {
@@ -303,10 +318,30 @@ static struct json_object *cc_modes_json(const struct kvm_caps *c)
 	return obj;
 }
 
+/*
+ * "kvm": whether /dev/kvm could be used; if not, the errno name and the
+ * one-line reason (err and why), and no other key than cc_modes.
+ */
+static int kvm_json(int err, const char *why, struct json_object *obj)
+{
+	int r = 0;
+
+	put(obj, "kvm", json_object_new_boolean(!err), &r);
+	if (err) {
+		put(obj, "kvm_error", json_object_new_string(errno_name(err)), &r);
+		put(obj, "kvm_reason", json_object_new_string(why), &r);
+		put(obj, "cc_modes", cc_modes_json(NULL), &r);
+	} else {
+		put_null(obj, "kvm_error", &r);
+		put_null(obj, "kvm_reason", &r);
+	}
+	return r;
+}
+
 /* Key order here is the order of docs/caps.md. */
 static int caps_json(const struct kvm_caps *c, struct json_object *obj)
 {
-	int err = 0;
+	int err = kvm_json(0, NULL, obj);
 
 	put(obj, "api_version", json_object_new_int64(c->api_version), &err);
 	put(obj, "vm_types", vm_types_json(c), &err);
@@ -339,7 +374,8 @@ static int caps_json(const struct kvm_caps *c, struct json_object *obj)
 	return err;
 }
 
-static int print_json(const struct kvm_caps *c)
+/* The probed caps, or (c NULL) why there is no KVM: kvm_err and why. */
+static int print_json(const struct kvm_caps *c, int kvm_err, const char *why)
 {
 	struct json_object *obj = json_object_new_object();
 	const char *s;
@@ -347,7 +383,7 @@ static int print_json(const struct kvm_caps *c)
 
 	if (!obj)
 		return -ENOMEM;
-	r = caps_json(c, obj);
+	r = c ? caps_json(c, obj) : kvm_json(kvm_err, why, obj);
 	if (r == 0) {
 		s = json_object_to_json_string_ext(obj, JSON_C_TO_STRING_PRETTY |
 						   JSON_C_TO_STRING_SPACED |
@@ -365,6 +401,7 @@ int cmd_caps(int argc, char **argv)
 {
 	struct kvm_caps caps;
 	_cleanup_close_ int kvm_fd = -1;
+	char why[320];
 	bool json = false;
 	int r;
 
@@ -382,23 +419,25 @@ int cmd_caps(int argc, char **argv)
 		}
 	}
 
-	kvm_fd = kvm_open();
-	if (kvm_fd < 0) {
-		log_error_errno(kvm_fd, "Cannot open %s", KVM_DEVICE_PATH);
-		return CVMM_EXIT_NO_CAP;
-	}
-	r = kvm_caps_probe(kvm_fd, &caps);
-	if (r < 0) {
-		log_error_errno(r, "Probing %s failed", KVM_DEVICE_PATH);
-		return CVMM_EXIT_FAILURE;
+	kvm_fd = kvm_open_explained(why, sizeof(why));
+	if (kvm_fd >= 0) {
+		r = kvm_caps_probe(kvm_fd, &caps);
+		if (r < 0) {
+			log_error_errno(r, "Probing %s failed", KVM_DEVICE_PATH);
+			return CVMM_EXIT_FAILURE;
+		}
 	}
 
 	if (json) {
-		r = print_json(&caps);
+		r = kvm_fd >= 0 ? print_json(&caps, 0, NULL) :
+				  print_json(NULL, kvm_fd, why);
 		if (r < 0) {
 			log_error_errno(r, "Building the JSON output failed");
 			return CVMM_EXIT_FAILURE;
 		}
+	} else if (kvm_fd < 0) {
+		printf("%-22s no: %s\n", "KVM", why);
+		print_cc_modes(NULL);
 	} else {
 		print_system(&caps);
 		print_vm_types(&caps);

@@ -7,8 +7,8 @@
 
 #include "cli/args.h"
 #include "cli/commands.h"
-#include "cli/config.h"
-#include "cc/plan.h"
+#include "cli/config-parse.h"
+#include "config/config.h"
 
 static void usage(FILE *f)
 {
@@ -78,20 +78,28 @@ static int show(const struct vm_config *cfg, bool json)
 	return CVMM_EXIT_OK;
 }
 
-/*
- * The schema and the config rules held when it loaded; what is left are
- * the rules of a CC launch, as far as they bind a config that may only be
- * measured (cvmm measure takes a kernel that cvmm run refuses).
- */
-static int check(const struct vm_config *cfg, const char *name)
+/* The one validation of every command, for a config that may be measured. */
+static int check(const struct vm_config *cfg, int parsed, struct cfg_diag *d)
 {
-	char reason[CC_REASON_MAX];
+	int r = cfg_validate(cfg, parsed, VM_USE_CHECK, d);
 
-	if (cc_config_check_measured(cfg, reason, sizeof(reason)) < 0) {
-		fprintf(stderr, "cvmm: error: %s: %s\n", name, reason);
+	if (r == -ENOMEM)
+		return CVMM_EXIT_FAILURE;
+	if (r < 0)
 		return CVMM_EXIT_USAGE;
-	}
-	return printf("%s: ok\n", name) < 0 ? CVMM_EXIT_FAILURE : CVMM_EXIT_OK;
+	return printf("%s: ok\n", d->file ? d->file : "config") < 0 ?
+		       CVMM_EXIT_FAILURE : CVMM_EXIT_OK;
+}
+
+/* show prints a config whose values are sound; the launch is check's. */
+static int show_checked(const struct vm_config *cfg, int parsed,
+			struct cfg_diag *d, bool json)
+{
+	if (parsed == -ENOMEM)
+		return CVMM_EXIT_FAILURE;
+	if (vm_config_check(cfg, d) < 0 || d->errors)
+		return CVMM_EXIT_USAGE;
+	return show(cfg, json);
 }
 
 static int check_or_show(enum cfg_command cmd, int argc, char **argv)
@@ -103,14 +111,12 @@ static int check_or_show(enum cfg_command cmd, int argc, char **argv)
 
 	cfg_diag_init(&d, stderr);
 	r = cfg_parse_args(cmd, argc, argv, &cfg, &opts, &d);
-	if (r < 0)
-		status = CVMM_EXIT_USAGE;
-	else if (opts.help)
+	if (r == 0 && opts.help)
 		status = CVMM_EXIT_OK;
 	else if (cmd == CFG_CMD_CONFIG_SHOW)
-		status = show(&cfg, opts.json);
+		status = show_checked(&cfg, r, &d, opts.json);
 	else
-		status = check(&cfg, d.file ? d.file : "config");
+		status = check(&cfg, r, &d);
 	vm_config_free(&cfg);
 	return status;
 }

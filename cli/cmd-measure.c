@@ -20,6 +20,7 @@
 #include "cc/tdx-measure.h"
 #include "cli/args.h"
 #include "cli/commands.h"
+#include "lib/hex.h"
 
 /* QEMU's EPYC-v4 model: family 0x17, model 0x1, stepping 2. */
 #define SNP_DEFAULT_VCPU_SIG 0x800F12u
@@ -32,12 +33,6 @@ struct measure {
 	enum tdx_mrtd_mode mrtd_mode;
 	uint8_t digest[SHA384_DIGEST_SIZE];
 };
-
-static void hex(const uint8_t *d, size_t n, char *ret)
-{
-	for (size_t i = 0; i < n; i++)
-		sprintf(ret + 2 * i, "%02x", d[i]);
-}
 
 static int unhex(const char *s, uint8_t *ret, size_t n)
 {
@@ -144,6 +139,19 @@ static int measure_snp(struct measure *m)
 	return r < 0 ? -EINVAL : 0;
 }
 
+/* An ID block must carry the digest just computed (cc/snp-idblock.h). */
+static int check_id_block(const struct measure *m)
+{
+	char reason[CC_REASON_MAX];
+	int r;
+
+	r = snp_id_block_check_digest(&m->img.snp_finish, m->digest,
+				      m->vcpu_sig, reason, sizeof(reason));
+	if (r < 0)
+		fprintf(stderr, "cvmm: error: %s\n", reason);
+	return r;
+}
+
 static int measure_tdx(struct measure *m)
 {
 	const struct ovmf_info *info = &m->img.info;
@@ -175,7 +183,7 @@ static void add_digest(struct json_object *o, const char *key,
 {
 	char buf[2 * SHA384_DIGEST_SIZE + 1];
 
-	hex(d, n, buf);
+	hex_encode(d, n, buf);
 	add_str(o, key, buf);
 }
 
@@ -273,6 +281,40 @@ static struct json_object *tdx_inputs_json(const struct measure *m)
 	return o;
 }
 
+/* The ID block decoded, and HOST_DATA: what the report shows of them. */
+static void add_snp_finish(struct json_object *o,
+			   const struct snp_finish_inputs *in)
+{
+	struct json_object *b = NULL;
+	struct snp_id_block_view v;
+
+	add_digest(o, "host_data", in->host_data, sizeof(in->host_data));
+	if (in->has_id_block) {
+		snp_id_block_view(in, &v);
+		b = json_object_new_object();
+		add_digest(b, "ld", v.ld, SHA384_DIGEST_SIZE);
+		add_digest(b, "family_id", v.family_id, 16);
+		add_digest(b, "image_id", v.image_id, 16);
+		json_object_object_add(b, "version",
+				       json_object_new_uint64(v.version));
+		json_object_object_add(b, "guest_svn",
+				       json_object_new_uint64(v.guest_svn));
+		add_hex(b, "policy", v.policy);
+		json_object_object_add(b, "author_key",
+				       json_object_new_boolean(in->auth_key_en));
+	}
+	json_object_object_add(o, "id_block", b);
+}
+
+/* KVM_TDX_INIT_VM's owner values, zero when not given (as in the report). */
+static void add_tdx_owner(struct json_object *o, const struct vm_config *cfg)
+{
+	add_digest(o, "mrconfigid", cfg->cc.tdx.mrconfigid, CFG_TDX_MR_SIZE);
+	add_digest(o, "mrowner", cfg->cc.tdx.mrowner, CFG_TDX_MR_SIZE);
+	add_digest(o, "mrownerconfig", cfg->cc.tdx.mrownerconfig,
+		   CFG_TDX_MR_SIZE);
+}
+
 static void print_json(const struct measure *m)
 {
 	struct json_object *o = json_object_new_object();
@@ -285,10 +327,13 @@ static void print_json(const struct measure *m)
 	json_object_object_add(o, "inputs", snp ? snp_inputs_json(m) :
 						  tdx_inputs_json(m));
 	/* In the report beside the measurement, but not measured. */
-	if (snp)
+	if (snp) {
 		add_hex(o, "policy", m->cfg->cc.snp_policy);
-	else
+		add_snp_finish(o, &m->img.snp_finish);
+	} else {
 		add_hex(o, "attributes", m->cfg->cc.tdx_attributes);
+		add_tdx_owner(o, m->cfg);
+	}
 	printf("%s\n", json_object_to_json_string_ext(o,
 		JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
 		JSON_C_TO_STRING_NOSLASHESCAPE));
@@ -318,13 +363,15 @@ static int run_measure(const struct vm_config *cfg,
 				 (cfg->cc.snp_debug_swap ?
 					  SNP_SEV_FEAT_DEBUG_SWAP : 0);
 		r = measure_snp(&m);
+		if (r == 0)
+			r = check_id_block(&m);
 	} else if (r == 0) {
 		r = measure_tdx(&m);
 	}
 	if (r == 0 && opts->json) {
 		print_json(&m);
 	} else if (r == 0) {
-		hex(m.digest, sizeof(m.digest), text);
+		hex_encode(m.digest, sizeof(m.digest), text);
 		printf("%s\n", text);
 	}
 	cc_image_free(&m.img);
@@ -340,11 +387,15 @@ int cmd_measure(int argc, char **argv)
 
 	cfg_diag_init(&d, stderr);
 	r = cfg_parse_args(CFG_CMD_MEASURE, argc, argv, &cfg, &opts, &d);
-	if (r < 0 || opts.help) {
+	if (r == 0 && opts.help) {
 		vm_config_free(&cfg);
-		return r < 0 ? CVMM_EXIT_USAGE : CVMM_EXIT_OK;
+		return CVMM_EXIT_OK;
 	}
-	status = run_measure(&cfg, &opts);
+	r = cfg_validate(&cfg, r, VM_USE_MEASURE, &d);
+	if (r < 0)
+		status = r == -ENOMEM ? CVMM_EXIT_FAILURE : CVMM_EXIT_USAGE;
+	else
+		status = run_measure(&cfg, &opts);
 	vm_config_free(&cfg);
 	return status;
 }

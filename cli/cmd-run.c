@@ -166,17 +166,23 @@ int cmd_run(int argc, char **argv)
 	uint64_t start = monotonic_ns();
 	struct run_options opts = { 0 };
 	struct vm_config cfg;
+	struct cfg_diag d;
 	bool reset;
 	int status, r;
 
-	vm_config_init(&cfg);
-	r = cfg_parse_run_args(argc, argv, &cfg, &opts);
-	if (r < 0 || opts.help) {
+	cfg_diag_init(&d, stderr);
+	r = cfg_parse_args(CFG_CMD_RUN, argc, argv, &cfg, &opts, &d);
+	if (r == 0 && opts.help) {
 		vm_config_free(&cfg);
-		return r < 0 ? CVMM_EXIT_USAGE : CVMM_EXIT_OK;
+		return CVMM_EXIT_OK;
 	}
 	log_set_level(cfg.logging.level);
 	log_set_format(cfg.logging.format);
+	r = cfg_validate(&cfg, r, opts.plan ? VM_USE_PLAN : VM_USE_RUN, &d);
+	if (r < 0) {
+		vm_config_free(&cfg);
+		return exit_status_of(r);
+	}
 	if (opts.plan) {
 		r = launch_plan_print(&cfg, stdout);
 		vm_config_free(&cfg);

@@ -12,7 +12,7 @@
 #include <unistd.h>
 
 #include "cli/config-kernel.h"
-#include "cli/config-schema.h"
+#include "cli/config-parse.h"
 
 /* The directory part of @path, "." when it has none. */
 static char *dir_of(const char *path)
@@ -112,6 +112,7 @@ int cfg_check_file(enum cfg_file_kind kind, const char *shown,
 	case CFG_FILE_INITRD:
 	case CFG_FILE_DISK:
 	case CFG_FILE_OUTPUT:
+	case CFG_FILE_DATA:
 		break;
 	}
 	return 0;

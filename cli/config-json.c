@@ -11,8 +11,8 @@
 
 #include <json-c/json.h>
 
-#include "cli/config-schema.h"
-#include "cli/config.h"
+#include "cli/config-parse.h"
+#include "config/config.h"
 
 /* A config is a few hundred bytes; anything this big is not one. */
 #define CFG_MAX_FILE_SIZE (1u << 20)

@@ -6,7 +6,7 @@
 #ifndef CVMM_CONFIG_KERNEL_H
 #define CVMM_CONFIG_KERNEL_H
 
-#include "cli/config.h"
+#include "config/config.h"
 
 /* 0, or -EINVAL with the reason reported through d. */
 int cfg_check_kernel(int fd, const char *shown, const char *json_path,

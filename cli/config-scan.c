@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli/config-schema.h"
+#include "cli/config-parse.h"
 
 /* Objects in a config have a handful of keys; past this, dups go unseen. */
 #define SCAN_MAX_KEYS 64

@@ -11,20 +11,10 @@
 
 #include <json-c/json.h>
 
-#include "cli/config-schema.h"
-#include "cli/config.h"
+#include "cli/config-parse.h"
+#include "config/config.h"
 
 #define JSON_PLAIN (JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE)
-
-/* A value as the user wrote it, cut short to keep a line readable. */
-static const char *shorten(const char *s, char buf[48])
-{
-	if (strlen(s) < 44)
-		return s;
-	snprintf(buf, 48, "%.40s...", s);
-	return buf;
-}
-
 static void enum_list(const struct cfg_field *f, char *buf, size_t n)
 {
 	size_t len = 0;
@@ -61,88 +51,6 @@ static void store_uint(const struct cfg_field *f, void *base, uint64_t v)
 	else
 		*CFG_AT(base, f->off, unsigned int) = v;
 }
-
-static uint64_t load_uint(const struct cfg_field *f, const void *base)
-{
-	if (f->size == sizeof(uint64_t))
-		return *CFG_AT(base, f->off, const uint64_t);
-	return *CFG_AT(base, f->off, const unsigned int);
-}
-
-static int check_uint(const struct cfg_field *f, uint64_t v, const char *path,
-		      struct cfg_diag *d)
-{
-	if (v >= f->min && v <= f->max)
-		return 0;
-	cfg_error(d, path, "%" PRIu64 " is out of range %" PRIu64 "..%" PRIu64,
-		  v, f->min, f->max);
-	return -EINVAL;
-}
-
-static int check_size(const struct cfg_field *f, uint64_t v, const char *path,
-		      struct cfg_diag *d)
-{
-	char s[CFG_SIZE_STR_MAX], lim[CFG_SIZE_STR_MAX];
-
-	cfg_format_size(v, s);
-	if (f->align && !IS_ALIGNED(v, f->align)) {
-		cfg_format_size(f->align, lim);
-		cfg_error(d, path, "'%s' is not a multiple of %s", s, lim);
-		return -EINVAL;
-	}
-	if (v < f->min) {
-		cfg_format_size(f->min, lim);
-		cfg_error(d, path, "'%s' is less than the minimum %s", s, lim);
-		return -EINVAL;
-	}
-	if (v > f->max) {
-		cfg_format_size(f->max, lim);
-		cfg_error(d, path, "'%s' is more than the maximum %s", s, lim);
-		return -EINVAL;
-	}
-	return 0;
-}
-
-static int check_bits(const struct cfg_field *f, uint64_t v, const char *path,
-		      struct cfg_diag *d)
-{
-	int r = 0;
-
-	if (v & ~f->allowed) {
-		cfg_error(d, path, "'0x%" PRIx64 "' sets bits 0x%" PRIx64
-			  " that are not defined", v, v & ~f->allowed);
-		r = -EINVAL;
-	}
-	if ((v & f->must_set) != f->must_set) {
-		cfg_error(d, path, "'0x%" PRIx64 "': %s", v, f->must_set_why);
-		r = -EINVAL;
-	}
-	return r;
-}
-
-static int check_string(const struct cfg_field *f, const char *s,
-			const char *path, struct cfg_diag *d)
-{
-	size_t len = strlen(s);
-	char buf[48];
-
-	if (len < f->min) {
-		cfg_error(d, path, "must not be empty");
-		return -EINVAL;
-	}
-	if (len > f->max) {
-		cfg_error(d, path, "'%s' is longer than %" PRIu64 " characters",
-			  shorten(s, buf), f->max);
-		return -EINVAL;
-	}
-	if (f->charset && strspn(s, f->charset) != len) {
-		cfg_error(d, path, "'%s' may only contain %s", shorten(s, buf),
-			  f->charset_desc);
-		return -EINVAL;
-	}
-	return 0;
-}
-
 /* Exactly "xx:xx:xx:xx:xx:xx" in hex digits of either case. */
 static int parse_mac(const char *s, uint8_t mac[6])
 {
@@ -154,23 +62,6 @@ static int parse_mac(const char *s, uint8_t mac[6])
 	for (int i = 0; i < 6; i++)
 		mac[i] = strtoul(s + 3 * i, NULL, 16);
 	return 0;
-}
-
-static void format_mac(const uint8_t mac[6], char buf[18])
-{
-	snprintf(buf, 18, "%02x:%02x:%02x:%02x:%02x:%02x", mac[0], mac[1],
-		 mac[2], mac[3], mac[4], mac[5]);
-}
-
-static int check_mac(const uint8_t mac[6], const char *path, struct cfg_diag *d)
-{
-	char buf[18];
-
-	if (!(mac[0] & 1))
-		return 0;
-	format_mac(mac, buf);
-	cfg_error(d, path, "'%s' is a multicast address", buf);
-	return -EINVAL;
 }
 
 static char *join_path(const char *dir, const char *s)
@@ -225,7 +116,7 @@ static int bool_from_string(const struct cfg_field *f, void *base,
 			return 0;
 		}
 	}
-	cfg_error(d, path, "'%s' is not on or off", shorten(s, buf));
+	cfg_error(d, path, "'%s' is not on or off", cfg_shorten(s, buf));
 	return -EINVAL;
 }
 
@@ -238,14 +129,14 @@ static int uint_from_string(const struct cfg_field *f, void *base,
 
 	r = parse_u64(s, &v);
 	if (r == -ERANGE) {
-		cfg_error(d, path, "'%s' is too large", shorten(s, buf));
+		cfg_error(d, path, "'%s' is too large", cfg_shorten(s, buf));
 		return -EINVAL;
 	}
 	if (r < 0) {
-		cfg_error(d, path, "'%s' is not an integer", shorten(s, buf));
+		cfg_error(d, path, "'%s' is not an integer", cfg_shorten(s, buf));
 		return -EINVAL;
 	}
-	r = check_uint(f, v, path, d);
+	r = cfg_check_uint(f, v, path, d);
 	if (r == 0)
 		store_uint(f, base, v);
 	return r;
@@ -260,14 +151,14 @@ static int size_from_string(const struct cfg_field *f, void *base,
 
 	r = cfg_parse_size(s, &v);
 	if (r == -ERANGE) {
-		cfg_error(d, path, "'%s' is too large", shorten(s, buf));
+		cfg_error(d, path, "'%s' is too large", cfg_shorten(s, buf));
 		return -EINVAL;
 	}
 	if (r < 0) {
-		cfg_error(d, path, "'%s' is not a size", shorten(s, buf));
+		cfg_error(d, path, "'%s' is not a size", cfg_shorten(s, buf));
 		return -EINVAL;
 	}
-	r = check_size(f, v, path, d);
+	r = cfg_check_size(f, v, path, d);
 	if (r == 0)
 		*CFG_AT(base, f->off, uint64_t) = v;
 	return r;
@@ -281,10 +172,10 @@ static int bits_from_string(const struct cfg_field *f, void *base,
 	int r;
 
 	if (parse_u64(s, &v) < 0) {
-		cfg_error(d, path, "'%s' is not a number", shorten(s, buf));
+		cfg_error(d, path, "'%s' is not a number", cfg_shorten(s, buf));
 		return -EINVAL;
 	}
-	r = check_bits(f, v, path, d);
+	r = cfg_check_bits(f, v, path, d);
 	if (r == 0)
 		*CFG_AT(base, f->off, uint64_t) = v;
 	return r;
@@ -302,7 +193,7 @@ static int enum_from_string(const struct cfg_field *f, void *base,
 		}
 	}
 	enum_list(f, list, sizeof(list));
-	cfg_error(d, path, "'%s' is not one of %s", shorten(s, buf), list);
+	cfg_error(d, path, "'%s' is not one of %s", cfg_shorten(s, buf), list);
 	return -EINVAL;
 }
 
@@ -314,7 +205,7 @@ static int string_from_string(const struct cfg_field *f, void *base,
 	char *copy;
 	int r;
 
-	r = check_string(f, s, path, d);
+	r = cfg_check_string(f, s, path, d);
 	if (r < 0)
 		return r;
 	copy = strdup(s);
@@ -334,10 +225,10 @@ static int mac_from_string(const struct cfg_field *f, void *base,
 
 	if (parse_mac(s, mac) < 0) {
 		cfg_error(d, path, "'%s' is not a MAC address like 52:54:00:12:34:56",
-			  shorten(s, buf));
+			  cfg_shorten(s, buf));
 		return -EINVAL;
 	}
-	r = check_mac(mac, path, d);
+	r = cfg_check_mac(mac, path, d);
 	if (r < 0)
 		return r;
 	memcpy(CFG_AT(base, f->off, uint8_t), mac, sizeof(mac));
@@ -365,6 +256,10 @@ int cfg_value_from_string(const struct cfg_field *f, void *base,
 		return path_from_string(f, base, s, path, c);
 	case CFG_T_MAC:
 		return mac_from_string(f, base, s, path, c->diag);
+	case CFG_T_HEX:
+		return cfg_hex_from_string(f, base, s, path, c->diag);
+	case CFG_T_BLOB:
+		return cfg_blob_from_string(f, base, s, path, c);
 	case CFG_T_OBJECT:
 	case CFG_T_ARRAY:
 		break;
@@ -392,6 +287,8 @@ static const char *type_noun(const struct cfg_field *f)
 	case CFG_T_STRING:
 	case CFG_T_PATH:
 	case CFG_T_MAC:
+	case CFG_T_HEX:
+	case CFG_T_BLOB:
 		break;
 	}
 	return "a string";
@@ -412,7 +309,7 @@ static void type_error(const struct cfg_field *f, struct json_object *v,
 		got = "an array";
 		break;
 	default:
-		got = shorten(json_object_to_json_string_ext(v, JSON_PLAIN),
+		got = cfg_shorten(json_object_to_json_string_ext(v, JSON_PLAIN),
 			      buf);
 		break;
 	}
@@ -460,7 +357,7 @@ int cfg_value_from_json(const struct cfg_field *f, void *base,
 			break;
 		r = json_u64(f, v, path, c, &u);
 		if (r == 0)
-			r = check_uint(f, u, path, c->diag);
+			r = cfg_check_uint(f, u, path, c->diag);
 		if (r == 0)
 			store_uint(f, base, u);
 		return r;
@@ -474,9 +371,9 @@ int cfg_value_from_json(const struct cfg_field *f, void *base,
 			break;
 		r = json_u64(f, v, path, c, &u);
 		if (r == 0 && f->type == CFG_T_SIZE)
-			r = check_size(f, u, path, c->diag);
+			r = cfg_check_size(f, u, path, c->diag);
 		else if (r == 0)
-			r = check_bits(f, u, path, c->diag);
+			r = cfg_check_bits(f, u, path, c->diag);
 		if (r == 0)
 			*CFG_AT(base, f->off, uint64_t) = u;
 		return r;
@@ -484,6 +381,8 @@ int cfg_value_from_json(const struct cfg_field *f, void *base,
 	case CFG_T_STRING:
 	case CFG_T_PATH:
 	case CFG_T_MAC:
+	case CFG_T_HEX:
+	case CFG_T_BLOB:
 		if (t != json_type_string)
 			break;
 		return cfg_value_from_string(f, base, json_object_get_string(v),
@@ -495,126 +394,20 @@ int cfg_value_from_json(const struct cfg_field *f, void *base,
 	type_error(f, v, path, c->diag);
 	return -EINVAL;
 }
-
-int cfg_value_check(const struct cfg_field *f, const void *base,
-		    const char *path, struct cfg_diag *d)
-{
-	const char *s;
-
-	switch (f->type) {
-	case CFG_T_UINT:
-		return check_uint(f, load_uint(f, base), path, d);
-	case CFG_T_SIZE:
-		return check_size(f, *CFG_AT(base, f->off, const uint64_t),
-				  path, d);
-	case CFG_T_BITS:
-		return check_bits(f, *CFG_AT(base, f->off, const uint64_t),
-				  path, d);
-	case CFG_T_ENUM: {
-		unsigned int v = *CFG_AT(base, f->off, const unsigned int);
-
-		/* AUTO may stand in a config that was not finished. */
-		if (v < f->nr_names && (f->names[v] || v == 0))
-			return 0;
-		cfg_error(d, path, "%u is not a valid value", v);
-		return -EINVAL;
-	}
-	case CFG_T_STRING:
-	case CFG_T_PATH:
-		s = *CFG_AT(base, f->off, char *const);
-		if (!s)
-			return 0;
-		if (f->type == CFG_T_PATH && !*s) {
-			cfg_error(d, path, "must not be empty");
-			return -EINVAL;
-		}
-		if (f->type == CFG_T_PATH)
-			return 0;
-		return check_string(f, s, path, d);
-	case CFG_T_MAC:
-		if (!*CFG_AT(base, f->set_off, const bool))
-			return 0;
-		return check_mac(CFG_AT(base, f->off, const uint8_t), path, d);
-	case CFG_T_BOOL:
-	case CFG_T_OBJECT:
-	case CFG_T_ARRAY:
-		break;
-	}
-	return 0;
-}
-
-static bool value_is_set(const struct cfg_field *f, const void *base)
-{
-	if (f->type == CFG_T_STRING || f->type == CFG_T_PATH)
-		return *CFG_AT(base, f->off, char *const) != NULL;
-	if (f->type == CFG_T_MAC)
-		return *CFG_AT(base, f->set_off, const bool);
-	return true;
-}
-
-static int array_check(const struct cfg_field *f, const void *base,
-		       const char *path, struct cfg_diag *d)
-{
-	unsigned int n = *CFG_AT(base, f->count_off, const unsigned int);
-	char elem[160];
-	int r = 0;
-
-	if (n > f->max_elems) {
-		cfg_error(d, path, "%u %s, more than the %u supported", n,
-			  f->elem_noun, f->max_elems);
-		return -EINVAL;
-	}
-	for (unsigned int i = 0; i < n; i++) {
-		const void *e = cfg_elem(f, base, i);
-
-		snprintf(elem, sizeof(elem), "%.140s[%u]", path, i);
-		if (cfg_fields_check(f->fields, e, elem, d) < 0)
-			r = -EINVAL;
-	}
-	return r;
-}
-
-int cfg_fields_check(const struct cfg_field *fields, const void *base,
-		     const char *path, struct cfg_diag *d)
-{
-	char sub[128];
-	int r = 0;
-
-	for (const struct cfg_field *f = fields; f->key; f++) {
-		snprintf(sub, sizeof(sub), "%.80s.%s", path, f->key);
-		/* Reported already: its value is whatever was there before. */
-		if (cfg_diag_is_bad(d, sub))
-			continue;
-		if (f->type == CFG_T_OBJECT) {
-			if (cfg_fields_check(f->fields, base, sub, d) < 0)
-				r = -EINVAL;
-		} else if (f->type == CFG_T_ARRAY) {
-			if (array_check(f, base, sub, d) < 0)
-				r = -EINVAL;
-		} else if (f->required && !value_is_set(f, base)) {
-			cfg_error(d, path, "missing key '%s'", f->key);
-			r = -EINVAL;
-		} else if (cfg_value_check(f, base, sub, d) < 0) {
-			r = -EINVAL;
-		}
-	}
-	return r;
-}
-
 struct json_object *cfg_value_to_json(const struct cfg_field *f,
 				      const void *base)
 {
 	char buf[CFG_SIZE_STR_MAX];
 	uint64_t v;
 
-	if (!value_is_set(f, base))
+	if (!cfg_value_is_set(f, base))
 		return NULL;
 	switch (f->type) {
 	case CFG_T_BOOL:
 		return json_object_new_boolean(
 			*CFG_AT(base, f->off, const bool));
 	case CFG_T_UINT:
-		return json_object_new_uint64(load_uint(f, base));
+		return json_object_new_uint64(cfg_load_uint(f, base));
 	case CFG_T_SIZE:
 		v = *CFG_AT(base, f->off, const uint64_t);
 		cfg_format_size(v, buf);
@@ -634,12 +427,15 @@ struct json_object *cfg_value_to_json(const struct cfg_field *f,
 	}
 	case CFG_T_STRING:
 	case CFG_T_PATH:
+	case CFG_T_BLOB:
 		return json_object_new_string(
 			*CFG_AT(base, f->off, char *const));
+	case CFG_T_HEX:
+		return cfg_hex_to_json(f, base);
 	case CFG_T_MAC: {
 		char mac[18];
 
-		format_mac(CFG_AT(base, f->off, const uint8_t), mac);
+		cfg_format_mac(CFG_AT(base, f->off, const uint8_t), mac);
 		return json_object_new_string(mac);
 	}
 	case CFG_T_OBJECT:

@@ -5,10 +5,10 @@
 
 #include <stdio.h>
 
-#include "cli/config.h"
+#include "config/config.h"
 
 /*
- * Print the launch steps of @cfg (checked by cfg_parse_run_args()) to @f,
+ * Print the launch steps of @cfg (checked by vm_validate()) to @f,
  * using only the config and the files it names: no /dev/kvm. Errors go to
  * stderr as "cvmm: error: ...". Returns 0, -EINVAL for a config that
  * cannot be launched (exit 2), or another -errno (exit 1).

@@ -2,7 +2,7 @@
 #include <string.h>
 
 #include "devices/debug-exit.h"
-#include "tests/guest/bootinfo.h"
+#include "guest/bootinfo.h"
 
 static int exit_access(void *opaque, uint64_t offset, uint8_t *data,
 		       uint32_t size, bool is_write)

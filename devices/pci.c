@@ -16,6 +16,8 @@
 #define CONFIG_ENABLE 0x80000000u
 #define ECAM_FN_SHIFT 12
 #define WINDOW_64_ALIGN (1ull << 30)
+/* Port 0xcf9 inside the conf1 ports. */
+#define RESET_CF9_OFFSET 1
 
 void pci_cfg_write32(uint8_t *cfg, uint32_t reg, uint32_t v)
 {
@@ -69,6 +71,9 @@ static int conf1_access(void *opaque, uint64_t offset, uint8_t *data,
 	struct pci_host *host = opaque;
 	uint32_t addr;
 
+	if (offset == RESET_CF9_OFFSET && size == 1 && host->cf9_access)
+		return host->cf9_access(host->cf9_opaque, 0, data, size,
+					is_write);
 	pthread_mutex_lock(&host->lock);
 	addr = host->config_address;
 	if (offset < PCI_CONFIG_DATA - PCI_CONFIG_ADDRESS) {
@@ -159,6 +164,17 @@ int pci_add_device(struct pci_host *host, struct pci_device *dev,
 		return 0;
 	}
 	return -ENOSPC;
+}
+
+int pci_host_set_device(struct pci_host *host, unsigned int slot,
+			struct pci_device *dev)
+{
+	if (slot >= PCI_MAX_DEVICES)
+		return -EINVAL;
+	if (slot && host->devices[slot])
+		return -EBUSY;
+	host->devices[slot] = dev;
+	return 0;
 }
 
 void pci_set_mem_bar(struct pci_device *dev, unsigned int bar, uint64_t gpa,

@@ -90,6 +90,14 @@ struct pci_host {
 	struct pci_device *devices[PCI_MAX_DEVICES];
 	uint64_t mmio32_next;
 	uint64_t mmio64_base, mmio64_next;
+	/*
+	 * A byte at 0xcf9 is the chipset's reset register on a PC (Q35),
+	 * not the config address: forwarded here when set, with the host's
+	 * lock not held.
+	 */
+	int (*cf9_access)(void *opaque, uint64_t offset, uint8_t *data,
+			  uint32_t size, bool is_write);
+	void *cf9_opaque;
 };
 
 /*
@@ -102,6 +110,10 @@ int __must_check pci_host_init(struct pci_host *host, struct bus *pio,
 /* Put dev in a free slot; *ret_slot is its device number on bus 0. */
 int __must_check pci_add_device(struct pci_host *host, struct pci_device *dev,
 				unsigned int *ret_slot);
+
+/* Put dev at slot (0 replaces the generic host bridge); -EBUSY if taken. */
+int __must_check pci_host_set_device(struct pci_host *host, unsigned int slot,
+				     struct pci_device *dev);
 
 /* Set up a memory BAR of size bytes (a power of two) at gpa. */
 void pci_set_mem_bar(struct pci_device *dev, unsigned int bar, uint64_t gpa,

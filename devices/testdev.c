@@ -4,7 +4,7 @@
 
 #include "devices/testdev.h"
 #include "memory/convert.h"
-#include "tests/guest/bootinfo.h"
+#include "guest/bootinfo.h"
 
 /*
  * Sum the words of the host's shared-side view, count the nonzero ones

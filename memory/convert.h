@@ -10,7 +10,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "cli/config.h"
+#include "config/config.h"
 #include "memory/memory.h"
 
 enum conv_origin {
@@ -26,8 +26,12 @@ enum conv_origin {
  * Convert [gpa, gpa + len) to private or shared. Returns -EINVAL for a
  * zero, unaligned or wrapping range, -EFAULT if part of it is not guest
  * RAM, -EOPNOTSUPP if part of it has no guest_memfd (or the VM has no
- * private memory at all), -ENOMEM, or the error of a syscall. The map
- * always equals what KVM was told, also after a failure part-way.
+ * private memory at all), -ENOMEM, or the error of the syscall that
+ * refused a run before KVM changed it (its attributes call, or punching
+ * an owed dead side about to go live). Then a first part of the range is
+ * in the target state and the rest is unchanged; the map always equals
+ * what KVM was told. Nothing fails once KVM took a run: preallocation is
+ * best effort, and a failed discard stays owed (mem_convert_flush()).
  */
 int mem_convert(struct guest_memory *mem, uint64_t gpa, uint64_t len,
 		bool to_private, enum conv_origin origin);
@@ -49,24 +53,29 @@ int mem_convert_keep_shared(struct guest_memory *mem, uint64_t gpa,
 int mem_discard_shared(struct guest_memory *mem, uint64_t gpa, uint64_t len);
 
 /*
- * Execute the deferred discard, if any. Call before measuring allocated
- * memory, at exit and when a vCPU halts.
+ * Execute every discard still owed: the deferred one and those that
+ * failed before. Call before measuring allocated memory, at exit and when
+ * a vCPU halts. -errno of a discard that still fails; it stays owed and
+ * is tried again at the next flush (stats.discard_failures counts them).
  */
 int mem_convert_flush(struct guest_memory *mem);
 
-/* Free the engine's state (not the map); pending discards are dropped. */
+/* Forget the engine's state (not the map): the owed discards are dropped. */
 void mem_convert_fini(struct guest_memory *mem);
 
 /*
- * Serve one KVM_HC_MAP_GPA_RANGE (hypercalls.rst; spec section 8). Always
- * sets *ret_hc, the value for kvm_run.hypercall.ret: 0, EINVAL or ENOMEM.
+ * Serve one KVM_HC_MAP_GPA_RANGE (memory/map-gpa-range.c). Always sets
+ * *ret_hc, the value for kvm_run.hypercall.ret: 0, EINVAL or ENOMEM.
  * Returns 0 or the -errno behind a nonzero *ret_hc; either way the guest
- * made the mistake (or the host ran out of memory) and the caller
- * re-enters. A shared request over memory that is not guest_memfd RAM
- * (MMIO, holes) succeeds without doing anything.
+ * made the mistake (or the host failed) and the caller re-enters. The
+ * page-size hint is advisory. A shared request over memory that is not
+ * guest_memfd RAM (MMIO, holes) succeeds without doing anything. If
+ * ret_done is not NULL, *ret_done is where the request stopped: [gpa,
+ * *ret_done) is in the state asked for, nothing after it changed (the
+ * end on success, gpa when nothing changed).
  */
 int mem_map_gpa_range(struct guest_memory *mem, uint64_t gpa, uint64_t npages,
-		      uint64_t attrs, uint64_t *ret_hc);
+		      uint64_t attrs, uint64_t *ret_hc, uint64_t *ret_done);
 
 /*
  * Serve one KVM_EXIT_MEMORY_FAULT: convert the faulting range, aligned out
@@ -90,7 +99,8 @@ int mem_prefault_private(struct guest_memory *mem, int vcpu_fd, uint64_t gpa,
 bool mem_gpa_is_private(struct guest_memory *mem, uint64_t gpa);
 
 /*
- * Baselines for bench/conversions, with mem_convert()'s checks and stats
+ * Baselines for bench/conversions (memory/convert-baseline.c, linked into
+ * the benchmark and test-convert only), with mem_convert()'s checks and stats
  * but none of its economy. naive: one attributes call and one discard per
  * 4K page, as a simple VMM would. floor: one attributes call over the
  * whole range and one discard per region it touches.

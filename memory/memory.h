@@ -11,7 +11,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "cli/config.h"
+#include "config/config.h"
 #include "lib/util.h"
 #include "memory/attr-map.h"
 
@@ -78,9 +78,37 @@ struct mem_stats {
 	uint64_t shared_discards;
 	uint64_t gmem_allocs;
 	uint64_t prefaults;
+	/*
+	 * Failures after KVM's state changed, which the request survives:
+	 * discards kept for a retry, preallocations skipped.
+	 */
+	uint64_t discard_failures;
+	uint64_t gmem_alloc_failures;
 	/* Bytes copied into guest memory by the loaders. */
 	uint64_t bytes_populated;
 	uint64_t bytes_copied;
+};
+
+/*
+ * A range whose dead side (the one KVM does not map) is still to be
+ * discarded: all its pages are in state to_private, and have been since
+ * their conversion (memory/discard.c).
+ */
+struct conv_extent {
+	uint64_t gpa;
+	uint64_t end;
+	bool to_private;
+};
+
+#define CONV_MAX_FAILED 16
+
+/* Discards the conversion engine owes (memory/discard.c). */
+struct conv_queue {
+	/* The deferred discard that grows while requests stay adjacent. */
+	struct conv_extent pending;
+	/* Discards that failed, retried at every flush until they work. */
+	struct conv_extent failed[CONV_MAX_FAILED];
+	unsigned int nr_failed;
 };
 
 struct guest_memory;
@@ -101,12 +129,18 @@ struct guest_memory {
 
 	/* Serialises conversions coming from several vCPU threads. */
 	pthread_mutex_t lock;
+	/*
+	 * Read side: a device using guest buffers it found shared
+	 * (mem_shared_hold()); write side: a conversion to private, taken
+	 * before lock, so no range goes private under a device's write.
+	 */
+	pthread_rwlock_t shared_users;
 	/* Private ranges: the VMM's copy of KVM's attributes. */
 	struct attr_map attrs;
 	mem_set_attributes_fn set_attributes;
 	struct mem_stats stats;
-	/* Owned by memory/convert.c: discards waiting to be coalesced. */
-	void *pending;
+	/* Owned by the conversion engine. */
+	struct conv_queue discards;
 	/*
 	 * Set from cfg->cc before the first conversion. coalesce_discards
 	 * lets the engine defer discards and merge neighbouring ones
@@ -140,6 +174,15 @@ struct mem_region *mem_find_region(struct guest_memory *mem, uint64_t gpa,
  * range is not entirely inside one region.
  */
 void *mem_gpa_to_hva(struct guest_memory *mem, uint64_t gpa, uint64_t len);
+
+/*
+ * Around a device's use of guest buffers it checked are shared (the check
+ * and every access): no range can turn private meanwhile, so a buffer the
+ * guest converts while the device writes it is discarded after the write,
+ * not re-allocated by it. Conversions to private wait; keep it short.
+ */
+void mem_shared_hold(struct guest_memory *mem);
+void mem_shared_release(struct guest_memory *mem);
 
 /* Copy an image into guest memory before launch; counts the bytes. */
 int __must_check mem_populate(struct guest_memory *mem, uint64_t gpa,

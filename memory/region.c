@@ -12,7 +12,7 @@
 #include "lib/log.h"
 #include "memory/convert.h"
 #include "memory/memory.h"
-#include "vmm/kvm.h"
+#include "lib/kvm.h"
 
 #ifndef MFD_HUGE_2MB
 #define MFD_HUGE_2MB (21 << MFD_HUGE_SHIFT)
@@ -224,6 +224,18 @@ static void region_destroy(struct mem_region *r)
 	*r = (struct mem_region){ .gmem_fd = -1, .shared_fd = -1 };
 }
 
+/* Writers first: a device's next chain must not starve a conversion. */
+static void shared_users_init(pthread_rwlock_t *rwlock)
+{
+	pthread_rwlockattr_t attr;
+
+	pthread_rwlockattr_init(&attr);
+	pthread_rwlockattr_setkind_np(&attr,
+				      PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
+	pthread_rwlock_init(rwlock, &attr);
+	pthread_rwlockattr_destroy(&attr);
+}
+
 int mem_create(struct guest_memory *mem, int vm_fd, const struct mem_plan *plan)
 {
 	int ret;
@@ -234,6 +246,7 @@ int mem_create(struct guest_memory *mem, int vm_fd, const struct mem_plan *plan)
 		.set_attributes = mem_kvm_set_attributes,
 	};
 	pthread_mutex_init(&mem->lock, NULL);
+	shared_users_init(&mem->shared_users);
 	attr_map_init(&mem->attrs);
 	for (unsigned int i = 0; i < plan->nr_regions; i++) {
 		ret = region_create(mem, plan, &plan->regions[i],

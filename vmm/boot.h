@@ -6,15 +6,25 @@
 
 #include <stddef.h>
 
+#include "guest/image.h"
 #include "lib/util.h"
 
 struct vm;
 
-/* The test guest image, generated from tests/guest by the build. */
-extern const unsigned char guest_image[];
-extern const size_t guest_image_size;
-
 /* Write the boot images and set every vCPU's initial state. */
 int __must_check boot_load(struct vm *vm);
+
+/*
+ * The loaders boot_load() picks from, one per kind of guest, in the
+ * architecture's part (vmm/x86/): the embedded test guest, and a Linux
+ * kernel (vmm/x86/boot-linux.h).
+ */
+int __must_check boot_test_guest(struct vm *vm);
+/*
+ * Load cfg->boot.kernel, initrd and command line into guest memory, write
+ * the zero page and ACPI tables, and put the boot vCPU at the 64-bit
+ * entry. Bad files and sizes are reported, naming the file: -EINVAL.
+ */
+int __must_check boot_linux(struct vm *vm);
 
 #endif

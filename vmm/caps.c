@@ -8,9 +8,10 @@
 #include <stdio.h>
 
 #include "build-config.h"
+#include "cc/mode.h"
 #include "lib/log.h"
 #include "vmm/caps.h"
-#include "vmm/kvm.h"
+#include "lib/kvm.h"
 
 /*
  * KVM_CHECK_EXTENSION answers 0 for caps it does not know and fails only
@@ -51,32 +52,41 @@ static int probe_vm(int kvm_fd, unsigned long type,
 	return r;
 }
 
-int kvm_caps_probe(int kvm_fd, struct kvm_caps *ret)
+/* What /dev/kvm answers for every VM. */
+static int probe_system(int kvm_fd, struct kvm_caps *c)
 {
-	struct kvm_caps c = { 0 };
 	int r = 0;
 
-	c.api_version = kvm_ioctl_val(kvm_fd, KVM_GET_API_VERSION, 0);
-	if (c.api_version < 0)
-		return c.api_version;
+	*c = (struct kvm_caps){ 0 };
+	c->api_version = kvm_ioctl_val(kvm_fd, KVM_GET_API_VERSION, 0);
+	if (c->api_version < 0)
+		return c->api_version;
 
 	/* Before 6.8 the cap is missing (0); DEFAULT exists anyway. */
-	c.vm_types = cap(kvm_fd, KVM_CAP_VM_TYPES, &r);
-	c.vm_types |= 1u << KVM_X86_DEFAULT_VM;
-	c.guest_memfd = cap(kvm_fd, KVM_CAP_GUEST_MEMFD, &r);
-	c.guest_memfd_flags = cap(kvm_fd, KVM_CAP_GUEST_MEMFD_FLAGS, &r);
-	c.memory_attributes = cap(kvm_fd, KVM_CAP_MEMORY_ATTRIBUTES, &r);
-	c.memory_fault_info = cap(kvm_fd, KVM_CAP_MEMORY_FAULT_INFO, &r);
-	c.exit_hypercall = cap(kvm_fd, KVM_CAP_EXIT_HYPERCALL, &r);
-	c.max_vcpus = cap(kvm_fd, KVM_CAP_MAX_VCPUS, &r);
-	c.nr_memslots = cap(kvm_fd, KVM_CAP_NR_MEMSLOTS, &r);
-	c.irqchip = cap(kvm_fd, KVM_CAP_IRQCHIP, &r);
-	c.split_irqchip = cap(kvm_fd, KVM_CAP_SPLIT_IRQCHIP, &r);
-	c.pre_fault_memory = cap(kvm_fd, KVM_CAP_PRE_FAULT_MEMORY, &r);
-	c.user_memory2 = cap(kvm_fd, KVM_CAP_USER_MEMORY2, &r);
+	c->vm_types = cap(kvm_fd, KVM_CAP_VM_TYPES, &r);
+	c->vm_types |= 1u << KVM_X86_DEFAULT_VM;
+	c->guest_memfd = cap(kvm_fd, KVM_CAP_GUEST_MEMFD, &r);
+	c->guest_memfd_flags = cap(kvm_fd, KVM_CAP_GUEST_MEMFD_FLAGS, &r);
+	c->memory_attributes = cap(kvm_fd, KVM_CAP_MEMORY_ATTRIBUTES, &r);
+	c->memory_fault_info = cap(kvm_fd, KVM_CAP_MEMORY_FAULT_INFO, &r);
+	c->exit_hypercall = cap(kvm_fd, KVM_CAP_EXIT_HYPERCALL, &r);
+	c->max_vcpus = cap(kvm_fd, KVM_CAP_MAX_VCPUS, &r);
+	c->nr_memslots = cap(kvm_fd, KVM_CAP_NR_MEMSLOTS, &r);
+	c->irqchip = cap(kvm_fd, KVM_CAP_IRQCHIP, &r);
+	c->split_irqchip = cap(kvm_fd, KVM_CAP_SPLIT_IRQCHIP, &r);
+	c->pre_fault_memory = cap(kvm_fd, KVM_CAP_PRE_FAULT_MEMORY, &r);
+	c->user_memory2 = cap(kvm_fd, KVM_CAP_USER_MEMORY2, &r);
+	return r;
+}
+
+int kvm_caps_probe(int kvm_fd, struct kvm_caps *ret)
+{
+	struct kvm_caps c;
+	int r;
+
+	r = probe_system(kvm_fd, &c);
 	if (r < 0)
 		return r;
-
 	for (unsigned long type = 0; type < KVM_CAPS_NR_VM_TYPES; type++) {
 		if (!kvm_caps_has_vm_type(&c, type))
 			continue;
@@ -84,6 +94,21 @@ int kvm_caps_probe(int kvm_fd, struct kvm_caps *ret)
 		if (r < 0)
 			return r;
 	}
+	*ret = c;
+	return 0;
+}
+
+int kvm_caps_probe_vm_type(int kvm_fd, unsigned long type,
+			   struct kvm_caps *ret)
+{
+	struct kvm_caps c;
+	int r;
+
+	r = probe_system(kvm_fd, &c);
+	if (r == 0 && kvm_caps_has_vm_type(&c, type))
+		r = probe_vm(kvm_fd, type, &c.vm[type]);
+	if (r < 0)
+		return r;
 	*ret = c;
 	return 0;
 }
@@ -104,23 +129,6 @@ const struct kvm_vm_type_caps *kvm_caps_vm(const struct kvm_caps *caps,
 bool kvm_caps_has_map_gpa_range(const struct kvm_caps *caps)
 {
 	return caps->exit_hypercall & (1ull << KVM_HC_MAP_GPA_RANGE);
-}
-
-unsigned long kvm_caps_cc_vm_type(enum cc_mode mode)
-{
-	switch (mode) {
-	case CC_MODE_SW:
-		return KVM_X86_SW_PROTECTED_VM;
-	case CC_MODE_SNP:
-		return KVM_X86_SNP_VM;
-	case CC_MODE_TDX:
-		return KVM_X86_TDX_VM;
-	/* arm64 only: the config rules keep it from x86 (cli/config.c). */
-	case CC_MODE_PKVM:
-	case CC_MODE_NONE:
-		break;
-	}
-	return KVM_X86_DEFAULT_VM;
 }
 
 static bool cc_mode_built(enum cc_mode mode)
@@ -154,7 +162,7 @@ static int __printf(3, 4) unsupported(char *reason, size_t len,
 int kvm_caps_check_cc_mode(const struct kvm_caps *caps, enum cc_mode mode,
 			   char *reason, size_t len)
 {
-	unsigned long type = kvm_caps_cc_vm_type(mode);
+	unsigned long type = cc_mode_vm_type(mode);
 	const char *name = kvm_vm_type_name(type);
 	const struct kvm_vm_type_caps *vm = &caps->vm[type];
 

@@ -4,7 +4,7 @@
  * data: system-wide capabilities from /dev/kvm and, for every VM type
  * that KVM_CAP_VM_TYPES offers, the answers of a VM of that type (several
  * depend on the type, kvm-private-memory.md section 2). Nothing here holds
- * an fd after kvm_caps_probe() returns, so vm_config_validate() can check a
+ * an fd after kvm_caps_probe() returns, so vm_validate() can check a
  * config against a struct kvm_caps before any fd of the VM is opened.
  */
 #ifndef CVMM_CAPS_H
@@ -14,7 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "cli/config.h"
+#include "config/config.h"
 #include "lib/util.h"
 
 /* KVM_CAP_VM_TYPES is an int bitmask: bit n = VM type n. */
@@ -60,6 +60,13 @@ struct kvm_caps {
  */
 int __must_check kvm_caps_probe(int kvm_fd, struct kvm_caps *ret);
 
+/*
+ * The same with only the VM type @type asked (if KVM offers it): what a
+ * run needs before it builds a VM of that type.
+ */
+int __must_check kvm_caps_probe_vm_type(int kvm_fd, unsigned long type,
+					struct kvm_caps *ret);
+
 bool kvm_caps_has_vm_type(const struct kvm_caps *caps, unsigned long type);
 
 /* The answers of a VM of this type, NULL if there is no such VM. */
@@ -68,9 +75,6 @@ const struct kvm_vm_type_caps *kvm_caps_vm(const struct kvm_caps *caps,
 
 /* KVM_HC_MAP_GPA_RANGE reaches userspace as KVM_EXIT_HYPERCALL. */
 bool kvm_caps_has_map_gpa_range(const struct kvm_caps *caps);
-
-/* The VM type that a cvmm CC mode runs in. */
-unsigned long kvm_caps_cc_vm_type(enum cc_mode mode);
 
 /*
  * Whether this host (and this build) can run VMs of the given CC mode.

@@ -19,7 +19,7 @@
 
 #include "devices/uart.h"
 #include "lib/util.h"
-#include "vmm/event-loop.h"
+#include "lib/event-loop.h"
 
 #define CONSOLE_BUF 256
 

@@ -8,7 +8,7 @@
 
 #include "lib/log.h"
 #include "vmm/irq.h"
-#include "vmm/kvm.h"
+#include "lib/kvm.h"
 #include "vmm/vm.h"
 
 /* The legacy PICs: GSI 0-7 on the master, 8-15 on the slave. */
@@ -81,7 +81,7 @@ static int commit_routes_locked(struct vm_irq *irq)
 	return r < 0 ? r : 0;
 }
 
-static int create_in_kernel(struct vm_irq *irq)
+static int create_in_kernel(struct vm_irq *irq, bool chip_exists)
 {
 	/* Dummy speaker: port 0x61 is KVM's, and it never beeps. */
 	struct kvm_pit_config pit = { .flags = KVM_PIT_SPEAKER_DUMMY };
@@ -94,7 +94,7 @@ static int create_in_kernel(struct vm_irq *irq)
 		r = require_msi(irq->vm_fd);
 	if (r < 0)
 		return r;
-	r = kvm_ioctl_val(irq->vm_fd, KVM_CREATE_IRQCHIP, 0);
+	r = chip_exists ? 0 : kvm_ioctl_val(irq->vm_fd, KVM_CREATE_IRQCHIP, 0);
 	if (r < 0)
 		return log_error_errno(r, "KVM_CREATE_IRQCHIP");
 	/* The PIT raises GSI 0, so it needs the PIC and IOAPIC first. */
@@ -153,7 +153,8 @@ static void add_ioapic_routes(struct vm_irq *irq)
  * Only the local APICs in KVM, enabled before any vCPU exists; no PIT,
  * which raises its interrupt through the in-kernel PIC.
  */
-static int create_split(struct vm_irq *irq, struct bus *mmio)
+static int create_split(struct vm_irq *irq, struct bus *mmio,
+			bool chip_exists)
 {
 	int r;
 
@@ -163,8 +164,8 @@ static int create_split(struct vm_irq *irq, struct bus *mmio)
 		r = require_msi(irq->vm_fd);
 	if (r < 0)
 		return r;
-	r = kvm_enable_cap(irq->vm_fd, KVM_CAP_SPLIT_IRQCHIP,
-			   IRQ_IOAPIC_PINS);
+	r = chip_exists ? 0 : kvm_enable_cap(irq->vm_fd, KVM_CAP_SPLIT_IRQCHIP,
+					     IRQ_IOAPIC_PINS);
 	if (r < 0)
 		return log_error_errno(r, "KVM_ENABLE_CAP(KVM_CAP_SPLIT_IRQCHIP, %u)",
 				       IRQ_IOAPIC_PINS);
@@ -180,8 +181,8 @@ static int create_split(struct vm_irq *irq, struct bus *mmio)
 	return 0;
 }
 
-int irq_init(struct vm_irq *irq, int vm_fd, enum irqchip mode,
-	     struct bus *mmio)
+static int init(struct vm_irq *irq, int vm_fd, enum irqchip mode,
+		struct bus *mmio, bool chip_exists)
 {
 	*irq = (struct vm_irq){
 		.vm_fd = vm_fd,
@@ -195,14 +196,26 @@ int irq_init(struct vm_irq *irq, int vm_fd, enum irqchip mode,
 		return log_error_errno(-ENOMEM, "allocating GSI routes");
 	switch (mode) {
 	case IRQCHIP_IN_KERNEL:
-		return create_in_kernel(irq);
+		return create_in_kernel(irq, chip_exists);
 	case IRQCHIP_SPLIT:
-		return create_split(irq, mmio);
+		return create_split(irq, mmio, chip_exists);
 	default:
 		log_error("irqchip mode %s cannot be built",
 			  irqchip_name(mode));
 		return -EINVAL;
 	}
+}
+
+int irq_init(struct vm_irq *irq, int vm_fd, enum irqchip mode,
+	     struct bus *mmio)
+{
+	return init(irq, vm_fd, mode, mmio, false);
+}
+
+int irq_adopt(struct vm_irq *irq, int vm_fd, enum irqchip mode,
+	      struct bus *mmio)
+{
+	return init(irq, vm_fd, mode, mmio, true);
 }
 
 void irq_fini(struct vm_irq *irq)

@@ -12,7 +12,7 @@
  *   and GSI 24 up to the MSI routes devices allocate.
  * - IRQCHIP_SPLIT (what TDX needs): KVM_CAP_SPLIT_IRQCHIP keeps only the
  *   local APICs in KVM. irq_set_level() drives the userspace IOAPIC of
- *   devices/ioapic.c, whose redirection entries become irq_signal_msi()
+ *   devices/x86/ioapic.c, whose redirection entries become irq_signal_msi()
  *   calls and whose level-triggered EOIs come back as KVM_EXIT_IOAPIC_EOI
  *   (irq_ioapic_eoi()); there is no PIC and no PIT. GSIs 0-23 are MSI
  *   routes that follow the entries, so that KVM knows which vectors are
@@ -27,11 +27,11 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "cli/config.h"
+#include "config/config.h"
 #include "devices/bus.h"
-#include "devices/ioapic.h"
+#include "devices/x86/ioapic.h"
 #include "lib/util.h"
-#include "vmm/kvm-abi.h"
+#include "lib/kvm-abi.h"
 
 /* IOAPIC pins; GSIs from IRQ_FIRST_MSI_GSI up are MSI routes. */
 #define IRQ_IOAPIC_PINS 24
@@ -60,6 +60,14 @@ struct vm_irq {
  */
 int __must_check irq_init(struct vm_irq *irq, int vm_fd, enum irqchip mode,
 			  struct bus *mmio);
+/*
+ * irq_init() for a VM whose irqchip an SNP or TDX launch has made already
+ * (KVM_CREATE_IRQCHIP or KVM_CAP_SPLIT_IRQCHIP with IRQ_IOAPIC_PINS, in
+ * the launch's order): the rest of what the mode needs (the PIT and
+ * routes, or the IOAPIC), nothing made twice.
+ */
+int __must_check irq_adopt(struct vm_irq *irq, int vm_fd, enum irqchip mode,
+			   struct bus *mmio);
 void irq_fini(struct vm_irq *irq);
 
 /* Drive the wire of gsi (level-triggered devices hold it high). */

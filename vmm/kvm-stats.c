@@ -16,7 +16,7 @@
 
 #include "lib/util.h"
 #include "vmm/kvm-stats.h"
-#include "vmm/kvm.h"
+#include "lib/kvm.h"
 
 int kvm_stats_open(int fd)
 {

@@ -4,14 +4,16 @@
  * plan (cc/plan.h) that vm_build() leaves to it, and checks that the ones
  * vm_build() does itself agree with the plan. vm_build() calls, in order:
  *
- *	launch_prepare()	before KVM_CREATE_VM: rules, firmware, plan
+ *	launch_prepare()	before KVM_CREATE_VM: firmware, plan
  *	launch_vm_init()	after KVM_CREATE_VM and EXIT_HYPERCALL,
  *				before memory and vCPUs (SEV_INIT2; TDX
  *				CAPABILITIES, APIC bus, INIT_VM; then the
  *				irqchip, in-kernel or split)
- *	launch_load()		after the vCPUs exist, instead of boot_load()
+ *	launch_memory_init()	after the memslots: RAM private from the start
+ *	launch_load()		after the vCPUs exist, before boot_load(),
+ *				which adds the firmware's platform (fw_cfg)
  *
- * All three do nothing but return 0 for cc.mode none and sw.
+ * All of them do nothing but return 0 for cc.mode none and sw.
  */
 #ifndef CVMM_LAUNCH_H
 #define CVMM_LAUNCH_H
@@ -21,7 +23,8 @@
 #include "cc/image.h"
 #include "cc/plan.h"
 #include "lib/util.h"
-#include "vmm/kvm-abi.h"
+#include "lib/kvm-abi.h"
+#include "vmm/x86/tdx-quote.h"
 
 struct json_object;
 struct vm;
@@ -43,8 +46,11 @@ struct cc_launch {
 	/* The measurement this launch should give, once known. */
 	bool has_expected;
 	uint8_t expected[SHA384_DIGEST_SIZE];
-	/* TDX: SetupEventNotifyInterrupt's vector, 0 for none. */
+	/* TDX: SetupEventNotifyInterrupt's vector, 0 for none, and vCPU. */
 	uint64_t notify_vector;
+	uint32_t notify_apic_id;
+	/* TDX: the GetQuote relay of cc.tdx.quote_service. */
+	struct tdx_quote_relay quote;
 
 	/* For --stats */
 	uint64_t launch_ns;
@@ -53,11 +59,14 @@ struct cc_launch {
 	uint64_t bytes_launched;
 	uint64_t tdx_exits;
 	uint64_t quotes_refused;
+	/* SNP: certificate requests served and refused. */
+	uint64_t certs_served;
+	uint64_t certs_refused;
 };
 
 /*
- * Check the launch rules (cc_config_check()), read the firmware and the
- * kernel and build the plan into vm->cc. Logs; returns 0, -EINVAL for a
+ * Read the firmware and the kernel and build the plan into vm->cc, for a
+ * config vm_validate() passed. Logs; returns 0, -EINVAL for a
  * config that cannot be launched, or another -errno.
  */
 int __must_check launch_prepare(struct vm *vm);
@@ -70,6 +79,13 @@ uint64_t launch_firmware_size(const struct vm *vm);
  * VM_ERR_NO_CAP when the host cannot do what the config asks, or -errno.
  */
 int __must_check launch_vm_init(struct vm *vm);
+
+/*
+ * The memory steps the launch owns: guest_memfd RAM made private as soon
+ * as its memslot exists (sev-snp.md, "Initial state of RAM"). Logs;
+ * returns 0 or -errno.
+ */
+int __must_check launch_memory_init(struct vm *vm);
 
 /*
  * Everything from the vCPUs' CC state to the end of the measured launch:

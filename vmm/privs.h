@@ -11,7 +11,7 @@
 #include <stdbool.h>
 #include <sys/types.h>
 
-#include "cli/config.h"
+#include "config/config.h"
 #include "lib/util.h"
 
 struct privs {

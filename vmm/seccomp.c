@@ -21,9 +21,11 @@
  */
 #include <fcntl.h>
 #include <linux/falloc.h>
+#include <linux/vhost.h>
 #include <pthread.h>
 #include <signal.h>
 #include <sys/mman.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <termios.h>
 #include <unistd.h>
@@ -36,7 +38,7 @@
 #include <seccomp.h>
 
 #include "build-config.h"
-#include "vmm/kvm.h"
+#include "lib/kvm.h"
 #include "vmm/seccomp.h"
 
 /* Conditions of .only_if */
@@ -50,6 +52,8 @@
 #define SC_IF_VCONSOLE (1u << 6)
 /* the userspace IOAPIC of --irqchip split, on a kernel's PC */
 #define SC_IF_SPLIT_IRQCHIP (1u << 7)
+/* virtio-vsock on vhost-vsock */
+#define SC_IF_VSOCK (1u << 8)
 
 /* Stands for this process's id in an argument test (see add_rule()). */
 #define SC_SELF_PID ((scmp_datum_t)-2)
@@ -119,7 +123,7 @@ static const struct sc_rule common_rules[] = {
 };
 
 /*
- * The main thread: the event loop (vmm/event-loop.c), device back-ends
+ * The main thread: the event loop (lib/event-loop.c), device back-ends
  * and interrupts raised from them, then teardown and --stats.
  */
 static const struct sc_rule main_rules[] = {
@@ -134,7 +138,7 @@ static const struct sc_rule main_rules[] = {
 		   ARG_MASKED_EQ(1, 0xffffffffu, TCSETS)),
 	ALLOW_ARGS(ioctl, ARG_EQ(0, STDIN_FILENO),
 		   ARG_MASKED_EQ(1, 0xffffffffu, TCGETS)),
-	/* vmm/event-loop.c: its epoll set, stdin, eventfds, signalfd */
+	/* lib/event-loop.c: its epoll set, stdin, eventfds, signalfd */
 	ALLOW(epoll_wait),
 	ALLOW(epoll_pwait),
 	ALLOW(epoll_ctl),
@@ -179,6 +183,11 @@ static const struct sc_rule vcpu_rules[] = {
 	/* rip and registers in error reports (x86_dump_registers()) */
 	IOCTL(KVM_GET_REGS),
 	IOCTL(KVM_GET_SREGS),
+	/* the state dump after SIGQUIT (vcpu.c) */
+	IOCTL(KVM_GET_MP_STATE),
+#ifdef __x86_64__
+	IOCTL(KVM_GET_LAPIC),
+#endif
 	/* conversions: MAP_GPA_RANGE and memory faults, on the VM fd */
 	IOCTL(KVM_SET_MEMORY_ATTRIBUTES),
 	/* cc.prefault: private ranges right after MAP_GPA_RANGE */
@@ -200,10 +209,25 @@ static const struct sc_rule vcpu_rules[] = {
 	 */
 	IOCTL_IF(KVM_SET_GSI_ROUTING, SC_IF_VIRTIO),
 	/*
-	 * devices/ioapic.c: the GSI route of an IOAPIC pin follows its
+	 * devices/x86/ioapic.c: the GSI route of an IOAPIC pin follows its
 	 * redirection entry, when the guest reprograms it
 	 */
 	IOCTL_IF(KVM_SET_GSI_ROUTING, SC_IF_SPLIT_IRQCHIP),
+	/*
+	 * devices/virtio/vsock.c: the driver's DRIVER_OK starts vhost-vsock
+	 * and its reset stops it, from the status register's write (owner,
+	 * CID, memory table and call eventfds were set before any filter).
+	 * The features the driver accepted, less ACCESS_PLATFORM:
+	 */
+	IOCTL_IF(VHOST_SET_FEATURES, SC_IF_VSOCK),
+	/* each of rx and tx: its size, where it starts, its rings */
+	IOCTL_IF(VHOST_SET_VRING_NUM, SC_IF_VSOCK),
+	IOCTL_IF(VHOST_SET_VRING_BASE, SC_IF_VSOCK),
+	IOCTL_IF(VHOST_SET_VRING_ADDR, SC_IF_VSOCK),
+	/* the queue's ioeventfd, which wakes vhost instead of cvmm */
+	IOCTL_IF(VHOST_SET_VRING_KICK, SC_IF_VSOCK),
+	/* running at DRIVER_OK, stopped at reset */
+	IOCTL_IF(VHOST_VSOCK_SET_RUNNING, SC_IF_VSOCK),
 };
 
 #if CONFIG_SANITIZERS
@@ -241,6 +265,26 @@ static const struct sc_rule sanitizer_rules[] = {
 };
 #endif
 
+/*
+ * The GetQuote relay (vmm/tdx-quote.c): one Unix-socket connection to the
+ * quote generation service per request, and the notify interrupt.
+ */
+static const struct sc_rule quote_rules[] = {
+	/* connect to the quote service's Unix socket */
+	ALLOW_ARG(socket, ARG_EQ(0, AF_UNIX)),
+	ALLOW(connect),
+	/* the request and the reply, each bounded by poll()'s timeout */
+	ALLOW(poll),
+	ALLOW(ppoll),
+	ALLOW(sendto),
+	ALLOW(recvfrom),
+	/* tdx_quote_stop() cuts a transaction short; then the socket goes */
+	ALLOW(shutdown),
+	ALLOW(close),
+	/* SetupEventNotifyInterrupt's vector, once the quote is there */
+	IOCTL(KVM_SIGNAL_MSI),
+};
+
 static const struct sc_role {
 	const char *name;
 	const struct sc_rule *rules;
@@ -248,6 +292,7 @@ static const struct sc_role {
 } roles[] = {
 	[SECCOMP_ROLE_MAIN] = { "main", main_rules, ARRAY_SIZE(main_rules) },
 	[SECCOMP_ROLE_VCPU] = { "vcpu", vcpu_rules, ARRAY_SIZE(vcpu_rules) },
+	[SECCOMP_ROLE_QUOTE] = { "quote", quote_rules, ARRAY_SIZE(quote_rules) },
 };
 
 _Static_assert(ARRAY_SIZE(roles) == SECCOMP_NR_ROLES, "a table per role");
@@ -335,7 +380,8 @@ static unsigned int conditions_of(const struct vm_config *cfg)
 	unsigned int virtio = (dev->nr_disks ? SC_IF_DISK : 0) |
 			      (dev->nr_nets ? SC_IF_NET : 0) |
 			      (dev->rng ? SC_IF_RNG : 0) |
-			      (dev->console ? SC_IF_VCONSOLE : 0);
+			      (dev->console ? SC_IF_VCONSOLE : 0) |
+			      (dev->vsock.given ? SC_IF_VSOCK : 0);
 
 	if (virtio)
 		virtio |= SC_IF_VIRTIO;

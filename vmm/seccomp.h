@@ -8,7 +8,7 @@
 #ifndef CVMM_SECCOMP_H
 #define CVMM_SECCOMP_H
 
-#include "cli/config.h"
+#include "config/config.h"
 #include "lib/util.h"
 
 enum seccomp_role {
@@ -16,6 +16,8 @@ enum seccomp_role {
 	SECCOMP_ROLE_MAIN,
 	/* A vCPU thread: KVM_RUN and the exit handlers it runs inline. */
 	SECCOMP_ROLE_VCPU,
+	/* The TDX GetQuote relay: a Unix socket to the quote service. */
+	SECCOMP_ROLE_QUOTE,
 	SECCOMP_NR_ROLES,
 };
 

@@ -9,12 +9,14 @@
 #include <string.h>
 #include <sys/mman.h>
 
+#include "devices/fw-cfg.h"
 #include "lib/log.h"
 #include "memory/convert.h"
-#include "vmm/kvm.h"
+#include "lib/kvm.h"
 #include "vmm/kvm-stats.h"
 #include "vmm/launch.h"
 #include "vmm/vm.h"
+#include "vmm/x86/boot-firmware.h"
 
 static double ms_between(uint64_t from, uint64_t to)
 {
@@ -63,6 +65,24 @@ static void add_u64(struct json_object *o, const char *key, uint64_t v)
 	json_object_object_add(o, key, json_object_new_uint64(v));
 }
 
+/*
+ * Where the vCPU threads' time went: inside KVM_RUN (the guest, and KVM's
+ * own exit handling), and in cvmm handling the exits KVM passed up.
+ */
+static void add_vcpu_times(struct json_object *root, const struct vm *vm)
+{
+	uint64_t run = 0, exit = 0;
+
+	for (unsigned int i = 0; i < vm->nr_vcpus; i++) {
+		run += vm->vcpus[i].run_ns;
+		exit += vm->vcpus[i].exit_ns;
+	}
+	json_object_object_add(root, "time_in_kvm_run_ms",
+			       json_object_new_double(run / 1e6));
+	json_object_object_add(root, "time_in_exits_ms",
+			       json_object_new_double(exit / 1e6));
+}
+
 static struct json_object *exits_json(const struct vm *vm)
 {
 	struct json_object *o = json_object_new_object();
@@ -108,6 +128,8 @@ static struct json_object *memory_json(struct vm *vm)
 	add_u64(o, "engine_syscalls", s->attr_calls + s->gmem_discards +
 		s->shared_discards + s->gmem_allocs);
 	add_u64(o, "prefaults", s->prefaults);
+	add_u64(o, "discard_failures", s->discard_failures);
+	add_u64(o, "gmem_alloc_failures", s->gmem_alloc_failures);
 	add_u64(o, "private_bytes", mem->attrs.private_bytes);
 	if (mem_allocated_bytes(mem, &gmem, &shared) == 0) {
 		add_u64(o, "gmem_allocated_bytes", gmem);
@@ -146,8 +168,23 @@ static struct json_object *kvm_json(const struct vm *vm)
 	return o;
 }
 
+/* What the firmware read through fw_cfg, and the DMA it was refused. */
+static struct json_object *fw_cfg_json(struct fw_cfg *fc)
+{
+	struct json_object *o = json_object_new_object();
+
+	pthread_mutex_lock(&fc->lock);
+	add_u64(o, "dma_transfers", fc->stats.dma_transfers);
+	add_u64(o, "dma_errors", fc->stats.dma_errors);
+	add_u64(o, "dma_bytes", fc->stats.dma_bytes);
+	add_u64(o, "port_bytes", fc->stats.port_bytes);
+	pthread_mutex_unlock(&fc->lock);
+	return o;
+}
+
 int vm_write_stats(struct vm *vm, const char *path)
 {
+	struct fw_cfg *fc = boot_firmware_fw_cfg(vm);
 	struct json_object *root = json_object_new_object();
 	uint64_t hwm = proc_status_bytes("VmHWM");
 	uint64_t guest = guest_resident_bytes(&vm->mem);
@@ -158,6 +195,8 @@ int vm_write_stats(struct vm *vm, const char *path)
 		ms_between(vm->times.start, vm->times.first_run)));
 	json_object_object_add(root, "time_to_first_output_ms", json_object_new_double(
 		ms_between(vm->times.start, vm->uart.first_output_ns)));
+	/* CLOCK_MONOTONIC, for a launcher that knows when it exec()ed us. */
+	add_u64(root, "first_run_clock_ns", vm->times.first_run);
 	json_object_object_add(root, "total_ms", json_object_new_double(
 		ms_between(vm->times.start, vm->times.end)));
 	/* Peak RSS less the guest RAM still mapped: the VMM's own memory. */
@@ -165,11 +204,14 @@ int vm_write_stats(struct vm *vm, const char *path)
 	add_u64(root, "peak_rss_bytes", hwm);
 	add_u64(root, "guest_resident_bytes", guest);
 	add_u64(root, "console_bytes", vm->uart.bytes_out);
+	add_vcpu_times(root, vm);
 	json_object_object_add(root, "exits", exits_json(vm));
 	json_object_object_add(root, "memory", memory_json(vm));
 	json_object_object_add(root, "kvm", kvm_json(vm));
 	if (vm->cc)
 		json_object_object_add(root, "launch", launch_stats_json(vm));
+	if (fc)
+		json_object_object_add(root, "fw_cfg", fw_cfg_json(fc));
 	r = write_json(path, root);
 	if (r < 0)
 		log_error_errno(r, "writing stats to '%s'", path);

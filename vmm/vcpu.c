@@ -10,13 +10,14 @@
 #include <string.h>
 #include <sys/ioctl.h>
 
+#include "lib/kvm.h"
 #include "lib/log.h"
 #include "memory/convert.h"
-#include "vmm/cc-exits.h"
-#include "vmm/kvm.h"
 #include "vmm/seccomp.h"
 #include "vmm/vm.h"
-#include "vmm/x86.h"
+#include "vmm/x86/cc-exits.h"
+#include "vmm/x86/regs.h"
+#include "vmm/x86/snp-certs.h"
 
 #define RFLAGS_IF (1ull << 9)
 
@@ -185,7 +186,7 @@ static void prefault(struct vcpu *vcpu, uint64_t gpa, uint64_t len)
 static enum vcpu_action handle_hypercall(struct vcpu *vcpu)
 {
 	struct cvmm_exit_hypercall *hc = kvm_run_hypercall(vcpu->run);
-	uint64_t ret = EINVAL;
+	uint64_t ret = EINVAL, done;
 	int r;
 
 	if (hc->nr != KVM_HC_MAP_GPA_RANGE) {
@@ -194,7 +195,7 @@ static enum vcpu_action handle_hypercall(struct vcpu *vcpu)
 		return VCPU_CONTINUE;
 	}
 	r = mem_map_gpa_range(&vcpu->vm->mem, hc->args[0], hc->args[1],
-			      hc->args[2], &ret);
+			      hc->args[2], &ret, &done);
 	hc->ret = ret;
 	if (r == 0 && vcpu->vm->cfg->cc.prefault &&
 	    (hc->args[2] & KVM_MAP_GPA_RANGE_ENCRYPTED))
@@ -204,10 +205,11 @@ static enum vcpu_action handle_hypercall(struct vcpu *vcpu)
 		  (unsigned long long)hc->args[1],
 		  (unsigned long long)hc->args[2], (unsigned long long)ret);
 	if (r < 0)
-		log_debug("vcpu%u: MAP_GPA_RANGE gpa 0x%llx pages %llu attrs 0x%llx refused: %s",
+		log_debug("vcpu%u: MAP_GPA_RANGE gpa 0x%llx pages %llu attrs 0x%llx refused: %s; converted before: 0x%llx bytes",
 			  vcpu->id, (unsigned long long)hc->args[0],
 			  (unsigned long long)hc->args[1],
-			  (unsigned long long)hc->args[2], errno_name(r));
+			  (unsigned long long)hc->args[2], errno_name(r),
+			  (unsigned long long)(done - hc->args[0]));
 	return VCPU_CONTINUE;
 }
 
@@ -215,6 +217,7 @@ static enum vcpu_action handle_memory_fault(struct vcpu *vcpu)
 {
 	struct cvmm_exit_memory_fault *mf = kvm_run_memory_fault(vcpu->run);
 	struct guest_memory *mem = &vcpu->vm->mem;
+	uint64_t page = ALIGN_DOWN(mf->gpa, PAGE_SIZE);
 	int r;
 
 	r = mem_handle_memory_fault(mem, mf->gpa, mf->size, mf->flags,
@@ -222,13 +225,17 @@ static enum vcpu_action handle_memory_fault(struct vcpu *vcpu)
 	log_event("conversion", "origin=implicit vcpu=%u gpa=0x%llx size=0x%llx flags=0x%llx result=%s",
 		  vcpu->id, (unsigned long long)mf->gpa,
 		  (unsigned long long)mf->size, (unsigned long long)mf->flags,
-		  r ? errno_name(r) : "ok");	/*
+		  r ? errno_name(r) : "ok");
+	/*
 	 * -EALREADY: the range is already as the access wants it, e.g. another
-	 * vCPU converted it first. Re-enter once; the same fault again on this
-	 * vCPU means no progress is possible.
+	 * vCPU converted it first. Re-enter once; a fault on the same page
+	 * again, with no other exit between, means no progress is possible.
+	 * Pages racing vCPUs converted one after the other are progress.
 	 */
-	if (r == -EALREADY && !vcpu->fault_repeated) {
+	if (r == -EALREADY && !(vcpu->fault_repeated &&
+				vcpu->fault_page == page)) {
 		vcpu->fault_repeated = true;
+		vcpu->fault_page = page;
 		return VCPU_CONTINUE;
 	}
 	if (r == 0) {
@@ -318,6 +325,7 @@ static const exit_handler_fn exit_handlers[] = {
 	[KVM_EXIT_FAIL_ENTRY] = handle_fail_entry,
 	[KVM_EXIT_INTR] = handle_intr,
 	[KVM_EXIT_TDX] = vcpu_handle_tdx,
+	[KVM_EXIT_SNP_REQ_CERTS] = vcpu_handle_snp_req_certs,
 	[KVM_EXIT_IOAPIC_EOI] = handle_ioapic_eoi,
 };
 
@@ -339,6 +347,7 @@ enum vcpu_action vcpu_handle_exit(struct vcpu *vcpu)
 	uint32_t reason = vcpu->run->exit_reason;
 
 	vcpu->exits[MIN(reason, VM_EXIT_REASONS)]++;
+	vcpu_note_exit(vcpu);
 	if (reason != KVM_EXIT_MEMORY_FAULT)
 		vcpu->fault_repeated = false;
 	if (reason < ARRAY_SIZE(exit_handlers) && exit_handlers[reason])
@@ -358,6 +367,71 @@ static enum vcpu_action run_failed(struct vcpu *vcpu, int err)
 		return vcpu_handle_exit(vcpu);
 	log_error_errno(-err, "vcpu%u: KVM_RUN failed", vcpu->id);
 	return fail_with_registers(vcpu);
+}
+
+/* One KVM_RUN and the handling of its exit, each timed for --stats. */
+static enum vcpu_action run_once(struct vcpu *vcpu)
+{
+	uint64_t t0 = monotonic_ns(), t1;
+	enum vcpu_action action;
+	int r = ioctl(vcpu->fd, KVM_RUN, 0), err = errno;
+
+	t1 = monotonic_ns();
+	vcpu->run_ns += t1 - t0;
+	if (r < 0 && (err == EINTR || err == EAGAIN))
+		return VCPU_CONTINUE;
+	action = r < 0 ? run_failed(vcpu, err) : vcpu_handle_exit(vcpu);
+	vcpu->exit_ns += monotonic_ns() - t1;
+	return action;
+}
+
+/* A 256-bit LAPIC register (IRR, ISR, TMR) as hex, vector 255 first. */
+static void lapic_bits(const struct kvm_lapic_state *s, uint32_t reg,
+		       char *buf, size_t size)
+{
+	size_t len = 0;
+
+	for (int i = 7; i >= 0 && len < size; i--) {
+		uint32_t v;
+
+		memcpy(&v, s->regs + reg + 0x10 * i, sizeof(v));
+		len += snprintf(buf + len, size - len, "%08x", v);
+	}
+}
+
+static uint32_t lapic_reg(const struct kvm_lapic_state *s, uint32_t reg)
+{
+	uint32_t v;
+
+	memcpy(&v, s->regs + reg, sizeof(v));
+	return v;
+}
+
+/*
+ * After SIGQUIT: where the vCPU was and what its LAPIC held, to tell a
+ * guest deadlock from a lost interrupt (docs/linux.md).
+ */
+static void dump_state(struct vcpu *vcpu)
+{
+	struct kvm_lapic_state lapic;
+	struct kvm_mp_state mp = { 0 };
+	struct kvm_regs regs = { 0 };
+	char irr[72], isr[72];
+
+	(void)kvm_ioctl(vcpu->fd, KVM_GET_REGS, &regs);
+	(void)kvm_ioctl(vcpu->fd, KVM_GET_MP_STATE, &mp);
+	if (kvm_ioctl(vcpu->fd, KVM_GET_LAPIC, &lapic) < 0) {
+		log_error("vcpu%u: rip 0x%llx rflags 0x%llx mp_state %u, no LAPIC",
+			  vcpu->id, regs.rip, regs.rflags, mp.mp_state);
+		return;
+	}
+	lapic_bits(&lapic, 0x200, irr, sizeof(irr));
+	lapic_bits(&lapic, 0x100, isr, sizeof(isr));
+	log_error("vcpu%u: rip 0x%llx rflags 0x%llx mp_state %u; LAPIC irr %s isr %s tpr 0x%x icr 0x%08x:%08x lvtt 0x%x tmict 0x%x tmcct 0x%x",
+		  vcpu->id, regs.rip, regs.rflags, mp.mp_state, irr, isr,
+		  lapic_reg(&lapic, 0x80), lapic_reg(&lapic, 0x310),
+		  lapic_reg(&lapic, 0x300), lapic_reg(&lapic, 0x320),
+		  lapic_reg(&lapic, 0x380), lapic_reg(&lapic, 0x390));
 }
 
 static void *vcpu_thread(void *arg)
@@ -380,16 +454,12 @@ static void *vcpu_thread(void *arg)
 		if (!vm->times.first_run)
 			__atomic_store_n(&vm->times.first_run, monotonic_ns(),
 					 __ATOMIC_RELAXED);
-		if (ioctl(vcpu->fd, KVM_RUN, 0) < 0) {
-			if (errno == EINTR || errno == EAGAIN)
-				continue;
-			action = run_failed(vcpu, errno);
-		} else {
-			action = vcpu_handle_exit(vcpu);
-		}
+		action = run_once(vcpu);
 	}
 	if (action == VCPU_FAIL)
 		vm_request_stop(vm, 1);
+	if (__atomic_load_n(&vm->dump_on_stop, __ATOMIC_ACQUIRE))
+		dump_state(vcpu);
 	/* The main thread waits in its event loop; the last one wakes it. */
 	if (__atomic_sub_fetch(&vm->vcpus_running, 1, __ATOMIC_ACQ_REL) == 0)
 		event_loop_stop(&vm->loop);

@@ -10,15 +10,16 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "cli/config.h"
+#include "config/config.h"
 #include "devices/bus.h"
 #include "devices/debug-exit.h"
 #include "devices/testdev.h"
 #include "devices/uart.h"
+#include "lib/clock.h"
 #include "memory/memory.h"
-#include "vmm/event-loop.h"
+#include "lib/event-loop.h"
 #include "vmm/irq.h"
-#include "vmm/kvm-abi.h"
+#include "lib/kvm-abi.h"
 #include "vmm/privs.h"
 
 struct arm64_machine;
@@ -49,6 +50,19 @@ enum vcpu_action {
 	VCPU_FAIL,
 };
 
+/*
+ * What the vCPU's last exit was about, for a user who interrupts a guest
+ * that seems stuck (vmm/last-exit.c). Written by the vCPU thread, read by
+ * the main thread without a lock: a snapshot, each field on its own.
+ */
+struct vcpu_last_exit {
+	uint32_t reason;
+	uint32_t size;
+	uint64_t addr;
+	uint64_t value;
+	bool write;
+};
+
 struct vcpu {
 	struct vm *vm;
 	uint32_t id;
@@ -58,9 +72,17 @@ struct vcpu {
 	struct kvm_run *run;
 	pthread_t thread;
 	bool started;
-	/* The last memory fault needed no conversion (see handle_memory_fault). */
+	/*
+	 * The last exit was a memory fault that needed no conversion, on the
+	 * page at fault_page (see handle_memory_fault).
+	 */
 	bool fault_repeated;
+	uint64_t fault_page;
 	uint64_t exits[VM_EXIT_REASONS + 1];
+	/* CLOCK_MONOTONIC ns inside KVM_RUN, and handling its exits here. */
+	uint64_t run_ns;
+	uint64_t exit_ns;
+	struct vcpu_last_exit last;
 };
 
 struct vm_times {
@@ -91,7 +113,7 @@ struct vm {
 	struct debug_exit debug_exit;
 	struct testdev testdev;
 	enum vm_io_policy io_policy;
-	/* Kernel boots: irqchip, legacy devices, PCI, console (vmm/pc.h). */
+	/* Kernel boots: irqchip, legacy devices, PCI, console (vmm/x86/pc.h). */
 	struct pc *pc;
 	/* arm64: the GIC, console input (vmm/arm64/arm64.h). */
 	struct arm64_machine *arm64;
@@ -106,6 +128,8 @@ struct vm {
 
 	pthread_mutex_t lock;
 	bool stopping;
+	/* SIGQUIT: each vCPU logs its state as it stops (vcpu.c). */
+	bool dump_on_stop;
 	int exit_status;
 	/* The VM ended because the guest reset it (vm_request_reset()). */
 	bool guest_reset;
@@ -142,9 +166,13 @@ enum vcpu_action vcpu_handle_exit(struct vcpu *vcpu);
 /* Start vcpu's thread; it runs until the VM stops. */
 int __must_check vcpu_start(struct vcpu *vcpu);
 
+/* Note vcpu's exit in vcpu->last (vmm/last-exit.c). */
+void vcpu_note_exit(struct vcpu *vcpu);
+
+/* Log each vCPU's last exit and exit count: what the guest last did. */
+void vm_log_last_exits(struct vm *vm);
+
 /* Write the --stats JSON file. */
 int vm_write_stats(struct vm *vm, const char *path);
-
-uint64_t monotonic_ns(void);
 
 #endif

@@ -13,7 +13,7 @@
 
 #include "devices/virtio/virtio.h"
 #include "lib/util.h"
-#include "vmm/event-loop.h"
+#include "lib/event-loop.h"
 
 struct guest_memory;
 
@@ -49,5 +49,15 @@ int __must_check virtio_rng_create(struct guest_memory *mem,
 /* virtio-console with one port whose output goes to out_fd (not owned). */
 int __must_check virtio_console_create(int out_fd, struct guest_memory *mem,
 				       struct virtio_device **ret_vdev);
+
+/*
+ * virtio-vsock on vhost_fd (/dev/vhost-vsock, which it takes over) for the
+ * guest CID cid. -EADDRINUSE: another VM has that CID. Needs guest memory
+ * set up already: its shared side is vhost's memory table.
+ */
+int __must_check virtio_vsock_create(int vhost_fd, uint64_t cid,
+				     struct event_loop *loop,
+				     struct guest_memory *mem,
+				     struct virtio_device **ret_vdev);
 
 #endif

@@ -24,6 +24,7 @@
 
 #include "devices/virtio/devices.h"
 #include "lib/log.h"
+#include "memory/memory.h"
 
 /* Feature bits (section 5.1.3). */
 #define VIRTIO_NET_F_MAC 5
@@ -138,6 +139,8 @@ static void net_rx_locked(struct virtio_net *net)
 	struct virtqueue *vq = &vdev->vqs[RX_QUEUE];
 	struct virtio_chain chain;
 
+	/* What virtqueue_pop() found shared stays so until the push. */
+	mem_shared_hold(vdev->mem);
 	for (unsigned int budget = RX_BUDGET; budget; budget--) {
 		int r = virtqueue_pop(vq, vdev->mem, &chain);
 
@@ -160,6 +163,7 @@ static void net_rx_locked(struct virtio_net *net)
 		}
 		virtqueue_push(vq, chain.head, r);
 	}
+	mem_shared_release(vdev->mem);
 	virtio_queue_signal_locked(vdev, vq);
 }
 

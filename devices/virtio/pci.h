@@ -24,13 +24,13 @@
 
 #include "devices/pci.h"
 #include "devices/virtio/virtio.h"
-#include "vmm/event-loop.h"
+#include "lib/event-loop.h"
 
 struct guest_memory;
 
 /*
  * The interrupt and notification services of the VM, as calls so that the
- * transport runs without KVM in tests; vmm/pc-virtio.c backs them with
+ * transport runs without KVM in tests; vmm/x86/pc-virtio.c backs them with
  * vmm/irq.h. All return 0 or -errno.
  */
 struct virtio_pci_irq_ops {

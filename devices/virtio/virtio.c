@@ -8,6 +8,7 @@
 
 #include "devices/virtio/virtio.h"
 #include "lib/log.h"
+#include "memory/memory.h"
 
 /*
  * Chains served per kick before the other handlers of the main loop get
@@ -145,6 +146,10 @@ void virtio_set_status_locked(struct virtio_device *vdev, uint8_t status)
 		virtio_set_needs_reset_locked(vdev);
 	} else if ((status & VIRTIO_STATUS_DRIVER_OK) &&
 		   !(old & VIRTIO_STATUS_DRIVER_OK)) {
+		if (vdev->ops->start && vdev->ops->start(vdev) < 0) {
+			virtio_set_needs_reset_locked(vdev);
+			return;
+		}
 		/* Buffers made available before now were not served. */
 		kick_all_locked(vdev);
 	}
@@ -222,6 +227,8 @@ void virtio_queue_serve_locked(struct virtio_device *vdev,
 	uint64_t one = 1;
 	int r;
 
+	/* What virtqueue_pop() found shared stays so until the push. */
+	mem_shared_hold(vdev->mem);
 	do {
 		for (; budget; budget--) {
 			r = virtqueue_pop(vq, vdev->mem, &chain);
@@ -245,5 +252,6 @@ void virtio_queue_serve_locked(struct virtio_device *vdev,
 			break;
 		}
 	} while (virtqueue_arm(vq));
+	mem_shared_release(vdev->mem);
 	virtio_queue_signal_locked(vdev, vq);
 }

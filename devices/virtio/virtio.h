@@ -27,6 +27,7 @@
 #define VIRTIO_ID_BLOCK 2
 #define VIRTIO_ID_CONSOLE 3
 #define VIRTIO_ID_RNG 4
+#define VIRTIO_ID_VSOCK 19
 
 /* Device status field (section 2.1). */
 #define VIRTIO_STATUS_ACKNOWLEDGE 0x01
@@ -67,6 +68,12 @@ struct virtio_device_ops {
 	void (*queue_notify)(struct virtio_device *vdev, struct virtqueue *vq);
 	/* Forget everything the driver set up (section 2.4); may be NULL. */
 	void (*reset)(struct virtio_device *vdev);
+	/*
+	 * The driver set DRIVER_OK: a device whose queues another party
+	 * serves (vhost) hands them over. May be NULL. An error marks the
+	 * device as needing reset.
+	 */
+	int (*start)(struct virtio_device *vdev);
 	/* Close what the device holds and free it. */
 	void (*free)(struct virtio_device *vdev);
 };

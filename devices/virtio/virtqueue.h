@@ -21,7 +21,7 @@
 #include <sys/uio.h>
 
 #include "lib/util.h"
-#include "vmm/event-loop.h"
+#include "lib/event-loop.h"
 
 struct guest_memory;
 struct virtio_device;
@@ -100,7 +100,8 @@ struct virtio_chain {
 
 /*
  * [gpa, gpa + len) is all guest RAM on its shared side; the host address
- * of it in *ret_hva. len 0 is refused.
+ * of it in *ret_hva. len 0 is refused. It stays shared only while the
+ * caller holds mem_shared_hold() across the check and its accesses.
  */
 bool virtio_gpa_shared(struct guest_memory *mem, uint64_t gpa, uint64_t len,
 		       void **ret_hva);

@@ -10,7 +10,7 @@
 #include <unistd.h>
 
 #include "fake-mem.h"
-#include "vmm/kvm-abi.h"
+#include "lib/kvm-abi.h"
 
 #define MB 0x100000ull
 

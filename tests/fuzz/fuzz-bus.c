@@ -19,13 +19,13 @@
 #include <unistd.h>
 
 #include "devices/debug-exit.h"
-#include "devices/ioapic.h"
-#include "devices/legacy/legacy.h"
+#include "devices/x86/ioapic.h"
+#include "devices/x86/legacy.h"
 #include "devices/pci.h"
 #include "devices/testdev.h"
 #include "devices/uart.h"
 #include "fake-mem.h"
-#include "tests/guest/bootinfo.h"
+#include "guest/bootinfo.h"
 
 static struct bus pio, mmio;
 static struct uart uart;

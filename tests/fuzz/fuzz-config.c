@@ -15,7 +15,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "cli/config.h"
+#include "cli/config-parse.h"
+#include "config/config.h"
 #include "fuzz.h"
 #include "lib/util.h"
 

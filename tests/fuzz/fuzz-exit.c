@@ -17,7 +17,7 @@
 #include <unistd.h>
 
 #include "fake-mem.h"
-#include "tests/guest/bootinfo.h"
+#include "guest/bootinfo.h"
 #include "vmm/launch.h"
 #include "vmm/vm.h"
 
@@ -30,6 +30,7 @@ static struct vm_config cfg;
 static struct vcpu vcpu;
 static struct cc_launch launch;
 static struct cvmm_tdx_capabilities tdx_caps;
+static uint8_t certs[5000] = { 0x8d, 0x75, 0xda, 0x63 };
 
 static void on_exit_port(void *ctx, uint32_t status)
 {
@@ -69,6 +70,9 @@ static void setup(void)
 			      .run = calloc(1, RUN_SIZE) };
 	FUZZ_CHECK(vcpu.run, "kvm_run");
 	launch.tdx_caps = &tdx_caps;
+	/* A certificate table for KVM_EXIT_SNP_REQ_CERTS to write. */
+	launch.img.snp_certs = certs;
+	launch.img.snp_certs_size = sizeof(certs);
 }
 
 static const uint32_t reasons[] = {
@@ -118,6 +122,12 @@ static void aim(struct kvm_run *run, struct fuzz_input *in)
 	case KVM_EXIT_SYSTEM_EVENT:
 		if (how & 1)
 			run->system_event.type = how >> 1 & 7;
+		break;
+	case KVM_EXIT_SNP_REQ_CERTS:
+		/* Buffers in RAM, of a few pages, shared or private. */
+		kvm_run_snp_req_certs(run)->gpa = fake_mem_pick_gpa(in);
+		if (how & 1)
+			kvm_run_snp_req_certs(run)->npages %= 4;
 		break;
 	default:
 		break;

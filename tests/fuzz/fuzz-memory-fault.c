@@ -12,7 +12,7 @@
  * then operations of a kind byte and its arguments.
  */
 #include "fake-mem.h"
-#include "vmm/kvm-abi.h"
+#include "lib/kvm-abi.h"
 
 static bool model_all_gmem(uint64_t gpa, uint64_t end)
 {
@@ -76,7 +76,8 @@ static void convert(struct fuzz_input *in)
 	uint8_t n = fuzz_u8(in), a = fuzz_u8(in);
 
 	fake_mem_op_start();
-	(void)mem_map_gpa_range(fm.mem, gpa, 1 + n % 64, a & 0x10, &ret);
+	(void)mem_map_gpa_range(fm.mem, gpa, 1 + n % 64, a & 0x10, &ret,
+				NULL);
 	fake_mem_op_end();
 }
 

@@ -66,6 +66,10 @@ MAP_SEEDS = {
     "across-regions-and-hole": bytes([0])
     + map_req(gpa("2M", -4), 8, PRIVATE) + map_req(gpa("4M", -2), 8, PRIVATE)
     + map_req(gpa("4M", -2), 1024, 0) + map_req(gpa("6M"), 4, PRIVATE),
+    # snp_begin_psc() resuming a 2M entry at cur_page 3: 4K-aligned, 2M hint
+    "snp-partial-2m-entry": bytes([0]) + map_req(gpa("2M"), 3, PRIVATE)
+    + map_req(gpa("2M", 3), 509, PRIVATE | SZ_2M)
+    + map_req(gpa("2M", 100), 412, SZ_2M) + FLUSH,
     "hostile-arguments": bytes([0]) + map_req(gpa("top"), 2, PRIVATE)
     + map_req(gpa("0", 1), 1 << 53, PRIVATE)
     + map_req(gpa("0", 0, 1), 1, PRIVATE)

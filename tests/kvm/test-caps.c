@@ -10,9 +10,10 @@
 #include <sys/ioctl.h>
 
 #include "build-config.h"
+#include "cc/mode.h"
 #include "tests/test.h"
 #include "vmm/caps.h"
-#include "vmm/kvm.h"
+#include "lib/kvm.h"
 
 static int kvm_fd = -1;
 static struct kvm_caps caps;
@@ -282,7 +283,7 @@ static void test_memory_attributes(void)
 /* The verdict, derived again from direct ioctls. */
 static bool host_runs(enum cc_mode mode)
 {
-	unsigned long type = kvm_caps_cc_vm_type(mode);
+	unsigned long type = cc_mode_vm_type(mode);
 	int types = raw_check(kvm_fd, KVM_CAP_VM_TYPES) | 1;
 	int hc = raw_check(kvm_fd, KVM_CAP_EXIT_HYPERCALL);
 	bool ok;

@@ -21,38 +21,40 @@ passed=0 failed=0
 ok() { echo "ok   $1"; passed=$((passed + 1)); }
 bad() { echo "FAIL $1: $2"; failed=$((failed + 1)); sed 's/^/    /' "$tmp/out"; }
 
-# bzimage FILE [field=value...]: a bzImage of 5 setup sectors and a 4 KiB
-# payload; fields: version, loadflags, xlf, boot_flag, reloc, pref,
-# init_size, cmdline_size, magic, size (truncate the file to this many),
-# spin=1 (the entry code loops forever instead).
-bzimage() {
+# bzimages SPEC...: write synthetic bzImages (one python3 for all: it is
+# slow to start in the rig). SPEC is FILE[,field=value...]: a bzImage of 5
+# setup sectors and a 4 KiB payload; fields: version, loadflags, xlf,
+# boot_flag, reloc, pref, init_size, cmdline_size, magic, size (truncate
+# the file to this many), spin=1 (the entry code loops forever instead).
+bzimages() {
 	python3 - "$@" <<'PY'
 import struct, sys
-path, args = sys.argv[1], dict(a.split("=", 1) for a in sys.argv[2:])
-f = {k: int(v, 0) for k, v in args.items()}
-setup = bytearray(5 * 512)
-setup[0x1f1] = 4
-struct.pack_into("<H", setup, 0x1fe, f.get("boot_flag", 0xaa55))
-setup[0x201] = 0x6a
-struct.pack_into("<I", setup, 0x202, f.get("magic", 0x53726448))
-struct.pack_into("<H", setup, 0x206, f.get("version", 0x020f))
-setup[0x211] = f.get("loadflags", 1)
-struct.pack_into("<I", setup, 0x22c, 0x7fffffff)
-struct.pack_into("<I", setup, 0x230, 0x200000)
-setup[0x234] = f.get("reloc", 1)
-struct.pack_into("<H", setup, 0x236, f.get("xlf", 0x7f))
-struct.pack_into("<I", setup, 0x238, f.get("cmdline_size", 2047))
-struct.pack_into("<Q", setup, 0x258, f.get("pref", 0x1000000))
-struct.pack_into("<I", setup, 0x260, f.get("init_size", 0x400000))
-payload = bytearray(4096)
-# At load + 0x200: eax = *(u32 *)(rsi + 0x228); eax = *(u8 *)rax;
-# out 0x500 (debug exit); then hlt forever.
-code = bytes.fromhex("8b8628020000" "0fb600" "66ba0005" "ef" "f4" "ebfd")
-if f.get("spin"):
-    code = bytes.fromhex("ebfe")
-payload[0x200:0x200 + len(code)] = code
-data = bytes(setup + payload)
-open(path, "wb").write(data[:f.get("size", len(data))])
+for spec in sys.argv[1:]:
+    path, *fields = spec.split(",")
+    f = {k: int(v, 0) for k, v in (a.split("=", 1) for a in fields)}
+    setup = bytearray(5 * 512)
+    setup[0x1f1] = 4
+    struct.pack_into("<H", setup, 0x1fe, f.get("boot_flag", 0xaa55))
+    setup[0x201] = 0x6a
+    struct.pack_into("<I", setup, 0x202, f.get("magic", 0x53726448))
+    struct.pack_into("<H", setup, 0x206, f.get("version", 0x020f))
+    setup[0x211] = f.get("loadflags", 1)
+    struct.pack_into("<I", setup, 0x22c, 0x7fffffff)
+    struct.pack_into("<I", setup, 0x230, 0x200000)
+    setup[0x234] = f.get("reloc", 1)
+    struct.pack_into("<H", setup, 0x236, f.get("xlf", 0x7f))
+    struct.pack_into("<I", setup, 0x238, f.get("cmdline_size", 2047))
+    struct.pack_into("<Q", setup, 0x258, f.get("pref", 0x1000000))
+    struct.pack_into("<I", setup, 0x260, f.get("init_size", 0x400000))
+    payload = bytearray(4096)
+    # At load + 0x200: eax = *(u32 *)(rsi + 0x228); eax = *(u8 *)rax;
+    # out 0x500 (debug exit); then hlt forever.
+    code = bytes.fromhex("8b8628020000" "0fb600" "66ba0005" "ef" "f4" "ebfd")
+    if f.get("spin"):
+        code = bytes.fromhex("ebfe")
+    payload[0x200:0x200 + len(code)] = code
+    data = bytes(setup + payload)
+    open(path, "wb").write(data[:f.get("size", len(data))])
 PY
 }
 
@@ -73,31 +75,22 @@ expect() {
 
 k=$tmp/bz
 echo 'initrd contents' >"$tmp/initrd"
-
-bzimage "$k"
+bzimages "$k" "$k.old,version=0x0206" "$k.no64,xlf=0" "$k.zimage,loadflags=0" \
+	"$k.noflag,boot_flag=0" "$k.short,size=2560" \
+	"$k.fixed,reloc=0,pref=0x80000000" "$k.huge,init_size=0x20000000" \
+	"$k.hdrs,magic=0" "$k.short-cmdline,cmdline_size=16" "$k.spin,spin=1"
 expect boots-to-entry 65 "" -- --kernel "$k" --initrd "$tmp/initrd" \
 	--cmdline "A console=ttyS0"
-
-bzimage "$k.old" version=0x0206
 expect old-protocol 2 "$k.old.*boot protocol 2.06 is older than 2.12" -- \
 	--kernel "$k.old"
-bzimage "$k.no64" xlf=0
 expect no-64-bit-entry 2 "$k.no64.*XLF_KERNEL_64" -- --kernel "$k.no64"
-bzimage "$k.zimage" loadflags=0
 expect zimage 2 "$k.zimage.*not a bzImage.*LOADED_HIGH" -- --kernel "$k.zimage"
-bzimage "$k.noflag" boot_flag=0
 expect no-boot-flag 2 "$k.noflag.*0xAA55" -- --kernel "$k.noflag"
-bzimage "$k.short" size=2560
 expect truncated 2 "$k.short.*truncated" -- --kernel "$k.short"
-bzimage "$k.fixed" reloc=0 pref=0x80000000
 expect not-relocatable 2 "$k.fixed.*not relocatable" -- --kernel "$k.fixed"
-bzimage "$k.huge" init_size=0x20000000
 expect init-size-too-big 2 "$k.huge.*init_size" -- --kernel "$k.huge" \
 	--memory 256M
-bzimage "$k.hdrs" magic=0
 expect no-setup-header 2 "$k.hdrs.*not a bzImage" -- --kernel "$k.hdrs"
-
-bzimage "$k.short-cmdline" cmdline_size=16
 expect cmdline-too-long 2 \
 	"command line is 32 bytes, longer than the 16 bytes kernel '$k.short-cmdline' accepts" -- \
 	--kernel "$k.short-cmdline" --cmdline "console=ttyS0 0123456789abcdefgh"
@@ -111,7 +104,6 @@ expect initrd-too-big 2 "initrd '$tmp/big-initrd'.*does not fit" -- \
 # From a terminal: raw mode while the VM runs, Ctrl-A x ends it (exit 0),
 # and the terminal's settings are back afterwards.
 if command -v script >/dev/null; then
-	bzimage "$k.spin" spin=1
 	(sleep 2; printf '\001x') | timeout 60 script -qec \
 		"stty -g >'$tmp/before'; '$cvmm' run --kernel '$k.spin';
 		 echo status=\$?; stty -g >'$tmp/after'" /dev/null >"$tmp/out" 2>&1

@@ -125,24 +125,32 @@ def _parse(out, cases):
 
 
 def run(cvmm, cases, files=(), timeout=900, mem=1024, verbose=False,
-        rig_args=()):
+        env=(), prologue="", smp=1, rig_args=()):
     """Run cases in one rig boot. Returns (ok, reason_if_not).
-    rig_args go to run-in-rig (e.g. --protected for rig-arm64)."""
+
+    cvmm (if not None) is copied in as ./cvmm; files are run-in-rig --file
+    arguments, env NAME=VALUE strings for the cases, prologue shell
+    commands run before the first case, smp the rig's vCPUs, rig_args more run-in-rig
+    arguments (e.g. --protected for rig-arm64)."""
     rig, why = rig_dir()
     if rig is None:
         return False, why
     with tempfile.TemporaryDirectory() as tmp:
         script = os.path.join(tmp, "cases.sh")
         with open(script, "w") as f:
-            f.write("#!/bin/sh\n")
+            f.write("#!/bin/sh\n" + prologue + "\n")
             for i, case in enumerate(cases):
                 f.write(_case_script(i, case) + "\n")
         os.chmod(script, 0o755)
         argv = [os.path.join(rig, "run-in-rig"), "--timeout", str(timeout),
-                "--mem", str(mem), "--file", cvmm + ":cvmm",
+                "--mem", str(mem), "--smp", str(smp),
                 "--file", script + ":cases.sh"]
+        if cvmm is not None:
+            argv += ["--file", cvmm + ":cvmm"]
         for f in files:
             argv += ["--file", f]
+        for e in env:
+            argv += ["--env", e]
         argv += list(rig_args) + ["--", "sh", "./cases.sh"]
         p = subprocess.run(argv, stdout=subprocess.PIPE,
                            stderr=subprocess.STDOUT, text=True,
@@ -166,9 +174,11 @@ class Checker:
         self.failed = 0
 
     def check(self, name, cond, why, case=None):
+        """Record one expectation; returns whether it held."""
         if cond:
             print("ok   %s" % name)
             self.passed += 1
+            return True
         else:
             print("FAIL %s: %s" % (name, why))
             if case is not None:
@@ -176,6 +186,7 @@ class Checker:
                 for line in case.output.splitlines()[-30:]:
                     print("    | " + line)
             self.failed += 1
+            return False
 
     def finish(self, cases=()):
         for c in cases:

@@ -7,12 +7,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "devices/legacy/legacy.h"
+#include "devices/x86/legacy.h"
 #include "devices/pci.h"
 #include "memory/memory.h"
 #include "tests/test.h"
-#include "vmm/acpi.h"
-#include "vmm/aml.h"
+#include "vmm/x86/acpi.h"
+#include "vmm/x86/aml.h"
 #include "vmm/irq.h"
 
 #define LOW_MEM 0x100000

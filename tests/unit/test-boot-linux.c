@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "tests/test.h"
-#include "vmm/boot-linux.h"
+#include "vmm/x86/boot-linux.h"
 
 #define SETUP_SECTS 4
 #define FILE_SIZE ((SETUP_SECTS + 1) * 512 + 0x10000)

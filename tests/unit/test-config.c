@@ -15,7 +15,8 @@
 #include <unistd.h>
 
 #include "cli/args.h"
-#include "cli/config.h"
+#include "cli/config-parse.h"
+#include "config/config.h"
 #include "tests/test.h"
 
 static const char *srcdir;
@@ -60,6 +61,7 @@ static void make_fixtures(void)
 	write_file("fw-odd.fd", fw, 5000);
 	write_file("fw-empty.fd", fw, 0);
 	write_text("initrd.img", "initrd\n");
+	write_text("shim.efi", "MZ shim\n");
 	write_text("a.img", "disk a\n");
 	write_text("b.img", "disk b\n");
 	if (mkdir("adir", 0755) || mkdir("conf", 0755)) {
@@ -293,9 +295,15 @@ static const struct bad_config bad_configs[] = {
 	  E "$.boot.scenario: 'default' is a scenario of the embedded test guest, which does not run when boot.kernel is given\n" },
 	{ "scenario argument with firmware", "{'cc': {'mode': 'snp'}, 'boot': {'firmware': 'fw.fd', 'scenario_arg': 3}}",
 	  E "$.boot.scenario_arg: 3 is an argument for a test-guest scenario, but boot.scenario is not set\n" },
-	{ "kernel and firmware without cc",
-	  "{'boot': {'kernel': 'vmlinuz', 'firmware': 'fw.fd'}}",
-	  E "$.boot.firmware: boot.kernel and boot.firmware exclude each other with cc.mode 'none': only an SNP or TDX launch hands firmware a kernel; drop one\n" },
+	{ "shim without firmware",
+	  "{'boot': {'kernel': 'vmlinuz', 'shim': 'shim.efi'}}",
+	  E "$.boot.shim: a shim needs boot.firmware and boot.kernel: the firmware's kernel loader starts the shim, which starts the kernel\n" },
+	{ "APIC bus period with snp",
+	  "{'cc': {'mode': 'snp'}, 'machine': {'apic_bus_ns': 20}, 'boot': {'firmware': 'fw.fd'}}",
+	  E "$.machine.apic_bus_ns: 20 ns with cc.mode 'snp': an SNP or TDX launch sets the APIC bus itself; leave it out\n" },
+	{ "APIC bus period too long",
+	  "{'machine': {'apic_bus_ns': 1001}}",
+	  E "$.machine.apic_bus_ns: 1001 is out of range 0..1000\n" },
 	{ "tdx kernel without firmware",
 	  "{'cc': {'mode': 'tdx'}, 'boot': {'kernel': 'vmlinuz'}}",
 	  E "$.boot.kernel: cc.mode 'tdx' cannot start a kernel directly: the TDX module starts vCPUs at the reset vector; add boot.firmware (TDVF)\n" },
@@ -309,6 +317,18 @@ static const struct bad_config bad_configs[] = {
 	  "{'devices': {'nets': [{'tap': 'tap0', 'mac': '52:54:00:00:00:01'},"
 	  " {'tap': 'tap1', 'mac': '52:54:00:00:00:01'}]}}",
 	  E "$.devices.nets[1].mac: the address is also nets[0]'s\n" },
+	{ "vsock cid of the host",
+	  "{'devices': {'vsock': {'cid': 2}}}",
+	  E "$.devices.vsock.cid: 2 is reserved (0: the hypervisor, 1: local, 2: the host); a guest's CID is 3 or more\n" },
+	{ "vsock without a cid",
+	  "{'devices': {'vsock': {}}}",
+	  E "$.devices.vsock.cid: 0 is reserved (0: the hypervisor, 1: local, 2: the host); a guest's CID is 3 or more\n" },
+	{ "vsock cid VMADDR_CID_ANY",
+	  "{'devices': {'vsock': {'cid': 4294967295}}}",
+	  E "$.devices.vsock.cid: 4294967295 is out of range 0..4294967294\n" },
+	{ "vsock cid not a number",
+	  "{'devices': {'vsock': {'cid': 'three'}}}",
+	  E "$.devices.vsock.cid: expected an integer, got \"three\"\n" },
 
 	/* Rules run beside value errors, but never on a value in error */
 	{ "unknown key and tdx with in-kernel",
@@ -522,6 +542,9 @@ static char *parse(enum cfg_command cmd, const char *const *args,
 	f = open_memstream(&out, &len);
 	cfg_diag_init(&d, f);
 	*ret = cfg_parse_args(cmd, argc, argv, cfg, opts, &d);
+	/* The config's own rules, which vm_validate() runs first. */
+	if (!opts->help && *ret != -ENOMEM && vm_config_check(cfg, &d) < 0)
+		*ret = -EINVAL;
 	fclose(f);
 	return out;
 }
@@ -672,6 +695,147 @@ static void test_bad_flags(void)
 		free(out);
 		vm_config_free(&cfg);
 	}
+}
+
+/*
+ * The SNP and TDX launch inputs: hex values of a fixed size, and ID blocks
+ * as files or base64 text, each wrong form with its exact line.
+ */
+static void test_launch_inputs(void)
+{
+	static const char hex32[] =
+		"00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff";
+	char b64_96[129], b64_95[129], json[8192], want[512], *got, *text;
+	char block[96] = { 0 }, auth[4096] = { 0 };
+	static const struct {
+		const char *name, *snp, *errors;
+	} bad[] = {
+		{ "host_data not hex", "'host_data': 'zz'",
+		  E "$.cc.snp.host_data: 'zz' is not 32 bytes in hex (64 hex digits)\n" },
+		{ "host_data of 31 bytes",
+		  "'host_data': '00112233445566778899aabbccddeeff00112233445566778899aabbccddee'",
+		  E "$.cc.snp.host_data: '00112233445566778899aabbccddeeff00112233...' is not 32 bytes in hex (64 hex digits)\n" },
+		{ "host_data as a number", "'host_data': 5",
+		  E "$.cc.snp.host_data: expected a string, got 5\n" },
+		{ "id_block of 95 bytes", "'id_block': 'id95.bin', 'id_auth': 'auth.bin'",
+		  E "$.cc.snp.id_block: 'id95.bin' is 95 bytes; an ID block is 96 bytes (SNP firmware ABI)\n" },
+		{ "id_auth of 96 bytes", "'id_block': 'id96.bin', 'id_auth': 'id96.bin'",
+		  E "$.cc.snp.id_auth: 'id96.bin' is 96 bytes; an ID authentication structure is 4096 bytes (SNP firmware ABI)\n" },
+		{ "id_block missing", "'id_block': 'nope.bin', 'id_auth': 'auth.bin'",
+		  E "$.cc.snp.id_block: file 'nope.bin' does not exist\n" },
+		{ "id_block without id_auth", "'id_block': 'id96.bin'",
+		  E "$.cc.snp.id_block: an ID block and its ID authentication go together: SNP_LAUNCH_FINISH passes both or neither; add cc.snp.id_auth\n" },
+		{ "id_auth without id_block", "'id_auth': 'auth.bin'",
+		  E "$.cc.snp.id_auth: an ID block and its ID authentication go together: SNP_LAUNCH_FINISH passes both or neither; add cc.snp.id_block\n" },
+		{ "id_block empty", "'id_block': '', 'id_auth': 'auth.bin'",
+		  E "$.cc.snp.id_block: must not be empty\n" },
+	};
+
+	memset(b64_96, 'A', 128);
+	b64_96[128] = '\0';
+	memcpy(b64_95, b64_96, sizeof(b64_95));
+	b64_95[127] = '=';
+	write_file("id96.bin", block, sizeof(block));
+	write_file("id95.bin", block, 95);
+	write_file("auth.bin", auth, sizeof(auth));
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
+		struct vm_config cfg;
+
+		snprintf(json, sizeof(json), "{'cc': {'mode': 'snp', 'snp': {%s}}}",
+			 bad[i].snp);
+		got = load_errors(json, false, &cfg);
+		EXPECT(!strcmp(got, bad[i].errors),
+		       "'%s' should give\n%sbut gave\n%s", bad[i].name,
+		       bad[i].errors, got);
+		free(got);
+		vm_config_free(&cfg);
+	}
+
+	{
+		struct vm_config cfg;
+
+		snprintf(json, sizeof(json),
+			 "{'cc': {'mode': 'snp', 'snp': {'id_block': '%s', 'id_auth': 'auth.bin'}}}",
+			 b64_95);
+		got = load_errors(json, false, &cfg);
+		snprintf(want, sizeof(want),
+			 E "$.cc.snp.id_block: '%.40s...' is base64 of 95 bytes; an ID block is 96 bytes (SNP firmware ABI)\n",
+			 b64_95);
+		EXPECT(!strcmp(got, want), "base64 of 95 bytes should give\n%sbut gave\n%s",
+		       want, got);
+		free(got);
+		vm_config_free(&cfg);
+	}
+
+	{
+		struct vm_config cfg;
+		char path[PATH_MAX + 16];
+
+		snprintf(json, sizeof(json),
+			 "{'cc': {'mode': 'snp', 'snp': {'host_data': '%s', 'id_block': '%s', 'id_auth': 'auth.bin'}}}",
+			 hex32, b64_96);
+		got = load_errors(json, false, &cfg);
+		EXPECT(!strcmp(got, ""), "good SNP inputs should load, got %s", got);
+		free(got);
+		EXPECT(cfg.cc.snp.host_data_set && cfg.cc.snp.host_data[0] == 0x00 &&
+		       cfg.cc.snp.host_data[1] == 0x11 &&
+		       cfg.cc.snp.host_data[31] == 0xff,
+		       "host_data should be read byte by byte, in order");
+		EXPECT(cfg.cc.snp.id_block && !strcmp(cfg.cc.snp.id_block, b64_96),
+		       "an ID block in base64 should be kept as the text");
+		snprintf(path, sizeof(path), "%s/auth.bin", scratch);
+		EXPECT(cfg.cc.snp.id_auth && !strcmp(cfg.cc.snp.id_auth, path),
+		       "an ID auth file should be an absolute path");
+		EXPECT_EQ(vm_config_to_json(&cfg, &text), 0, "to_json");
+		EXPECT(strstr(text, hex32) && strstr(text, b64_96) &&
+		       strstr(text, path),
+		       "config show should print the inputs as given: %s", text);
+		free(text);
+		vm_config_free(&cfg);
+	}
+
+	{
+		struct vm_config cfg;
+
+		got = load_errors("{'cc': {'mode': 'tdx', 'tdx': {'mrowner': '00', 'mrconfigid': 5,"
+				  " 'mrownerconfig': '000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000'}}}",
+				  false, &cfg);
+		EXPECT(!strcmp(got, E "$.cc.tdx.mrowner: '00' is not 48 bytes in hex (96 hex digits)\n"
+				    E "$.cc.tdx.mrconfigid: expected a string, got 5\n"),
+		       "bad TDX inputs should be named, got\n%s", got);
+		EXPECT(cfg.cc.tdx.mrownerconfig_set && !cfg.cc.tdx.mrowner_set,
+		       "the good MROWNERCONFIG should be read");
+		free(got);
+		vm_config_free(&cfg);
+	}
+}
+
+static void test_launch_input_flags(void)
+{
+	struct run_options opts;
+	struct vm_config cfg;
+	char *out;
+	int r;
+
+	out = parse(CFG_CMD_RUN, ARGS("run", "--cc", "tdx", "--firmware", "fw.fd",
+				      "--tdx-mrconfigid", "0102", "--snp-host-data", "00"),
+		    &cfg, &opts, &r);
+	EXPECT(r == -EINVAL &&
+	       !strcmp(out, "cvmm: error: --tdx-mrconfigid: '0102' is not 48 bytes in hex (96 hex digits)\n"
+			    "cvmm: error: --snp-host-data: '00' is not 32 bytes in hex (64 hex digits)\n"),
+	       "bad input flags should be named, got\n%s", out);
+	free(out);
+	vm_config_free(&cfg);
+	out = parse(CFG_CMD_RUN, ARGS("run", "--cc", "tdx", "--firmware", "fw.fd",
+				      "--tdx-mrowner",
+				      "ffeeddccbbaa99887766554433221100ffeeddccbbaa99887766554433221100ffeeddccbbaa99887766554433221100"),
+		    &cfg, &opts, &r);
+	EXPECT(r == 0 && !strcmp(out, ""), "a good --tdx-mrowner should parse, got %s", out);
+	EXPECT(cfg.cc.tdx.mrowner_set && cfg.cc.tdx.mrowner[0] == 0xff &&
+	       cfg.cc.tdx.mrowner[47] == 0x00 && !cfg.cc.tdx.mrconfigid_set,
+	       "--tdx-mrowner should set MROWNER alone");
+	free(out);
+	vm_config_free(&cfg);
 }
 
 static void test_check_needs_file(void)
@@ -1034,6 +1198,8 @@ int main(int argc, char **argv)
 		TEST_CASE(test_examples_round_trip),
 		TEST_CASE(test_effective_config_round_trips),
 		TEST_CASE(test_docs_examples),
+		TEST_CASE(test_launch_inputs),
+		TEST_CASE(test_launch_input_flags),
 		TEST_CASE(test_cvmm_config_commands),
 	};
 	const char *tmp = getenv("TMPDIR");

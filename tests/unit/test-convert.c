@@ -10,13 +10,15 @@
  * (MMIO); R2 [16M, 18M) is RAM without a guest_memfd.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "devices/virtio/virtio.h"
 #include "memory/convert.h"
 #include "tests/test.h"
-#include "vmm/kvm-abi.h"
+#include "lib/kvm-abi.h"
 
 #define PG 0x1000ull
 #define MB 0x100000ull
@@ -49,6 +51,47 @@ void *__wrap_calloc(size_t n, size_t size)
 	return fail_calloc ? NULL : __real_calloc(n, size);
 }
 
+/*
+ * Every syscall the engine makes can fail on demand: fallocate (punch and
+ * allocation) and madvise through --wrap, the attributes call in the fake
+ * KVM below. inject.calls counts them all; the one numbered inject.fail_at
+ * (1-based) fails with inject.err and counts in inject.failed.
+ */
+static struct {
+	unsigned int calls, fail_at, failed;
+	int err;
+} inject;
+
+static bool inject_now(void)
+{
+	if (++inject.calls != inject.fail_at)
+		return false;
+	inject.failed++;
+	errno = inject.err;
+	return true;
+}
+
+int __real_fallocate64(int fd, int mode, off_t off, off_t len);
+int __wrap_fallocate64(int fd, int mode, off_t off, off_t len);
+int __real_madvise(void *addr, size_t len, int advice);
+int __wrap_madvise(void *addr, size_t len, int advice);
+
+int __wrap_fallocate64(int fd, int mode, off_t off, off_t len)
+{
+	return inject_now() ? -1 : __real_fallocate64(fd, mode, off, len);
+}
+
+int __wrap_madvise(void *addr, size_t len, int advice)
+{
+	return inject_now() ? -1 : __real_madvise(addr, len, advice);
+}
+
+static void inject_at(unsigned int nth_from_now, int err)
+{
+	inject.fail_at = inject.calls + nth_from_now;
+	inject.err = err;
+}
+
 /* What the fake KVM saw. */
 static struct {
 	unsigned int nr_calls;
@@ -73,6 +116,7 @@ static uint8_t *gmem_hva;
 
 static uint64_t *shared_page(uint64_t gpa);
 static uint64_t *gmem_page(uint64_t gpa);
+static unsigned int pages_private(uint64_t gpa, uint64_t n);
 static void fill(uint64_t *page, uint64_t seed);
 
 static int fake_set_attributes(struct guest_memory *m, uint64_t gpa,
@@ -89,6 +133,8 @@ static int fake_set_attributes(struct guest_memory *m, uint64_t gpa,
 	kvm.nr_calls++;
 	if (kvm.nr_calls == kvm.fail_at)
 		return -kvm.fail_errno;
+	if (inject_now())
+		return -inject.err;
 	kvm.last_gpa = gpa;
 	kvm.last_size = size;
 	kvm.last_attrs = attributes;
@@ -134,6 +180,7 @@ static void add_region(enum mem_region_kind kind, uint64_t gpa, uint64_t size,
 static void setup(enum shared_backing backing, bool coalesce)
 {
 	memset(&kvm, 0, sizeof(kvm));
+	memset(&inject, 0, sizeof(inject));
 	mem = (struct guest_memory){
 		.vm_fd = -1,
 		.set_attributes = fake_set_attributes,
@@ -226,7 +273,7 @@ static void expect_map_matches_kvm(const char *what)
 static int map_gpa(uint64_t gpa, uint64_t npages, uint64_t attrs)
 {
 	uint64_t hc = 0xdead;
-	int r = mem_map_gpa_range(&mem, gpa, npages, attrs, &hc);
+	int r = mem_map_gpa_range(&mem, gpa, npages, attrs, &hc, NULL);
 
 	EXPECT(r == 0 ? hc == 0 : hc == EINVAL || hc == ENOMEM,
 	       "hypercall ret should follow the result (r %d, ret %" PRIu64 ")",
@@ -406,6 +453,46 @@ static void test_2m_handled_as_2m(void)
 	EXPECT_EQ(mem_convert_flush(&mem), 0, "flush");
 	EXPECT_EQ(mem.stats.attr_calls, 1, "[0, 4M) is one shared run");
 	expect_map_matches_kvm("2M");
+	teardown();
+}
+
+/*
+ * Issue 17, case 3: Linux's snp_begin_psc() resumes a partly done 2M PSC
+ * entry as gpa = gfn + cur_page, npages = 512 - cur_page with the entry's
+ * 2M hint, and handles it as 4K pages. The hint is advisory: the request
+ * is served like any 4K one.
+ */
+static void test_size_hint_is_advisory(void)
+{
+	for (uint64_t cur_page = 1; cur_page < 512; cur_page += 73) {
+		uint64_t gfn_gpa = 4 * MB, gpa = gfn_gpa + cur_page * PG;
+		uint64_t hc = 0xdead, done = 0;
+
+		setup(BACKING_MEMFD, true);
+		EXPECT_EQ(map_gpa(gfn_gpa, cur_page, ENC), 0,
+			  "the entry's first %" PRIu64 " pages private",
+			  cur_page);
+		EXPECT_EQ(mem_map_gpa_range(&mem, gpa, 512 - cur_page,
+					    ENC | SZ2M, &hc, &done), 0,
+			  "cur_page %" PRIu64 ": the rest with the 2M hint",
+			  cur_page);
+		EXPECT_EQ(hc, 0, "the guest gets 0");
+		EXPECT_EQ(done, gfn_gpa + 2 * MB, "the whole rest converted");
+		EXPECT_EQ(pages_private(gfn_gpa, 512), 512,
+			  "cur_page %" PRIu64 ": the 2M entry is private",
+			  cur_page);
+		EXPECT_EQ(mem_map_gpa_range(&mem, gpa, 512 - cur_page, SZ2M,
+					    &hc, NULL), 0,
+			  "and shared again with the hint");
+		EXPECT_EQ(pages_private(gpa, 512 - cur_page), 0,
+			  "cur_page %" PRIu64 ": the rest is shared", cur_page);
+		expect_map_matches_kvm("partial 2M entries");
+		teardown();
+	}
+	setup(BACKING_MEMFD, false);
+	EXPECT_EQ(map_gpa(4 * PG, 3, ENC | SZ1G), 0,
+		  "a 1G hint on three 4K pages is served too");
+	EXPECT_EQ(pages_private(4 * PG, 3), 3, "as three pages");
 	teardown();
 }
 
@@ -610,10 +697,11 @@ static const struct hostile hostile_cases[] = {
 	{ "every bit", 0, 1, ~0ull },
 	{ "page size 3", 0, 1, ENC | 3 },
 	{ "page size 15", 0, 1, 15 },
-	{ "2M hint, unaligned gpa", 4 * PG, 512, ENC | SZ2M },
-	{ "2M hint, partial 2M", 2 * MB, 511, ENC | SZ2M },
-	{ "2M hint shared, unaligned", 4 * PG, 512, SZ2M },
-	{ "1G hint on 2M", 0, 512, ENC | SZ1G },
+	{ "2M hint, gpa not 4K aligned", 2 * MB + 0x800, 512, ENC | SZ2M },
+	{ "2M hint, zero pages", 2 * MB, 0, ENC | SZ2M },
+	{ "2M hint, reserved bit", 2 * MB, 512, ENC | SZ2M | (1ull << 7) },
+	{ "2M hint, overflow", 2 * MB, 1ull << 52, ENC | SZ2M },
+	{ "2M hint, outside RAM", HOLE_GPA, 512, ENC | SZ2M },
 	{ "npages * 4K overflows", 0, 1ull << 52, ENC },
 	{ "npages * 4K overflows shared", 0, ~0ull, 0 },
 	{ "gpa + len wraps", ~0ull - PG + 1, 2, ENC },
@@ -637,7 +725,7 @@ static void test_hostile_map_gpa_range(void)
 		size_t ranges = mem.attrs.nr_ranges;
 		uint64_t bytes = mem.attrs.private_bytes, hc = 0;
 		int r = mem_map_gpa_range(&mem, h->gpa, h->npages, h->attrs,
-					  &hc);
+					  &hc, NULL);
 
 		EXPECT(r < 0, "%s should fail", h->what);
 		EXPECT_EQ(hc, EINVAL, "%s should return EINVAL to the guest",
@@ -676,7 +764,7 @@ static void test_random_hypercalls_never_crash(void)
 		      (x % 5 == 0 ? (x >> 20) % PG : 0);
 		npages = x % 3 ? (x >> 12) % 600 : x >> 3;
 		attrs = x % 7 ? (x >> 16) & (ENC | 3) : x;
-		r = mem_map_gpa_range(&mem, gpa, npages, attrs, &hc);
+		r = mem_map_gpa_range(&mem, gpa, npages, attrs, &hc, NULL);
 		EXPECT(r == 0 ? hc == 0 : hc == EINVAL,
 		       "call %u: ret always set and consistent", i);
 		if (FAILED_SINCE(failed))
@@ -774,6 +862,191 @@ static void test_attributes_failure_keeps_map_in_sync(void)
 	teardown();
 }
 
+/*
+ * Pages whose dead side (the one KVM does not map) holds memory, measured
+ * from the files page by page.
+ */
+static unsigned int dead_sides_allocated(void)
+{
+	unsigned int n = 0;
+
+	for (uint64_t p = 0; p < GMEM_PAGES; p++) {
+		uint64_t g = ~0ull, sh = ~0ull;
+
+		EXPECT_EQ(mem_range_allocated_bytes(&mem, p * PG, PG, &g, &sh),
+			  0, "page %" PRIu64 " should be measurable", p);
+		if ((kvm.private[p] ? sh : g) != 0)
+			printf("page 0x%" PRIx64 " (%s) holds its dead side\n",
+			       (uint64_t)(p * PG),
+			       kvm.private[p] ? "private" : "shared");
+		n += (kvm.private[p] ? sh : g) != 0;
+	}
+	return n;
+}
+
+static unsigned int pages_private(uint64_t gpa, uint64_t n)
+{
+	unsigned int count = 0;
+
+	for (uint64_t p = gpa / PG; p < gpa / PG + n; p++)
+		count += kvm.private[p] && attr_map_is_private(&mem.attrs, p * PG);
+	return count;
+}
+
+/*
+ * Issue 17, case 1: with preallocation, x shared and holding data, the
+ * guest makes x and its neighbours private (two runs); the allocation
+ * after the first run's attributes call fails. KVM converted the run, so
+ * the guest must get 0, the second run must be converted too, x's shared
+ * side must be discarded and x, shared again, must read zero.
+ */
+static void test_failed_preallocation_is_not_a_failure(void)
+{
+	for (int coalesce = 0; coalesce < 2; coalesce++) {
+		uint64_t x = 3 * MB, first = x - 2 * PG;
+
+		setup(BACKING_MEMFD, coalesce);
+		mem.preallocate = true;
+		for (uint64_t p = first; p < first + 7 * PG; p += PG)
+			fill(shared_page(p), p | 1);
+		EXPECT_EQ(map_gpa(x + 2 * PG, 1, ENC), 0, "a neighbour private");
+		EXPECT_EQ(mem_convert_flush(&mem), 0, "flush");
+		/* Syscall 1 is the first run's attributes, 2 its allocation. */
+		inject_at(2, ENOMEM);
+		EXPECT_EQ(map_gpa(first, 7, ENC), 0,
+			  "coalesce %d: the guest gets 0, its pages are private",
+			  coalesce);
+		EXPECT_EQ(inject.failed, 1, "the allocation failed");
+		EXPECT_EQ(pages_private(first, 7), 7,
+			  "coalesce %d: every run of the request is private",
+			  coalesce);
+		expect_map_matches_kvm("failed preallocation");
+		EXPECT_EQ(mem_convert_flush(&mem), 0, "flush");
+		EXPECT_EQ(dead_sides_allocated(), 0,
+			  "coalesce %d: no page is held twice", coalesce);
+		EXPECT_EQ(map_gpa(x, 1, 0), 0, "x shared again");
+		EXPECT(holds(shared_page(x), 0),
+		       "coalesce %d: x reads zero, not its old data", coalesce);
+		teardown();
+	}
+}
+
+/*
+ * Issue 17, case 2: x's shared-side discard is deferred; a request for y
+ * out of reach flushes it and the punch fails. y is converted in KVM, so
+ * the guest gets 0; neither discard may be lost: after a flush that
+ * works, neither keeps its dead side, and both read zero once shared.
+ */
+static void test_failed_deferred_discard_is_kept(void)
+{
+	uint64_t x = 1 * MB, y = 6 * MB;
+
+	setup(BACKING_MEMFD, true);
+	fill(shared_page(x), 0xa);
+	fill(shared_page(y), 0xb);
+	EXPECT_EQ(map_gpa(x, 1, ENC), 0, "x private, its discard deferred");
+	EXPECT(holds(shared_page(x), 0xa), "the discard is deferred");
+	/* Syscall 1 is y's attributes call, 2 the punch of x. */
+	inject_at(2, EIO);
+	EXPECT_EQ(map_gpa(y, 1, ENC), 0, "y private: the guest gets 0");
+	EXPECT_EQ(inject.failed, 1, "the punch of x failed");
+	EXPECT_EQ(pages_private(y, 1), 1, "y is private");
+	expect_map_matches_kvm("failed deferred discard");
+	EXPECT_EQ(mem_convert_flush(&mem), 0, "a flush that works");
+	EXPECT_EQ(dead_sides_allocated(), 0,
+		  "neither x nor y keeps its shared side");
+	EXPECT_EQ(map_gpa(x, 1, 0), 0, "x shared");
+	EXPECT_EQ(map_gpa(y, 1, 0), 0, "y shared");
+	EXPECT(holds(shared_page(x), 0) && holds(shared_page(y), 0),
+	       "x and y read zero, not their old data");
+	teardown();
+}
+
+/*
+ * Issue 17, case 5: the guest converts a buffer to private while a virtio
+ * device writes into it. The device found it shared when it took the
+ * chain; the conversion must wait for its write, so that the discard
+ * comes after it: a write after the discard would allocate the dead
+ * shared side again (memory held twice until it turns shared).
+ */
+#define VQ_GPA (4 * MB)
+#define BUF_GPA (5 * MB)
+
+static struct {
+	pthread_t thread;
+	bool converted;
+	int r;
+} racer;
+
+static void *convert_buffer(void *arg)
+{
+	(void)arg;
+	racer.r = mem_convert(&mem, BUF_GPA, PG, true, CONV_ORIGIN_EXPLICIT);
+	__atomic_store_n(&racer.converted, true, __ATOMIC_RELEASE);
+	return NULL;
+}
+
+/* The device: the guest converts meanwhile, then the device writes. */
+static uint32_t write_while_converted(struct virtio_device *vdev,
+				      struct virtio_chain *chain)
+{
+	static uint8_t data[PG];
+
+	(void)vdev;
+	EXPECT_EQ(pthread_create(&racer.thread, NULL, convert_buffer, NULL),
+		  0, "the converting vCPU starts");
+	/* Give it every chance to get ahead of the write (300 ms). */
+	for (int i = 0; i < 300 && !__atomic_load_n(&racer.converted,
+						     __ATOMIC_ACQUIRE); i++)
+		usleep(1000);
+	memset(data, 0x5a, sizeof(data));
+	return virtio_chain_write(chain, 0, data, sizeof(data));
+}
+
+static void no_signal(void *ctx, uint16_t what)
+{
+	(void)ctx;
+	(void)what;
+}
+
+static void test_device_write_holds_off_conversion(void)
+{
+	struct virtio_device vdev = {
+		.name = "test", .mem = &mem, .signal = no_signal,
+	};
+	struct virtqueue *vq = &vdev.vqs[0];
+	struct virtq_desc *desc;
+	uint16_t *avail;
+	uint64_t g = ~0ull, sh = ~0ull;
+
+	setup(BACKING_MEMFD, false);
+	*vq = (struct virtqueue){
+		.vdev = &vdev, .size = 16, .enabled = true,
+		.desc_gpa = VQ_GPA, .avail_gpa = VQ_GPA + PG,
+		.used_gpa = VQ_GPA + 2 * PG, .kick = { .fd = -1 },
+	};
+	EXPECT_EQ(virtqueue_map(vq, &mem), 0, "the rings map");
+	desc = (struct virtq_desc *)shared_page(VQ_GPA);
+	desc[0] = (struct virtq_desc){
+		.addr = BUF_GPA, .len = PG, .flags = VIRTQ_DESC_F_WRITE,
+	};
+	avail = (uint16_t *)shared_page(VQ_GPA + PG);
+	avail[2] = 0;		/* ring[0]: chain 0 */
+	avail[1] = 1;		/* idx */
+	racer.converted = false;
+	virtio_queue_serve_locked(&vdev, vq, write_while_converted);
+	EXPECT_EQ(pthread_join(racer.thread, NULL), 0, "the vCPU is done");
+	EXPECT_EQ(racer.r, 0, "the buffer went private");
+	EXPECT(kvm.private[BUF_GPA / PG], "KVM has it private");
+	EXPECT_EQ(mem_convert_flush(&mem), 0, "flush");
+	EXPECT_EQ(mem_range_allocated_bytes(&mem, BUF_GPA, PG, &g, &sh), 0,
+		  "the buffer is measurable");
+	EXPECT_EQ(sh, 0, "the buffer's shared side is not allocated again "
+		  "by the device's write");
+	EXPECT(holds(shared_page(BUF_GPA), 0), "and reads zero");
+	teardown();
+}
+
 static void test_enomem(void)
 {
 	setup(BACKING_MEMFD, true);
@@ -789,8 +1062,10 @@ static void test_enomem(void)
 	EXPECT_EQ(mem.attrs.nr_ranges, 1, "the map is unchanged");
 	fail_malloc = false;
 	fail_calloc = true;
-	EXPECT_EQ(map_gpa(MB, 1, 0), 0, "no memory for the pending extent");
-	EXPECT_EQ(mem.stats.gmem_discards, 1, "so the discard happens at once");
+	EXPECT_EQ(map_gpa(MB, 1, 0), 0,
+		  "the discards owed need no allocation");
+	EXPECT_EQ(mem_convert_flush(&mem), 0, "flush");
+	EXPECT_EQ(mem.stats.gmem_discards, 1, "one discard");
 	fail_calloc = false;
 	expect_map_matches_kvm("enomem");
 	teardown();
@@ -950,6 +1225,205 @@ static void stress(bool coalesce, bool race)
 	teardown();
 }
 
+/*
+ * Fault injection: a scenario of requests (multi-run, across regions,
+ * coalesced streams, a reversal inside the pending extent, a memory
+ * fault, flushes) run once per engine syscall, that syscall failing. After
+ * every request: the map equals the model KVM; the request's report is
+ * exact (mem_map_gpa_range()'s done: before it the target state, after it
+ * nothing changed); a page that changed state reads zero on its new side;
+ * after the failing request, measured from the files page by page, no
+ * page holds its dead side unless a discard of it is still owed. At the end a flush that works leaves no dead side
+ * allocated and every live side holding what the guest wrote.
+ */
+struct inj_op {
+	uint64_t gpa;
+	uint64_t npages;
+	/* 0 shared, 1 private, 2 private by memory fault, 3 flush */
+	int kind;
+};
+
+static const struct inj_op inj_ops[] = {
+	{ MB, 16, 1 },
+	{ MB + 4 * PG, 4, 0 },
+	{ MB, 32, 1 },
+	{ 8 * MB - 4 * PG, 8, 1 },
+	{ 2 * MB, 1, 1 }, { 2 * MB + PG, 1, 1 }, { 2 * MB + 2 * PG, 1, 1 },
+	{ 2 * MB + 3 * PG, 1, 1 },
+	{ 2 * MB + PG, 1, 0 },
+	{ 3 * MB, 1, 2 },
+	{ 0, 0, 3 },
+	{ MB, 40, 0 },
+	{ 2 * MB, 4, 0 },
+	{ 8 * MB - 4 * PG, 8, 0 },
+	{ MB + 8 * PG, 8, 1 },
+};
+
+#define INJ_LO (MB - 8 * PG)
+#define INJ_HI (8 * MB + 8 * PG)
+
+static bool inj_window(uint64_t p)
+{
+	return (p * PG >= INJ_LO && p * PG < 3 * MB + 8 * PG) ||
+	       (p * PG >= 8 * MB - 8 * PG && p * PG < INJ_HI);
+}
+
+static bool owed(uint64_t gpa)
+{
+	const struct conv_queue *q = &mem.discards;
+
+	if (gpa >= q->pending.gpa && gpa < q->pending.end)
+		return true;
+	for (unsigned int i = 0; i < q->nr_failed; i++)
+		if (gpa >= q->failed[i].gpa && gpa < q->failed[i].end)
+			return true;
+	return false;
+}
+
+/* Pages of the window whose dead side holds memory with no discard owed. */
+static unsigned int dead_sides_unowed(void)
+{
+	unsigned int n = 0;
+
+	for (uint64_t p = INJ_LO / PG; p < INJ_HI / PG; p++) {
+		uint64_t g = ~0ull, sh = ~0ull;
+
+		if (!inj_window(p))
+			continue;
+		EXPECT_EQ(mem_range_allocated_bytes(&mem, p * PG, PG, &g, &sh),
+			  0, "page measurable");
+		n += (kvm.private[p] ? sh : g) != 0 && !owed(p * PG);
+	}
+	return n;
+}
+
+static int inj_run_op(const struct inj_op *op, uint64_t *ret_done)
+{
+	uint64_t hc;
+	int r;
+
+	*ret_done = op->gpa + op->npages * PG;
+	switch (op->kind) {
+	case 2:
+		/* One page: the report is the result. */
+		r = mem_handle_memory_fault(&mem, op->gpa, op->npages * PG,
+					    KVM_MEMORY_EXIT_FLAG_PRIVATE,
+					    IMPLICIT_ALLOW);
+		if (r < 0)
+			*ret_done = op->gpa;
+		return r;
+	case 3:
+		return mem_convert_flush(&mem);
+	default:
+		r = mem_map_gpa_range(&mem, op->gpa, op->npages,
+				      op->kind ? ENC : 0, &hc, ret_done);
+		EXPECT(r == 0 ? hc == 0 : hc != 0, "the guest's answer");
+		return r;
+	}
+}
+
+/* One scenario, syscall fail_at failing; the number of syscalls made. */
+static unsigned int inj_scenario(enum shared_backing backing, bool coalesce,
+				 unsigned int fail_at, int err)
+{
+	static bool before[NR_PAGES];
+	int failed = test_failed_checks;
+	unsigned int calls;
+
+	setup(backing, coalesce);
+	mem.preallocate = true;
+	memset(model, 0, sizeof(model));
+	for (uint64_t p = 0; p < GMEM_PAGES; p++) {
+		if (!inj_window(p))
+			continue;
+		model[p].seed = next_seed++ << 16;
+		fill(shared_page(p * PG), model[p].seed);
+	}
+	inject.fail_at = fail_at;
+	inject.err = err;
+	for (size_t i = 0; i < ARRAY_SIZE(inj_ops); i++) {
+		const struct inj_op *op = &inj_ops[i];
+		uint64_t first = op->gpa / PG, done;
+		unsigned int was_failed = inject.failed;
+		int r;
+
+		memcpy(before, kvm.private, sizeof(before));
+		r = inj_run_op(op, &done);
+		EXPECT(r == 0 || inject.failed != was_failed,
+		       "fail_at %u op %zu: fails only with a syscall (%d)",
+		       fail_at, i, r);
+		for (uint64_t p = first; op->kind != 3 &&
+		     p < first + op->npages; p++) {
+			bool want = p * PG < done ? op->kind != 0 : before[p];
+
+			EXPECT(kvm.private[p] == want,
+			       "fail_at %u op %zu: page 0x%" PRIx64 " is as "
+			       "reported (done 0x%" PRIx64 ")", fail_at, i,
+			       (uint64_t)(p * PG), done);
+			EXPECT(attr_map_is_private(&mem.attrs, p * PG) ==
+			       kvm.private[p], "fail_at %u op %zu: the map "
+			       "follows KVM", fail_at, i);
+			model[p].private = kvm.private[p];
+		}
+		for (uint64_t p = 0; p < GMEM_PAGES; p++)
+			if (inj_window(p) && before[p] != kvm.private[p])
+				touch_changed(&before[p], p, 1, i);
+		if (inject.failed != was_failed) {
+			expect_map_matches_kvm("after an injected failure");
+			EXPECT_EQ(dead_sides_unowed(), 0,
+				  "fail_at %u op %zu: a dead side holds memory "
+				  "and no discard of it is owed", fail_at, i);
+		}
+		if (FAILED_SINCE(failed))
+			break;
+	}
+	calls = inject.calls;
+	inject.fail_at = 0;
+	EXPECT_EQ(mem_convert_flush(&mem), 0, "a flush that works");
+	EXPECT_EQ(mem.discards.nr_failed, 0, "owes nothing after it");
+	expect_map_matches_kvm("injection, at the end");
+	EXPECT_EQ(dead_sides_unowed(), 0,
+		  "fail_at %u: no dead side left allocated", fail_at);
+	for (uint64_t p = 0; p < GMEM_PAGES; p++)
+		if (inj_window(p))
+			EXPECT(holds(live_side(p), model[p].seed),
+			       "fail_at %u: page 0x%" PRIx64 " keeps what the "
+			       "guest wrote", fail_at, (uint64_t)(p * PG));
+	teardown();
+	return calls;
+}
+
+static void test_every_syscall_failing(void)
+{
+	/* Any error takes the same path; EINTR is retried where it may be. */
+	static const int errs[] = { ENOMEM, EINTR };
+	unsigned int runs = 0, failures = 0;
+
+	for (int b = 0; b < 2; b++) {
+		enum shared_backing backing = b ? BACKING_ANONYMOUS :
+						  BACKING_MEMFD;
+
+		for (int coalesce = 0; coalesce < 2; coalesce++) {
+			unsigned int n = inj_scenario(backing, coalesce, 0, 0);
+			int failed = test_failed_checks;
+
+			for (size_t e = 0; e < ARRAY_SIZE(errs); e++) {
+				for (unsigned int k = 1; k <= n; k++) {
+					inj_scenario(backing, coalesce, k,
+						     errs[e]);
+					runs++;
+					failures += inject.failed;
+					if (FAILED_SINCE(failed))
+						break;
+				}
+			}
+		}
+	}
+	printf("fault injection: %u scenarios, %u injected failures\n", runs,
+	       failures);
+	EXPECT(failures == runs, "every scenario met its injected failure");
+}
+
 static void test_random_stress(void)
 {
 	stress(true, false);
@@ -972,6 +1446,7 @@ TEST_MAIN(TEST_CASE(test_252_contiguous_pages),
 	  TEST_CASE(test_k_runs_cost_o_k),
 	  TEST_CASE(test_adjacent_single_pages_coalesce),
 	  TEST_CASE(test_2m_handled_as_2m),
+	  TEST_CASE(test_size_hint_is_advisory),
 	  TEST_CASE(test_run_across_regions),
 	  TEST_CASE(test_pending_discard_never_destroys_live_data),
 	  TEST_CASE(test_contents),
@@ -983,6 +1458,10 @@ TEST_MAIN(TEST_CASE(test_252_contiguous_pages),
 	  TEST_CASE(test_memory_fault),
 	  TEST_CASE(test_convert_checks),
 	  TEST_CASE(test_attributes_failure_keeps_map_in_sync),
+	  TEST_CASE(test_failed_preallocation_is_not_a_failure),
+	  TEST_CASE(test_failed_deferred_discard_is_kept),
+	  TEST_CASE(test_every_syscall_failing),
+	  TEST_CASE(test_device_write_holds_off_conversion),
 	  TEST_CASE(test_enomem),
 	  TEST_CASE(test_naive_and_floor),
 	  TEST_CASE(test_random_stress),

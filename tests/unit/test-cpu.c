@@ -8,7 +8,7 @@
 #include <stdlib.h>
 
 #include "tests/test.h"
-#include "vmm/cpu.h"
+#include "vmm/x86/cpu.h"
 
 #define AMD_EBX 0x68747541 /* "Auth" */
 #define AMD_EDX 0x69746e65 /* "enti" */

@@ -4,7 +4,7 @@
  * in place of KVM: ID, version, redirection entries, edge and level
  * delivery, remote IRR and the EOI that re-delivers, hostile accesses.
  */
-#include "devices/ioapic.h"
+#include "devices/x86/ioapic.h"
 #include "tests/test.h"
 
 #define BASE 0xfec00000ull

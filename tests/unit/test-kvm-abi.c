@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* The ioctl numbers cvmm defines must equal the ones in the spec. */
 #include "tests/test.h"
-#include "vmm/kvm-abi.h"
+#include "lib/kvm-abi.h"
 
 static void test_ioctl_numbers(void)
 {

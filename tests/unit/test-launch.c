@@ -5,12 +5,22 @@
  * that every KVM call of vm.c, memory/ and vmm/launch*.c reaches the model
  * below instead of /dev/kvm. The model:
  *  - enforces what sev-snp.md and tdx.md section 3 say KVM enforces and it
- *    can see: SEV_INIT2 and TDX INIT_VM before the first vCPU, /dev/sev in
- *    every SEV command, launch ranges PRIVATE before their launch command
- *    and each page launched once, INIT_VCPU before INIT_MEM_REGION, no
+ *    can see, with the kernel's errno (x86.c, lapic.c, vmx/tdx.c,
+ *    svm/sev.c): APIC_BUS_CYCLES_NS -ENXIO without an irqchip and -EINVAL
+ *    once a vCPU exists, VM-wide KVM_SET_TSC_KHZ -EINVAL after vCPUs, no
+ *    TD vCPU before INIT_VM (-EIO) or without the split irqchip (-EINVAL),
+ *    INIT_VM once (-EINVAL), before any vCPU (-EBUSY), with a GPAW of 48
+ *    or 52 in CPUID 0x80000008 EAX[23:16] and only configurable leaves and
+ *    bits (-EINVAL), an x2APIC-mode APIC base refused while the vCPU's
+ *    CPUID lacks X2APIC (INIT_VCPU -EINVAL, KVM_SET_MSRS sets nothing,
+ *    KVM_SET_SREGS -EINVAL), vCPU commands only between INIT_VM and
+ *    FINALIZE (-EINVAL), INIT_VCPU before INIT_MEM_REGION, SEV_INIT2
+ *    before the first vCPU, /dev/sev in every SEV command, launch ranges
+ *    PRIVATE before their launch command and each page launched once, no
  *    register writes after SNP_LAUNCH_FINISH, no KVM_CREATE_IRQCHIP on a
- *    TD, the configurable CPUID bits and TD attributes;
- *  - returns the partial progress, EAGAIN and EINTR the kernel may return;
+ *    TD (-ENOTTY), nonzero hw_error or flags refused;
+ *  - returns the partial progress, EAGAIN, EINTR and EBUSY the kernel may
+ *    return;
  *  - measures what it was given, as the PSP and the TDX module would, with
  *    its own code: a PAGE_INFO chain over the source bytes LAUNCH_UPDATE
  *    finds at uaddr and over VMSAs built from the vCPUs' registers the way
@@ -22,16 +32,23 @@
 #include <cpuid.h>
 #include <fcntl.h>
 #include <stdarg.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 
 #include "cc/ovmf.h"
+#include "cc/tdx-cpuid.h"
 #include "lib/log.h"
 #include "lib/sha2.h"
 #include "memory/convert.h"
+#include "tests/kvm-rules.h"
 #include "tests/test.h"
 #include "tests/unit/fixture.h"
+#include "devices/fw-cfg.h"
 #include "vmm/launch.h"
 #include "vmm/vm.h"
+#include "vmm/x86/boot-firmware.h"
+#include "vmm/x86/fw-cfg-plan.h"
+#include "vmm/x86/pc.h"
 
 #define PG 0x1000ull
 #define NR_GPA_PAGES (0x100000000ull / PG)
@@ -50,9 +67,15 @@ struct fake_vcpu {
 	struct kvm_sregs sregs;
 	struct kvm_regs regs;
 	struct kvm_cpuid2 *cpuid;
+	uint64_t apic_base;
 	bool tdx_init;
 	uint64_t rcx;
 };
+
+#define APIC_BASE_BSP (1ull << 8)
+#define APIC_BASE_X2APIC (1ull << 10)
+#define APIC_BASE_XAPIC (1ull << 11)
+#define CPUID_X2APIC (1u << 21)
 
 /* TDX capabilities: the configurable CPUID the model offers. */
 static const struct kvm_cpuid_entry2 tdx_conf[] = {
@@ -62,7 +85,8 @@ static const struct kvm_cpuid_entry2 tdx_conf[] = {
 	{ .function = 0xd, .flags = KVM_CPUID_FLAG_SIGNIFCANT_INDEX, .eax = 0xe7 },
 	{ .function = 0xd, .index = 1,
 	  .flags = KVM_CPUID_FLAG_SIGNIFCANT_INDEX, .eax = 0xf },
-	{ .function = 0x80000008, .eax = 0xffffff },
+	/* KVM reports only EAX[23:16], the GPAW, as configurable here. */
+	{ .function = 0x80000008, .eax = 0x00ff0000 },
 };
 #define TDX_SUPPORTED_ATTRS ((1ull << 0) | (1ull << 28) | (1ull << 30))
 #define TDX_SUPPORTED_XFAM 0x6e7ull
@@ -73,9 +97,11 @@ static struct {
 	int sev_fd;
 	struct fake_vcpu vcpus[MAX_VCPUS];
 	unsigned int nr_vcpus;
-	bool split_irqchip, irqchip;
+	bool split_irqchip, irqchip, pit;
+	unsigned int gsi_routing_calls;
 	bool exit_hypercall;
 	unsigned int apic_bus_ns;
+	bool tsc_khz_set;
 	/* SNP */
 	bool sev_init;
 	uint64_t vmsa_features;
@@ -86,10 +112,19 @@ static struct {
 	/* Inject: LAUNCH_UPDATE's first call -EAGAIN, then 0 with len left. */
 	unsigned int snp_update_calls;
 	bool cpuid_reject;
+	/* What SNP_LAUNCH_FINISH handed the firmware (KVM copies them). */
+	bool id_block_en, auth_key_en;
+	uint8_t id_block[96], id_auth[4096], host_data[32];
+	unsigned int create_vm_calls;
+	bool req_certs;
 	/* TDX */
 	bool td_init_vm, td_finalized;
 	uint64_t td_attributes, td_xfam;
+	uint8_t td_mr[3][48];
 	unsigned int init_vm_calls, mem_region_calls, finalize_calls;
+	/* Inject: FINALIZE_VM -EBUSY, then -EAGAIN; forever if set. */
+	bool finalize_always_busy;
+	unsigned int td_gpaw;
 	struct sha384_ctx mrtd;
 	uint8_t mrtd_final[SHA384_DIGEST_SIZE];
 	uint8_t hob_page[PG];
@@ -119,6 +154,24 @@ static void model_reset(unsigned long vm_type)
 	m.private = calloc(NR_GPA_PAGES, 1);
 	m.launched = calloc(NR_GPA_PAGES, 1);
 	sha384_init(&m.mrtd);
+}
+
+/*
+ * The model holds one VM: a new KVM_CREATE_VM starts it afresh (the
+ * previous VM's vCPU fds then answer EBADF).
+ */
+static void vm_reset(void)
+{
+	for (unsigned int i = 0; i < m.nr_vcpus; i++)
+		free(m.vcpus[i].cpuid);
+	memset(m.vcpus, 0, sizeof(m.vcpus));
+	m.nr_vcpus = 0;
+	m.irqchip = m.split_irqchip = m.pit = m.tsc_khz_set = false;
+	m.gsi_routing_calls = 0;
+	m.apic_bus_ns = 0;
+	m.sev_init = m.started = m.finished = false;
+	m.td_init_vm = m.td_finalized = false;
+	m.req_certs = m.id_block_en = m.auth_key_en = false;
 }
 
 static int fake_fd(enum fake_kind kind, uint64_t size)
@@ -175,6 +228,9 @@ static int check_extension(long cap)
 	case KVM_CAP_IRQCHIP:
 	case KVM_CAP_X86_APIC_BUS_CYCLES_NS:
 	case KVM_CAP_PRE_FAULT_MEMORY:
+	case KVM_CAP_PIT2:
+	case KVM_CAP_SIGNAL_MSI:
+	case KVM_CAP_IRQFD:
 		return 1;
 	case KVM_CAP_MEMORY_ATTRIBUTES:
 		return KVM_MEMORY_ATTRIBUTE_PRIVATE;
@@ -189,7 +245,8 @@ static int check_extension(long cap)
 
 static const struct kvm_cpuid_entry2 host_cpuid[] = {
 	{ .function = 0, .eax = 0xd },
-	{ .function = 1, .eax = 0x800F12, .ecx = 0x7ed8320b, .edx = 0x178bfbff },
+	/* KVM emulates x2APIC on every host: X2APIC is supported. */
+	{ .function = 1, .eax = 0x800F12, .ecx = 0x7ef8320b, .edx = 0x178bfbff },
 	{ .function = 7, .flags = KVM_CPUID_FLAG_SIGNIFCANT_INDEX,
 	  .ebx = 0x219c95a9 },
 	{ .function = 0xd, .flags = KVM_CPUID_FLAG_SIGNIFCANT_INDEX, .eax = 0x207,
@@ -208,7 +265,9 @@ static int supported_cpuid(struct kvm_cpuid2 *c)
 		return -E2BIG;
 	c->nent = n;
 	memcpy(c->entries, host_cpuid, sizeof(host_cpuid));
-	c->entries[n - 1].eax = host_phys_bits() | 48 << 8;
+	/* cpuid.c: raw MAXPHYADDR, and the guest's capped at 48 bits. */
+	c->entries[n - 1].eax = host_phys_bits() | 48 << 8 |
+				MIN(host_phys_bits(), 48u) << 16;
 	return 0;
 }
 
@@ -222,6 +281,8 @@ static int kvm_ioctl_model(unsigned long req, void *arg)
 	case KVM_CREATE_VM:
 		EXPECT_EQ((unsigned long)arg, m.vm_type,
 			  "KVM_CREATE_VM should ask for the mode's VM type");
+		vm_reset();
+		m.create_vm_calls++;
 		return fake_fd(FK_VM, 0);
 	case KVM_GET_VCPU_MMAP_SIZE:
 		return RUN_SIZE;
@@ -230,6 +291,12 @@ static int kvm_ioctl_model(unsigned long req, void *arg)
 	case KVM_GET_DEVICE_ATTR: {
 		struct kvm_device_attr *a = arg;
 
+		/* 7.2 has the certificate exit (sev-snp.md section 1). */
+		if (a->group == KVM_X86_GRP_SEV &&
+		    a->attr == KVM_X86_SEV_SNP_REQ_CERTS) {
+			*(uint64_t *)(uintptr_t)a->addr = 1;
+			return 0;
+		}
 		if (a->group != KVM_X86_GRP_SEV ||
 		    a->attr != KVM_X86_SEV_VMSA_FEATURES)
 			return -ENXIO;	/* an older KVM: no policy bits */
@@ -244,10 +311,14 @@ static int kvm_ioctl_model(unsigned long req, void *arg)
 
 /* ---- memory and vCPUs ---- */
 
+/* kvm-private-memory.md section 6: a DEFAULT VM's attribute mask is 0. */
 static int set_attributes(const struct kvm_memory_attributes *a)
 {
+	uint64_t allowed = m.vm_type == KVM_X86_DEFAULT_VM ? 0 :
+			   KVM_MEMORY_ATTRIBUTE_PRIVATE;
+
 	if (a->flags || !a->size || !IS_ALIGNED(a->address | a->size, PG) ||
-	    (a->attributes & ~KVM_MEMORY_ATTRIBUTE_PRIVATE))
+	    a->address + a->size < a->address || (a->attributes & ~allowed))
 		return -EINVAL;
 	for (uint64_t p = a->address / PG; p < (a->address + a->size) / PG;
 	     p++)
@@ -260,12 +331,11 @@ static int create_vcpu(unsigned long id)
 {
 	struct fake_vcpu *v;
 
-	if (m.vm_type == KVM_X86_SNP_VM && !m.sev_init)
-		VIOLATION("KVM_SEV_INIT2 must come before KVM_CREATE_VCPU");
+	/* tdx.c, tdx_vcpu_create(): after INIT_VM, with a local APIC. */
 	if (m.vm_type == KVM_X86_TDX_VM && !m.td_init_vm)
-		VIOLATION("KVM_TDX_INIT_VM must come before KVM_CREATE_VCPU");
+		return -EIO;
 	if (m.vm_type == KVM_X86_TDX_VM && !m.split_irqchip)
-		return -EINVAL;	/* tdx.md section 3 step 3 */
+		return -EINVAL;
 	if (m.nr_vcpus == MAX_VCPUS || id != m.nr_vcpus)
 		return -EINVAL;
 	v = &m.vcpus[m.nr_vcpus++];
@@ -277,7 +347,8 @@ static int create_vcpu(unsigned long id)
 		.present = 1, .s = 1 };
 	v->sregs.es = v->sregs.fs = v->sregs.gs = v->sregs.ss = v->sregs.ds;
 	v->sregs.cr0 = 0x60000010;
-	v->sregs.apic_base = 0xfee00900;
+	v->apic_base = 0xfee00000 | APIC_BASE_XAPIC | (id ? 0 : APIC_BASE_BSP);
+	v->sregs.apic_base = v->apic_base;
 	v->regs.rip = 0xfff0;
 	v->regs.rflags = 2;
 	v->regs.rdx = 0x600;
@@ -291,11 +362,18 @@ static int enable_cap(const struct kvm_enable_cap *c)
 		m.exit_hypercall = c->args[0] == 1 << KVM_HC_MAP_GPA_RANGE;
 		return 0;
 	case KVM_CAP_SPLIT_IRQCHIP:
-		if (m.nr_vcpus || m.irqchip)
+		if (m.irqchip || m.split_irqchip)
+			return -EEXIST;
+		if (m.nr_vcpus)
 			return -EINVAL;
 		m.split_irqchip = true;
 		return 0;
 	case KVM_CAP_X86_APIC_BUS_CYCLES_NS:
+		/* x86.c: 0 or an overflowing period first, then the irqchip. */
+		if (!c->args[0] || c->args[0] > UINT64_MAX / (UINT32_MAX * 128ull))
+			return -EINVAL;
+		if (!m.irqchip && !m.split_irqchip)
+			return -ENXIO;
 		if (m.nr_vcpus)
 			return -EINVAL;
 		m.apic_bus_ns = c->args[0];
@@ -415,14 +493,30 @@ static int snp_finish(struct cvmm_sev_cmd *cmd)
 	struct cvmm_sev_snp_launch_finish *f = (void *)(uintptr_t)cmd->data;
 	uint8_t page[PG];
 
-	if (!m.started || m.finished || f->flags || f->id_block_en ||
-	    f->auth_key_en)
+	if (!m.started || m.finished || f->flags)
 		return -EINVAL;
 	for (unsigned int i = 0; i < m.nr_vcpus; i++) {
 		vmsa_of(&m.vcpus[i], page);
 		page_info(SNP_VMSA_GPA, SNP_PAGE_TYPE_VMSA, page);
 		m.vmsas++;
 	}
+	/*
+	 * KVM (snp_launch_finish()) copies the 96-byte ID block and the
+	 * 4096-byte ID auth only with id_block_en, passes auth_key_en only
+	 * then, and HOST_DATA always. The firmware refuses a block whose LD
+	 * is not the digest it measured.
+	 */
+	m.id_block_en = f->id_block_en;
+	m.auth_key_en = f->id_block_en && f->auth_key_en;
+	if (f->id_block_en) {
+		memcpy(m.id_block, (void *)(uintptr_t)f->id_block_uaddr, 96);
+		memcpy(m.id_auth, (void *)(uintptr_t)f->id_auth_uaddr, 4096);
+		if (memcmp(m.id_block, m.digest, 48)) {
+			VIOLATION("LAUNCH_FINISH with an ID block whose LD is not the launch digest");
+			return -EIO;
+		}
+	}
+	memcpy(m.host_data, f->host_data, 32);
 	m.finished = true;
 	return 0;
 }
@@ -452,6 +546,12 @@ static int sev_op(struct cvmm_sev_cmd *cmd)
 		m.policy = s->policy;
 		return 0;
 	}
+	case CVMM_SEV_SNP_ENABLE_REQ_CERTS:
+		/* The posted patch refuses it once vCPUs exist. */
+		if (!m.sev_init || m.nr_vcpus)
+			return -EINVAL;
+		m.req_certs = true;
+		return 0;
 	case CVMM_SEV_SNP_LAUNCH_UPDATE:
 		return snp_update(cmd);
 	case CVMM_SEV_SNP_LAUNCH_FINISH:
@@ -498,12 +598,46 @@ static bool cpuid_allowed(const struct kvm_cpuid_entry2 *e)
 	return false;
 }
 
-static int tdx_init_vm(struct cvmm_tdx_init_vm *init)
+static const struct kvm_cpuid_entry2 *
+find_leaf(const struct kvm_cpuid_entry2 *e, uint32_t n, uint32_t function)
 {
-	if (m.td_init_vm || m.nr_vcpus ||
-	    (init->attributes & ~TDX_SUPPORTED_ATTRS) ||
-	    (init->xfam & ~TDX_SUPPORTED_XFAM))
+	for (uint32_t i = 0; i < n; i++)
+		if (e[i].function == function && !e[i].index)
+			return &e[i];
+	return NULL;
+}
+
+/*
+ * tdx.c, setup_tdparams_eptp_controls(): the GPAW comes from CPUID
+ * 0x80000008 EAX[23:16] of INIT_VM, 48 or 52; the leaf must be there.
+ */
+static unsigned int init_vm_gpaw(const struct kvm_cpuid2 *c)
+{
+	const struct kvm_cpuid_entry2 *x = find_leaf(c->entries, c->nent,
+						     0x80000008);
+
+	return x ? (x->eax >> 16) & 0xff : 0;
+}
+
+/* tdx.c, tdx_td_init() and setup_tdparams(), in their order. */
+static int tdx_init_vm(const struct cvmm_tdx_cmd *cmd,
+		       struct cvmm_tdx_init_vm *init)
+{
+	unsigned int gpaw = init_vm_gpaw(&init->cpuid);
+
+	if (m.td_init_vm || cmd->flags)
 		return -EINVAL;
+	for (size_t i = 0; i < ARRAY_SIZE(init->reserved); i++)
+		if (init->reserved[i])
+			return -EINVAL;
+	if (init->cpuid.padding)
+		return -EINVAL;
+	if (m.nr_vcpus)
+		return -EBUSY;
+	if ((init->attributes & ~TDX_SUPPORTED_ATTRS) ||
+	    (init->xfam & ~TDX_SUPPORTED_XFAM) || (gpaw != 48 && gpaw != 52))
+		return -EINVAL;
+	/* Unlisted leaves (KVM) and unconfigurable bits (the module). */
 	for (uint32_t i = 0; i < init->cpuid.nent; i++)
 		if (!cpuid_allowed(&init->cpuid.entries[i]))
 			return -EINVAL;
@@ -512,7 +646,72 @@ static int tdx_init_vm(struct cvmm_tdx_init_vm *init)
 		return -EAGAIN;
 	m.td_init_vm = true;
 	m.td_attributes = init->attributes;
+	memcpy(m.td_mr[0], init->mrconfigid, 48);
+	memcpy(m.td_mr[1], init->mrowner, 48);
+	memcpy(m.td_mr[2], init->mrownerconfig, 48);
 	m.td_xfam = init->xfam;
+	m.td_gpaw = gpaw;
+	return 0;
+}
+
+static bool cpuid_has_x2apic(const struct kvm_cpuid2 *c)
+{
+	const struct kvm_cpuid_entry2 *leaf1;
+
+	if (!c)
+		return false;
+	leaf1 = find_leaf(c->entries, c->nent, 1);
+	return leaf1 && (leaf1->ecx & CPUID_X2APIC);
+}
+
+/*
+ * lapic.c, kvm_apic_set_base() for a host write: X2APIC_ENABLE is a
+ * reserved bit while the vCPU's CPUID lacks X2APIC; x2APIC without xAPIC
+ * enable is an invalid mode. Returns 0, or 1 as KVM's MSR code does.
+ */
+static int apic_set_base(struct fake_vcpu *v, uint64_t value)
+{
+	uint64_t reserved = 0x2ff | ~((1ull << host_phys_bits()) - 1);
+
+	if (v->apic_base == value)
+		return 0;
+	if (!cpuid_has_x2apic(v->cpuid))
+		reserved |= APIC_BASE_X2APIC;
+	if ((value & reserved) ||
+	    ((value & APIC_BASE_X2APIC) && !(value & APIC_BASE_XAPIC)))
+		return 1;
+	v->apic_base = value;
+	v->sregs.apic_base = value;
+	return 0;
+}
+
+/* tdx.c, tdx_vcpu_init(): the APIC goes to x2APIC mode first. */
+static int tdx_init_vcpu(struct fake_vcpu *v, const struct cvmm_tdx_cmd *cmd)
+{
+	uint64_t base = 0xfee00000 | APIC_BASE_XAPIC | APIC_BASE_X2APIC |
+			(v == &m.vcpus[0] ? APIC_BASE_BSP : 0);
+
+	if (cmd->flags || v->tdx_init)
+		return -EINVAL;
+	if (apic_set_base(v, base))
+		return -EINVAL;
+	v->tdx_init = true;
+	v->rcx = cmd->data;
+	return 0;
+}
+
+/* tdx.c, tdx_td_finalize(): -EBUSY while the module's operand is busy. */
+static int tdx_finalize(const struct cvmm_tdx_cmd *cmd)
+{
+	if (!m.td_init_vm || m.td_finalized || cmd->flags || cmd->data)
+		return -EINVAL;
+	++m.finalize_calls;
+	if (m.finalize_always_busy || m.finalize_calls == 1)
+		return -EBUSY;
+	if (m.finalize_calls == 2)
+		return -EAGAIN;
+	m.td_finalized = true;
+	sha384_final(&m.mrtd, m.mrtd_final);
 	return 0;
 }
 
@@ -555,8 +754,7 @@ static int tdx_get_cpuid(struct fake_vcpu *v, struct kvm_cpuid2 *c)
 {
 	uint32_t n = ARRAY_SIZE(tdx_conf) + 1;
 
-	if (!v->tdx_init)
-		return -EINVAL;
+	(void)v;
 	if (c->nent < n) {
 		c->nent = n;
 		return -E2BIG;
@@ -572,31 +770,27 @@ static int tdx_op(int fd, struct cvmm_tdx_cmd *cmd)
 {
 	struct fake_vcpu *v = vcpu_of(fd);
 
+	/* tdx.c, tdx_get_cmd(): hw_error is KVM's to write. */
+	if (cmd->hw_error)
+		return -EINVAL;
 	if (m.kind[fd] == FK_VM) {
 		switch (cmd->id) {
 		case CVMM_TDX_CAPABILITIES:
 			return tdx_capabilities((void *)(uintptr_t)cmd->data);
 		case CVMM_TDX_INIT_VM:
-			return tdx_init_vm((void *)(uintptr_t)cmd->data);
+			return tdx_init_vm(cmd, (void *)(uintptr_t)cmd->data);
 		case CVMM_TDX_FINALIZE_VM:
-			if (!m.td_init_vm || m.td_finalized)
-				return -EINVAL;
-			if (++m.finalize_calls == 1)
-				return -EAGAIN;
-			m.td_finalized = true;
-			sha384_final(&m.mrtd, m.mrtd_final);
-			return 0;
+			return tdx_finalize(cmd);
 		default:
 			return -EINVAL;
 		}
 	}
+	/* tdx.c: vCPU commands need the HKID and an unfinalized TD. */
+	if (!m.td_init_vm || m.td_finalized)
+		return -EINVAL;
 	switch (cmd->id) {
 	case CVMM_TDX_INIT_VCPU:
-		if (v->tdx_init || m.td_finalized)
-			return -EINVAL;
-		v->tdx_init = true;
-		v->rcx = cmd->data;
-		return 0;
+		return tdx_init_vcpu(v, cmd);
 	case CVMM_TDX_INIT_MEM_REGION:
 		return tdx_init_mem_region(v, cmd);
 	case CVMM_TDX_GET_CPUID:
@@ -615,10 +809,25 @@ static int vm_ioctl_model(int fd, unsigned long req, void *arg)
 		return check_extension((long)arg);
 	case KVM_ENABLE_CAP:
 		return enable_cap(arg);
+	case KVM_SET_GSI_ROUTING:
+		/* kvm_main.c: kvm_arch_can_set_irq_routing(), any irqchip. */
+		if (!m.irqchip && !m.split_irqchip)
+			return -EINVAL;
+		m.gsi_routing_calls++;
+		return 0;
+	case KVM_IRQ_LINE:
+		/* x86.c, kvm_vm_ioctl_irq_line(): irqchip_in_kernel(). */
+		return m.irqchip || m.split_irqchip ? 0 : -ENXIO;
+	case KVM_CREATE_PIT2:
+		/* x86.c: one PIT, and only beside the in-kernel PIC. */
+		if (m.pit)
+			return -EEXIST;
+		if (!m.irqchip)
+			return -ENOENT;
+		m.pit = true;
+		return 0;
 	case KVM_SET_TSS_ADDR:
 	case KVM_SET_USER_MEMORY_REGION2:
-	case KVM_SET_GSI_ROUTING:
-	case KVM_IRQ_LINE:
 	case KVM_IRQFD:
 	case KVM_IOEVENTFD:
 	case KVM_SET_IDENTITY_MAP_ADDR:
@@ -626,9 +835,17 @@ static int vm_ioctl_model(int fd, unsigned long req, void *arg)
 	case KVM_CREATE_IRQCHIP:
 		if (m.vm_type == KVM_X86_TDX_VM)
 			return -ENOTTY;	/* tdx.md section 3 step 3 */
-		if (m.nr_vcpus || m.irqchip || m.split_irqchip)
+		if (m.irqchip || m.split_irqchip)
+			return -EEXIST;
+		if (m.nr_vcpus)
 			return -EINVAL;
 		m.irqchip = true;
+		return 0;
+	case KVM_SET_TSC_KHZ:
+		/* x86.c: VM-wide only before the first vCPU. */
+		if (m.nr_vcpus)
+			return -EINVAL;
+		m.tsc_khz_set = true;
 		return 0;
 	case KVM_CREATE_GUEST_MEMFD: {
 		struct kvm_create_guest_memfd *g = arg;
@@ -660,6 +877,31 @@ static int copy_cpuid(struct kvm_cpuid2 **dst, const struct kvm_cpuid2 *src)
 	return 0;
 }
 
+/*
+ * Only the APIC base: KVM_SET_MSRS stops at the first MSR KVM refuses and
+ * returns how many it set.
+ */
+static int msrs_model(struct fake_vcpu *v, unsigned long req,
+		      struct kvm_msrs *msrs)
+{
+	uint32_t i;
+
+	for (i = 0; i < msrs->nmsrs; i++) {
+		struct kvm_msr_entry *e = &msrs->entries[i];
+
+		if (e->index != 0x1b) {
+			snprintf(m.unknown, sizeof(m.unknown), "MSR 0x%x",
+				 e->index);
+			break;
+		}
+		if (req == KVM_GET_MSRS)
+			e->data = v->apic_base;
+		else if (apic_set_base(v, e->data))
+			break;
+	}
+	return i;
+}
+
 static int vcpu_ioctl_model(int fd, unsigned long req, void *arg)
 {
 	struct fake_vcpu *v = vcpu_of(fd);
@@ -689,11 +931,18 @@ static int vcpu_ioctl_model(int fd, unsigned long req, void *arg)
 		/* The VMSA is encrypted and its state protected. */
 		if (m.finished || m.vm_type == KVM_X86_TDX_VM)
 			return -EINVAL;
-		if (req == KVM_SET_SREGS)
-			memcpy(&v->sregs, arg, sizeof(v->sregs));
-		else
+		if (req == KVM_SET_REGS) {
 			memcpy(&v->regs, arg, sizeof(v->regs));
+			return 0;
+		}
+		/* x86.c, __set_sregs_common(): the APIC base, host write. */
+		if (apic_set_base(v, ((struct kvm_sregs *)arg)->apic_base))
+			return -EINVAL;
+		memcpy(&v->sregs, arg, sizeof(v->sregs));
 		return 0;
+	case KVM_SET_MSRS:
+	case KVM_GET_MSRS:
+		return msrs_model(v, req, arg);
 	case KVM_MEMORY_ENCRYPT_OP:
 		return tdx_op(fd, arg);
 	default:
@@ -864,6 +1113,7 @@ static void test_snp_launch(void)
 {
 	for (size_t i = 0; i < ARRAY_SIZE(snp_vectors); i++) {
 		struct vm *vm = NULL;
+		uint64_t hc = 1;
 		struct vm_config cfg;
 		int r;
 
@@ -889,6 +1139,9 @@ static void test_snp_launch(void)
 			       !memcmp(vm->cc->expected, m.digest, 48),
 			       "cvmm's expected measurement should be the PSP's");
 			check_after_launch(vm);
+			EXPECT(mem_map_gpa_range(&vm->mem, 0x100000, 1, 0,
+						 &hc, NULL) == 0 && hc == 0,
+			       "the guest should be able to share a RAM page");
 			EXPECT_EQ(mem_discard_shared(&vm->mem, 0x100000, PG),
 				  -EINVAL,
 				  "discarding the shared side of shared RAM should be refused");
@@ -896,6 +1149,290 @@ static void test_snp_launch(void)
 		vm = vm_free(vm);
 		vm_config_free(&cfg);
 	}
+}
+
+/* An 8K bzImage (protocol 2.15, one setup sector) whose payload is i. */
+static void fake_bzimage(uint8_t *bz, size_t size)
+{
+	memset(bz, 0, size);
+	for (size_t i = 1024; i < size; i++)
+		bz[i] = i * 7;
+	bz[0x1f1] = 1;
+	put16(bz + 0x1fe, 0xaa55);
+	memcpy(bz + 0x202, "HdrS", 4);
+	put16(bz + 0x206, 0x020f);
+	bz[0x211] = 1;			/* LOADED_HIGH */
+	put16(bz + 0x236, 1);		/* XLF_KERNEL_64 */
+	put32(bz + 0x260, 0x100000);	/* init_size */
+}
+
+static void write_file(char *path, const void *data, size_t size)
+{
+	int fd = mkstemp(path);
+
+	if (fd < 0 || write(fd, data, size) != (ssize_t)size)
+		abort();
+	close(fd);
+}
+
+static bool item_is(const struct fw_cfg *fc, uint16_t key, const void *data,
+		    size_t size)
+{
+	return fc->items[key].size == size &&
+	       !memcmp(fc->items[key].data, data, size);
+}
+
+static unsigned int virtio_devices(struct vm *vm)
+{
+	unsigned int n = 0;
+
+	for (unsigned int i = 0; i < PCI_MAX_DEVICES; i++) {
+		struct pci_device *d = vm->pc->pci.devices[i];
+
+		n += d && (pci_cfg_read32(d->cfg, 0) & 0xffff) == 0x1af4;
+	}
+	return n;
+}
+
+/*
+ * What --plan lists is what the VM serves: the same items and files with
+ * the same sizes (the plan builds its own, without a VM).
+ */
+static void check_plan_fw_cfg(struct vm *vm, const struct fw_cfg *fc)
+{
+	char reason[CC_REASON_MAX] = "";
+	struct fw_cfg pfc;
+	bool same;
+	int r;
+
+	r = fw_cfg_plan_build(vm->cfg, vm->cc->plan, &vm->cc->img, &pfc,
+			      reason, sizeof(reason));
+	EXPECT_EQ(r, 0, "the plan's fw_cfg should build: %s", reason);
+	same = r == 0 && pfc.nr_files == fc->nr_files;
+	for (unsigned int i = 0; same && i < FW_CFG_MAX_ITEMS; i++)
+		same = pfc.items[i].size == fc->items[i].size;
+	for (unsigned int i = 0; same && i < fc->nr_files; i++)
+		same = !strcmp(pfc.names[i], fc->names[i]);
+	EXPECT(same, "--plan's fw_cfg items and files should be the VM's");
+	fw_cfg_free(&pfc);
+}
+
+/*
+ * A TD HOB consistent with etc/e820: the HOB's RAM ranges (built from the
+ * plan's memory) are the e820 RAM entries the VM's fw_cfg serves.
+ */
+static void check_e820_is_hob(struct vm *vm, const struct fw_cfg *fc)
+{
+	const struct fw_cfg_item *e820 = fw_cfg_find_file(fc, "etc/e820");
+	struct tdx_ram_range ram[MEM_MAX_REGIONS];
+	unsigned int n = launch_ram_ranges(&vm->cc->plan->mem, ram);
+	bool same = e820 && e820->size == 20 * n;
+
+	for (unsigned int i = 0; same && i < n; i++) {
+		uint64_t gpa, size;
+		uint32_t type;
+
+		memcpy(&gpa, e820->data + 20 * i, 8);
+		memcpy(&size, e820->data + 20 * i + 8, 8);
+		memcpy(&type, e820->data + 20 * i + 16, 4);
+		same = gpa == ram[i].gpa && size == ram[i].size && type == 1;
+	}
+	EXPECT(same && n > 0,
+	       "etc/e820 should list the TD HOB's RAM ranges, as RAM");
+}
+
+/*
+ * boot.kernel with snp and tdx: run hashes the same bytes measure does
+ * (one path, cc_boot_files_load()), the PSP's digest is cvmm's expectation
+ * and what `cvmm measure` prints for the same files, and fw_cfg serves the
+ * firmware exactly those bytes: setup and payload that make up the kernel
+ * hashed, the initrd, the command line with the NUL the hash covers.
+ */
+static void test_launch_boot_files(void)
+{
+	static const char cmdline[] = "console=ttyS0";
+	static const uint8_t initrd_bytes[] = "initrd bytes";
+	static const enum cc_mode modes[] = { CC_MODE_SNP, CC_MODE_TDX };
+	char kernel[] = "/tmp/cvmm-test-kernel-XXXXXX";
+	char initrd[] = "/tmp/cvmm-test-initrd-XXXXXX";
+	uint8_t bz[8192], want[SHA256_DIGEST_SIZE];
+	struct snp_kernel_hashes h;
+
+	fake_bzimage(bz, sizeof(bz));
+	write_file(kernel, bz, sizeof(bz));
+	write_file(initrd, initrd_bytes, sizeof(initrd_bytes));
+	for (size_t i = 0; i < ARRAY_SIZE(modes); i++) {
+		const char *name = cc_mode_name(modes[i]);
+		struct vm *vm = NULL;
+		struct vm_config cfg;
+		struct fw_cfg *fc;
+
+		vm_config_init(&cfg);
+		cfg.cc.mode = modes[i];
+		cfg.boot.firmware = strdup(modes[i] == CC_MODE_SNP ?
+					   amdsev_path : inteltdx_path);
+		cfg.boot.kernel = strdup(kernel);
+		cfg.boot.initrd = strdup(initrd);
+		cfg.boot.cmdline = strdup(cmdline);
+		/* A virtio device on the CC guest's PCI bus. */
+		cfg.devices.rng = true;
+		vm_config_finish(&cfg);
+		model_reset(cc_mode_vm_type(modes[i]));
+		EXPECT_EQ(vm_build(&cfg, 0, &vm), 0,
+			  "a %s launch with a kernel, initrd and cmdline should succeed%s%s",
+			  name, m.unknown[0] ? "; unmodelled: " : "", m.unknown);
+		EXPECT_EQ(m.violations, 0, "KVM's rules should hold");
+		fc = vm ? boot_firmware_fw_cfg(vm) : NULL;
+		EXPECT(fc, "%s: the firmware platform should have fw_cfg", name);
+		if (!fc) {
+			vm = vm_free(vm);
+			vm_config_free(&cfg);
+			continue;
+		}
+		EXPECT(vm->cc->img.kernel_size == sizeof(bz) &&
+		       !memcmp(vm->cc->img.kernel, bz, sizeof(bz)),
+		       "%s: the launch should keep the kernel bytes it read", name);
+		EXPECT(item_is(fc, FW_CFG_SETUP_DATA, vm->cc->img.kernel, 1024) &&
+		       item_is(fc, FW_CFG_KERNEL_DATA, vm->cc->img.kernel + 1024,
+			       sizeof(bz) - 1024) &&
+		       item_is(fc, FW_CFG_SETUP_SIZE, "\x00\x04\0\0", 4) &&
+		       item_is(fc, FW_CFG_KERNEL_SIZE, "\x00\x1c\0\0", 4),
+		       "%s: fw_cfg's setup and kernel should be the launch's bytes, split after the setup sectors",
+		       name);
+		EXPECT(item_is(fc, FW_CFG_INITRD_DATA, initrd_bytes,
+			       sizeof(initrd_bytes)) &&
+		       item_is(fc, FW_CFG_CMDLINE_DATA, cmdline, sizeof(cmdline)),
+		       "%s: fw_cfg's initrd and command line (with its NUL) should be the hashed bytes",
+		       name);
+		EXPECT(fw_cfg_find_file(fc, "etc/e820") &&
+		       fw_cfg_find_file(fc, "etc/acpi/tables") &&
+		       fw_cfg_find_file(fc, "etc/table-loader"),
+		       "%s: fw_cfg should describe the memory and the ACPI tables",
+		       name);
+		EXPECT(virtio_devices(vm) == 1 && vm->io_policy == VM_IO_PROBE,
+		       "%s: the PC's PCI bus should carry the virtio-rng device",
+		       name);
+		check_plan_fw_cfg(vm, fc);
+		check_e820_is_hob(vm, fc);
+		if (modes[i] == CC_MODE_SNP) {
+			snp_kernel_hashes_compute(bz, sizeof(bz), initrd_bytes,
+						  sizeof(initrd_bytes), cmdline,
+						  &h);
+			sha256(bz, sizeof(bz), want);
+			EXPECT(!memcmp(vm->cc->img.hashes.kernel, want,
+				       sizeof(want)) &&
+			       !memcmp(&vm->cc->img.hashes, &h, sizeof(h)),
+			       "the hashes should be the kernel's, initrd's and cmdline's");
+			EXPECT(vm->cc->has_expected &&
+			       !memcmp(vm->cc->expected, m.digest, 48),
+			       "cvmm's expected measurement should be the PSP's");
+			EXPECT(m.irqchip && m.pit && !m.split_irqchip,
+			       "an SNP guest's PC has the in-kernel irqchip and PIT");
+		} else {
+			EXPECT(m.split_irqchip && !m.irqchip && !m.pit &&
+			       vm->irq.mode == IRQCHIP_SPLIT &&
+			       vm->irq.ioapic.ops,
+			       "a TD's PC has the split irqchip and cvmm's IOAPIC, no PIC or PIT");
+			EXPECT(m.gsi_routing_calls > 0,
+			       "the IOAPIC's pins should be routed");
+		}
+		vm = vm_free(vm);
+		vm_config_free(&cfg);
+	}
+	unlink(kernel);
+	unlink(initrd);
+}
+
+static void dma_kick(struct fw_cfg *fc, uint64_t desc_gpa)
+{
+	uint8_t be[4];
+
+	for (unsigned int i = 0; i < 4; i++)
+		be[i] = desc_gpa >> (8 * (7 - i));
+	fw_cfg_access(fc, 4, be, 4, true);
+	for (unsigned int i = 0; i < 4; i++)
+		be[i] = desc_gpa >> (8 * (3 - i));
+	fw_cfg_access(fc, 8, be, 4, true);
+}
+
+static void put_desc(uint8_t *d, uint32_t control, uint32_t len, uint64_t gpa)
+{
+	for (unsigned int i = 0; i < 4; i++) {
+		d[i] = control >> (24 - 8 * i);
+		d[4 + i] = len >> (24 - 8 * i);
+	}
+	for (unsigned int i = 0; i < 8; i++)
+		d[8 + i] = gpa >> (56 - 8 * i);
+}
+
+/* --stats carries what fw_cfg served and refused. */
+static void check_stats_fw_cfg(struct vm *vm)
+{
+	char path[] = "/tmp/cvmm-test-stats-XXXXXX", buf[16384] = "";
+	int fd = mkstemp(path);
+	ssize_t n;
+
+	if (fd < 0)
+		abort();
+	EXPECT_EQ(vm_write_stats(vm, path), 0, "--stats should be written");
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	unlink(path);
+	EXPECT(n > 0 && strstr(buf, "\"fw_cfg\"") &&
+	       strstr(buf, "\"dma_errors\":2") &&
+	       strstr(buf, "\"dma_transfers\":3"),
+	       "--stats should count fw_cfg's DMA transfers and errors: %s",
+	       buf);
+}
+
+/*
+ * fw_cfg DMA in an SNP guest, whose RAM is private from the start: a
+ * descriptor the guest shared that points at private RAM ends with the
+ * error bit and nothing written; the same read into a shared buffer
+ * succeeds; a descriptor in private RAM gets no completion at all.
+ */
+static void test_fw_cfg_dma_private(void)
+{
+	const uint64_t desc_gpa = 0x100000, buf_gpa = 0x101000;
+	const uint64_t private_gpa = 0x200000;
+	struct vm *vm = NULL;
+	struct vm_config cfg;
+	struct fw_cfg *fc;
+	uint8_t *desc, *buf;
+	uint64_t hc = 1;
+
+	EXPECT_EQ(build(CC_MODE_SNP, amdsev_path, 1, false, &cfg, &vm), 0,
+		  "the SNP launch should succeed");
+	fc = vm ? boot_firmware_fw_cfg(vm) : NULL;
+	EXPECT(fc, "an SNP guest should have fw_cfg");
+	if (!fc)
+		goto out;
+	EXPECT(mem_map_gpa_range(&vm->mem, desc_gpa, 2, 0, &hc, NULL) == 0 && !hc,
+	       "the guest shares a descriptor page and a buffer page");
+	desc = mem_gpa_to_hva(&vm->mem, desc_gpa, PG);
+	buf = mem_gpa_to_hva(&vm->mem, buf_gpa, PG);
+	put_desc(desc, FW_CFG_DMA_SELECT | FW_CFG_DMA_READ |
+			       FW_CFG_SIGNATURE << 16, 4, private_gpa);
+	dma_kick(fc, desc_gpa);
+	EXPECT(desc[3] == FW_CFG_DMA_ERROR && !desc[0] && !desc[1] && !desc[2],
+	       "a read into private RAM should end with the DMA error bit");
+	EXPECT_EQ(fc->stats.dma_errors, 1, "and count one DMA error");
+	EXPECT(mem_range_allocated_bytes(&vm->mem, private_gpa, PG, &(uint64_t){ 0 },
+					 &hc) == 0 && hc == 0,
+	       "nothing should be written to the private page's shared side");
+	put_desc(desc, FW_CFG_DMA_SELECT | FW_CFG_DMA_READ |
+			       FW_CFG_SIGNATURE << 16, 4, buf_gpa);
+	dma_kick(fc, desc_gpa);
+	EXPECT(!desc[3] && !memcmp(buf, "QEMU", 4),
+	       "a read into shared RAM should complete with the item's bytes");
+	/* The descriptor itself private: nowhere to report, no completion. */
+	dma_kick(fc, private_gpa);
+	EXPECT_EQ(fc->stats.dma_errors, 2,
+		  "a descriptor in private RAM should be refused");
+	check_stats_fw_cfg(vm);
+out:
+	vm = vm_free(vm);
+	vm_config_free(&cfg);
 }
 
 /* A CPUID page the firmware corrects: the launch fails and says why. */
@@ -949,8 +1486,13 @@ static void test_tdx_launch(void)
 		  "the default attributes are SEPT_VE_DISABLE");
 	EXPECT(m.td_xfam == (0x207 & 0xe7) && m.apic_bus_ns == 40,
 	       "XFAM should be CPUID 0xD masked, the APIC bus 25 MHz");
-	EXPECT(m.td_finalized && m.finalize_calls == 2,
-	       "FINALIZE_VM should be retried on EAGAIN");
+	EXPECT(m.td_finalized && m.finalize_calls == 3,
+	       "FINALIZE_VM should be retried on EBUSY and EAGAIN");
+	EXPECT(m.tsc_khz_set && m.td_gpaw == 48,
+	       "the TSC should be set before INIT_VM, which gets GPAW 48");
+	EXPECT(m.vcpus[0].apic_base == 0xfee00d00 &&
+	       m.vcpus[1].apic_base == 0xfee00c00,
+	       "INIT_VCPU should have put each APIC in x2APIC mode (BSP first)");
 	EXPECT(m.nr_vcpus == 2 && m.vcpus[0].rcx == 0x809000 &&
 	       m.vcpus[1].rcx == 0x809000,
 	       "every vCPU's RCX should be the TD HOB (tdx.md section 4 table)");
@@ -970,12 +1512,446 @@ static void test_tdx_launch(void)
 	vm_config_free(&cfg);
 }
 
+/*
+ * A guest that validates (SNP) or accepts (TDX) all its RAM: each private
+ * access KVM would refuse (the page's attribute is not PRIVATE) is a
+ * KVM_EXIT_MEMORY_FAULT, served as cvmm's vCPU does. RAM private from the
+ * start makes that zero faults and zero implicit conversions.
+ */
+static void test_accept_all_ram(void)
+{
+	static const enum cc_mode modes[] = { CC_MODE_SNP, CC_MODE_TDX };
+
+	for (size_t i = 0; i < ARRAY_SIZE(modes); i++) {
+		const char *fw = modes[i] == CC_MODE_SNP ? amdsev_path :
+							   inteltdx_path;
+		uint64_t pages = 0, faults = 0;
+		struct vm *vm = NULL;
+		struct vm_config cfg;
+
+		EXPECT_EQ(build(modes[i], fw, 1, false, &cfg, &vm), 0,
+			  "the %s launch should succeed",
+			  cc_mode_name(modes[i]));
+		for (unsigned int r = 0; vm && r < vm->mem.nr_regions; r++) {
+			const struct mem_region *reg = &vm->mem.regions[r];
+
+			if (reg->kind != MEM_REGION_RAM)
+				continue;
+			for (uint64_t gpa = reg->gpa; gpa < reg->gpa + reg->size;
+			     gpa += PG, pages++) {
+				if (m.private[gpa / PG])
+					continue;
+				faults++;
+				(void)mem_handle_memory_fault(&vm->mem, gpa, PG,
+					KVM_MEMORY_EXIT_FLAG_PRIVATE,
+					IMPLICIT_ALLOW);
+			}
+		}
+		EXPECT(pages >= 0x10000, "%s: all of RAM should be accepted",
+		       cc_mode_name(modes[i]));
+		EXPECT_EQ(faults, 0, "%s: no private access to RAM should fault",
+			  cc_mode_name(modes[i]));
+		EXPECT_EQ(vm ? vm->mem.stats.conversions_implicit : 1, 0,
+			  "%s: no implicit conversion should be needed",
+			  cc_mode_name(modes[i]));
+		vm = vm_free(vm);
+		vm_config_free(&cfg);
+	}
+}
+
+/* A TDX launch whose module stays busy: a bounded retry, then one error. */
+static void test_tdx_finalize_busy(void)
+{
+	char buf[8192] = "";
+	struct vm *vm = NULL;
+	struct vm_config cfg;
+	int saved, r;
+	FILE *f = tmpfile();
+
+	saved = dup(STDERR_FILENO);
+	dup2(fileno(f), STDERR_FILENO);
+	vm_config_init(&cfg);
+	cfg.cc.mode = CC_MODE_TDX;
+	cfg.boot.firmware = strdup(inteltdx_path);
+	vm_config_finish(&cfg);
+	model_reset(KVM_X86_TDX_VM);
+	m.finalize_always_busy = true;
+	r = vm_build(&cfg, 0, &vm);
+	fflush(stderr);
+	dup2(saved, STDERR_FILENO);
+	close(saved);
+	rewind(f);
+	(void)!fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	EXPECT(r == -EBUSY && !vm, "a module busy forever should fail the launch with EBUSY");
+	EXPECT_EQ(m.finalize_calls, 100, "FINALIZE_VM should be tried 100 times");
+	EXPECT(strstr(buf, "KVM_TDX_FINALIZE_VM") &&
+	       strstr(buf, "still busy after 100 tries"),
+	       "the error should say the module stayed busy, got:\n%s", buf);
+	vm_config_free(&cfg);
+}
+
+/* ---- the model against the kernel's rules, ioctl by ioctl ---- */
+
+static void expect_rule(const char *what, long want, long got)
+{
+	EXPECT(want == got, "model: %s should give %ld, gives %ld", what,
+	       want, got);
+}
+
+/*
+ * The sequence tests/rig/kvm-rules.c runs against the rig's real KVM:
+ * the model must answer every step as the kernel does.
+ */
+static void test_model_kvm_rules(void)
+{
+	int kvm_fd;
+
+	model_reset(KVM_X86_DEFAULT_VM);
+	kvm_fd = open("/dev/kvm", O_RDWR);
+	EXPECT_EQ(kvm_rules_run(kvm_fd, expect_rule), 0,
+		  "the model should create the VMs and the vCPU");
+	EXPECT(!m.unknown[0], "every ioctl should be modelled: %s", m.unknown);
+	close(kvm_fd);
+}
+
+static long tdx_cmd(int fd, uint32_t id, uint32_t flags, uint64_t data)
+{
+	struct cvmm_tdx_cmd cmd = { .id = id, .flags = flags, .data = data };
+
+	return ioctl(fd, KVM_MEMORY_ENCRYPT_OP, &cmd) < 0 ? -errno : 0;
+}
+
+static long enable_cap_errno(int vm_fd, uint32_t cap, uint64_t arg)
+{
+	struct kvm_enable_cap c = { .cap = cap, .args = { arg } };
+
+	return ioctl(vm_fd, KVM_ENABLE_CAP, &c) < 0 ? -errno : 0;
+}
+
+static long set_cpuid_errno(int vcpu_fd, bool x2apic)
+{
+	struct {
+		struct kvm_cpuid2 c;
+		struct kvm_cpuid_entry2 e[ARRAY_SIZE(tdx_conf)];
+	} cpuid = { .c.nent = ARRAY_SIZE(tdx_conf) };
+
+	memcpy(cpuid.e, tdx_conf, sizeof(tdx_conf));
+	if (!x2apic)
+		cpuid.e[0].ecx &= ~CPUID_X2APIC;
+	return ioctl(vcpu_fd, KVM_SET_CPUID2, &cpuid) < 0 ? -errno : 0;
+}
+
+/* INIT_VM with the model's configurable CPUID and EAX[23:16] = @gpaw. */
+static long init_vm_errno(int vm_fd, unsigned int gpaw)
+{
+	struct {
+		struct cvmm_tdx_init_vm init;
+		struct kvm_cpuid_entry2 e[ARRAY_SIZE(tdx_conf)];
+	} init = {
+		.init.attributes = 1ull << 28,
+		.init.cpuid.nent = ARRAY_SIZE(tdx_conf),
+	};
+	long r;
+
+	memcpy(init.e, tdx_conf, sizeof(tdx_conf));
+	init.e[ARRAY_SIZE(tdx_conf) - 1].eax = gpaw << 16;
+	do
+		r = tdx_cmd(vm_fd, CVMM_TDX_INIT_VM, 0, (uintptr_t)&init);
+	while (r == -EAGAIN);
+	return r;
+}
+
+/*
+ * The orders cvmm used before tdx.md section 3 was corrected, refused by
+ * the model with the kernel's errno, and the corrected order accepted.
+ */
+static void test_model_rejects_old_tdx_orders(void)
+{
+	int kvm_fd, vm_fd, vcpu_fd;
+
+	model_reset(KVM_X86_TDX_VM);
+	kvm_fd = open("/dev/kvm", O_RDWR);
+	vm_fd = ioctl(kvm_fd, KVM_CREATE_VM, KVM_X86_TDX_VM);
+	EXPECT_EQ(tdx_cmd(vm_fd, CVMM_TDX_INIT_VCPU, 0, 0), 0 - EINVAL,
+		  "a vCPU command on the VM fd is refused");
+	/* Old: the APIC bus right after CAPABILITIES, no irqchip yet. */
+	EXPECT_EQ(enable_cap_errno(vm_fd, KVM_CAP_X86_APIC_BUS_CYCLES_NS, 40),
+		  0 - ENXIO, "APIC_BUS_CYCLES_NS before the irqchip is ENXIO");
+	EXPECT_EQ(ioctl(vm_fd, KVM_CREATE_VCPU, 0) < 0 ? -errno : 0, 0 - EIO,
+		  "a TD vCPU before INIT_VM is EIO");
+	EXPECT_EQ(ioctl(vm_fd, KVM_CREATE_IRQCHIP, 0) < 0 ? -errno : 0,
+		  0 - ENOTTY, "a TD has no in-kernel IOAPIC/PIC: ENOTTY");
+	EXPECT_EQ(enable_cap_errno(vm_fd, KVM_CAP_SPLIT_IRQCHIP, 24), 0,
+		  "the split irqchip first");
+	EXPECT_EQ(enable_cap_errno(vm_fd, KVM_CAP_X86_APIC_BUS_CYCLES_NS, 0),
+		  0 - EINVAL, "a bus period of 0 is EINVAL");
+	EXPECT_EQ(enable_cap_errno(vm_fd, KVM_CAP_X86_APIC_BUS_CYCLES_NS, 40),
+		  0, "then the APIC bus");
+	EXPECT_EQ(ioctl(vm_fd, KVM_SET_TSC_KHZ, 0), 0, "then the TSC");
+	/* Old: the masked CPUID, whose 0x80000008 EAX[23:16] was left 0. */
+	EXPECT_EQ(init_vm_errno(vm_fd, 0), 0 - EINVAL,
+		  "INIT_VM without a GPAW is EINVAL");
+	EXPECT_EQ(init_vm_errno(vm_fd, 46), 0 - EINVAL,
+		  "INIT_VM with GPAW 46 is EINVAL");
+	EXPECT_EQ(init_vm_errno(vm_fd, 48), 0, "INIT_VM with GPAW 48");
+	EXPECT_EQ(init_vm_errno(vm_fd, 48), 0 - EINVAL, "INIT_VM only once");
+	vcpu_fd = ioctl(vm_fd, KVM_CREATE_VCPU, 0);
+	EXPECT(vcpu_fd >= 0, "the vCPU after INIT_VM");
+	EXPECT_EQ(ioctl(vm_fd, KVM_SET_TSC_KHZ, 0) < 0 ? -errno : 0,
+		  0 - EINVAL, "the VM's TSC once a vCPU exists is EINVAL");
+	EXPECT_EQ(enable_cap_errno(vm_fd, KVM_CAP_X86_APIC_BUS_CYCLES_NS, 40),
+		  0 - EINVAL, "the APIC bus once a vCPU exists is EINVAL");
+	/* Old: INIT_VCPU before KVM_SET_CPUID2. */
+	EXPECT_EQ(tdx_cmd(vcpu_fd, CVMM_TDX_INIT_VCPU, 0, 0x809000), 0 - EINVAL,
+		  "INIT_VCPU before any CPUID is EINVAL (x2APIC base reserved)");
+	EXPECT_EQ(set_cpuid_errno(vcpu_fd, false), 0, "a CPUID without X2APIC");
+	EXPECT_EQ(tdx_cmd(vcpu_fd, CVMM_TDX_INIT_VCPU, 0, 0x809000), 0 - EINVAL,
+		  "INIT_VCPU with a CPUID lacking X2APIC is EINVAL");
+	EXPECT_EQ(set_cpuid_errno(vcpu_fd, true), 0, "a CPUID with X2APIC");
+	EXPECT_EQ(tdx_cmd(vcpu_fd, CVMM_TDX_INIT_VCPU, 1, 0x809000), 0 - EINVAL,
+		  "INIT_VCPU with flags is EINVAL");
+	EXPECT_EQ(tdx_cmd(vcpu_fd, CVMM_TDX_INIT_VCPU, 0, 0x809000), 0,
+		  "INIT_VCPU after KVM_SET_CPUID2 with X2APIC");
+	EXPECT_EQ(tdx_cmd(vcpu_fd, CVMM_TDX_INIT_VCPU, 0, 0x809000), 0 - EINVAL,
+		  "INIT_VCPU only once");
+	/* Old: FINALIZE_VM retried on EAGAIN only. */
+	EXPECT_EQ(tdx_cmd(vm_fd, CVMM_TDX_FINALIZE_VM, 0, 0), 0 - EBUSY,
+		  "FINALIZE_VM may find the module busy: EBUSY");
+	EXPECT_EQ(tdx_cmd(vm_fd, CVMM_TDX_FINALIZE_VM, 0, 0), 0 - EAGAIN,
+		  "then EAGAIN");
+	EXPECT_EQ(tdx_cmd(vm_fd, CVMM_TDX_FINALIZE_VM, 0, 0), 0, "then 0");
+	EXPECT_EQ(tdx_cmd(vcpu_fd, CVMM_TDX_GET_CPUID, 0, 0), 0 - EINVAL,
+		  "vCPU commands after FINALIZE_VM are EINVAL");
+	close(vcpu_fd);
+	close(vm_fd);
+	close(kvm_fd);
+}
+
+/*
+ * The GPA-width check as QEMU does it: the masked INIT_VM CPUID reads 0
+ * in 0x80000008 EAX[7:0] (not configurable), the supported CPUID does not.
+ */
+static void test_gpa_width_source(void)
+{
+	struct {
+		struct kvm_cpuid2 c;
+		struct kvm_cpuid_entry2 e[16];
+	} host = { .c.nent = 16 }, conf = { .c.nent = ARRAY_SIZE(tdx_conf) };
+	struct kvm_cpuid_entry2 masked[16];
+	uint32_t n;
+
+	model_reset(KVM_X86_TDX_VM);
+	EXPECT_EQ(supported_cpuid(&host.c), 0, "the model's supported CPUID");
+	memcpy(conf.e, tdx_conf, sizeof(tdx_conf));
+	n = tdx_cpuid_mask(&host.c, &conf.c, masked);
+	EXPECT_EQ(cpuid_phys_bits(masked, n), 0,
+		  "the masked CPUID's physical-address width reads 0");
+	EXPECT_EQ(cpuid_phys_bits(host.e, host.c.nent), host_phys_bits(),
+		  "the supported CPUID's is the host's");
+}
+
+/* SNP: SEV_INIT2 after a vCPU, LAUNCH_UPDATE of a shared page. */
+static void test_model_rejects_old_snp_orders(void)
+{
+	struct cvmm_sev_init init = {};
+	struct cvmm_sev_snp_launch_start start = { .policy = 0x30000 };
+	struct cvmm_sev_snp_launch_update u = {
+		.gfn_start = 0x800, .len = PG, .type = SNP_PAGE_TYPE_ZERO,
+	};
+	struct cvmm_sev_cmd cmd;
+	int kvm_fd, vm_fd, vcpu_fd, sev_fd;
+
+	model_reset(KVM_X86_SNP_VM);
+	kvm_fd = open("/dev/kvm", O_RDWR);
+	sev_fd = open("/dev/sev", O_RDWR);
+	vm_fd = ioctl(kvm_fd, KVM_CREATE_VM, KVM_X86_SNP_VM);
+	vcpu_fd = ioctl(vm_fd, KVM_CREATE_VCPU, 0);
+	cmd = (struct cvmm_sev_cmd){ .id = CVMM_SEV_INIT2,
+		.data = (uintptr_t)&init, .sev_fd = sev_fd };
+	EXPECT_EQ(ioctl(vm_fd, KVM_MEMORY_ENCRYPT_OP, &cmd) < 0 ? -errno : 0,
+		  0 - EINVAL, "SEV_INIT2 once a vCPU exists is EINVAL");
+	close(vcpu_fd);
+	close(vm_fd);
+	vm_fd = ioctl(kvm_fd, KVM_CREATE_VM, KVM_X86_SNP_VM);
+	EXPECT_EQ(ioctl(vm_fd, KVM_MEMORY_ENCRYPT_OP, &cmd), 0, "SEV_INIT2");
+	cmd.id = CVMM_SEV_SNP_LAUNCH_START;
+	cmd.data = (uintptr_t)&start;
+	EXPECT_EQ(ioctl(vm_fd, KVM_MEMORY_ENCRYPT_OP, &cmd), 0, "LAUNCH_START");
+	cmd.id = CVMM_SEV_SNP_LAUNCH_UPDATE;
+	cmd.data = (uintptr_t)&u;
+	m.snp_update_calls = 2;	/* no injected EAGAIN here */
+	EXPECT_EQ(ioctl(vm_fd, KVM_MEMORY_ENCRYPT_OP, &cmd) < 0 ? -errno : 0,
+		  0 - EINVAL, "LAUNCH_UPDATE of a shared page is EINVAL");
+	close(vm_fd);
+	close(sev_fd);
+	close(kvm_fd);
+}
+
+/* An ID block (LD, policy 0x30000) and ID auth (no author key) as files. */
+static void write_id_files(char *block_path, char *auth_path, const char *ld,
+			   uint8_t *ret_block, uint8_t *ret_auth)
+{
+	memset(ret_block, 0, 96);
+	memset(ret_auth, 0, 4096);
+	for (int i = 0; i < 48; i++)
+		sscanf(ld + 2 * i, "%2hhx", &ret_block[i]);
+	memset(ret_block + 0x30, 0xf1, 16);	/* family id */
+	memset(ret_block + 0x40, 0x1d, 16);	/* image id */
+	put32(ret_block + 0x50, 1);		/* version */
+	put32(ret_block + 0x54, 3);		/* guest SVN */
+	put64(ret_block + 0x58, 0x30000);	/* policy */
+	put32(ret_auth, 1);			/* ID key: ECDSA P-384 */
+	put32(ret_auth + 0x240, 2);		/* curve P-384 */
+	write_temp(block_path, ret_block, 96);
+	write_temp(auth_path, ret_auth, 4096);
+}
+
+/*
+ * SNP_LAUNCH_FINISH gets the ID block, its auth and HOST_DATA in the
+ * fields KVM reads; a block for another launch is refused before any VM.
+ */
+static void test_snp_launch_inputs(void)
+{
+	char block_path[64], auth_path[64], bad_path[64], bad_auth[64];
+	uint8_t block[96], auth[4096], bad[96], bad_a[4096];
+	char log[4096] = "";
+	struct vm *vm = NULL;
+	struct vm_config cfg;
+	FILE *f = tmpfile();
+	int saved, r;
+
+	write_id_files(block_path, auth_path, snp_vectors[0].digest, block,
+		       auth);
+	/* The 4-vCPU digest, for a 1-vCPU launch. */
+	write_id_files(bad_path, bad_auth, snp_vectors[2].digest, bad, bad_a);
+	vm_config_init(&cfg);
+	cfg.cc.mode = CC_MODE_SNP;
+	cfg.boot.firmware = strdup(amdsev_path);
+	cfg.cc.snp.id_block = strdup(block_path);
+	cfg.cc.snp.id_auth = strdup(auth_path);
+	for (int i = 0; i < 32; i++)
+		cfg.cc.snp.host_data[i] = 0xa0 + i;
+	cfg.cc.snp.host_data_set = true;
+	vm_config_finish(&cfg);
+	model_reset(KVM_X86_SNP_VM);
+	r = vm_build(&cfg, 0, &vm);
+	EXPECT_EQ(r, 0, "an SNP launch with an ID block should succeed%s%s",
+		  m.unknown[0] ? "; unmodelled: " : "", m.unknown);
+	EXPECT_EQ(m.violations, 0, "KVM's rules should hold");
+	EXPECT(m.finished && m.id_block_en && !m.auth_key_en,
+	       "LAUNCH_FINISH should enable the ID block, without an author key");
+	EXPECT(!memcmp(m.id_block, block, 96) && !memcmp(m.id_auth, auth, 4096),
+	       "KVM should find the ID block and auth at their uaddrs");
+	EXPECT(m.host_data[0] == 0xa0 && m.host_data[31] == 0xa0 + 31,
+	       "host_data should reach LAUNCH_FINISH byte for byte");
+	vm = vm_free(vm);
+	free(cfg.cc.snp.id_block);
+	cfg.cc.snp.id_block = strdup(bad_path);
+	model_reset(KVM_X86_SNP_VM);
+	saved = dup(STDERR_FILENO);
+	dup2(fileno(f), STDERR_FILENO);
+	r = vm_build(&cfg, 0, &vm);
+	fflush(stderr);
+	dup2(saved, STDERR_FILENO);
+	close(saved);
+	rewind(f);
+	(void)!fread(log, 1, sizeof(log) - 1, f);
+	fclose(f);
+	EXPECT(r == -EINVAL && !vm, "an ID block for another launch should be refused");
+	EXPECT(strstr(log, "cc.snp.id_block: its launch digest 13a6ae9f") &&
+	       strstr(log, "is not this launch's d74bd3ea") &&
+	       strstr(log, "(vCPU signature 0x800f12)"),
+	       "the refusal should name both digests and the signature, got:\n%s",
+	       log);
+	EXPECT(m.create_vm_calls == 0 && !m.started,
+	       "the refusal should come before KVM_CREATE_VM");
+	vm = vm_free(vm);
+	vm_config_free(&cfg);
+	unlink(block_path);
+	unlink(auth_path);
+	unlink(bad_path);
+	unlink(bad_auth);
+}
+
+/* cc.snp.certs: the certificate exit enabled before the first vCPU. */
+static void test_snp_req_certs_enabled(void)
+{
+	uint8_t table[24 * 2 + 16] = { 0x8d, 0x75, 0xda, 0x63 };
+	char path[64];
+	struct vm *vm = NULL;
+	struct vm_config cfg;
+	int r;
+
+	table[16] = 48;		/* offset: after the terminator */
+	table[20] = 16;		/* length */
+	write_temp(path, table, sizeof(table));
+	vm_config_init(&cfg);
+	cfg.cc.mode = CC_MODE_SNP;
+	cfg.boot.firmware = strdup(amdsev_path);
+	cfg.cc.snp.certs = strdup(path);
+	vm_config_finish(&cfg);
+	model_reset(KVM_X86_SNP_VM);
+	r = vm_build(&cfg, 0, &vm);
+	EXPECT_EQ(r, 0, "an SNP launch with certificates should succeed%s%s",
+		  m.unknown[0] ? "; unmodelled: " : "", m.unknown);
+	EXPECT(m.req_certs, "KVM_SEV_SNP_ENABLE_REQ_CERTS should be issued, before the vCPUs");
+	EXPECT(vm && vm->cc->img.snp_certs_size == sizeof(table),
+	       "the launch should hold the table it serves");
+	vm = vm_free(vm);
+	vm_config_free(&cfg);
+	unlink(path);
+}
+
+/* MRCONFIGID, MROWNER, MROWNERCONFIG in KVM_TDX_INIT_VM's fields. */
+static void test_tdx_launch_inputs(void)
+{
+	struct vm *vm = NULL;
+	struct vm_config cfg;
+	uint8_t want[3][48];
+	int r;
+
+	vm_config_init(&cfg);
+	cfg.cc.mode = CC_MODE_TDX;
+	cfg.boot.firmware = strdup(inteltdx_path);
+	for (int i = 0; i < 48; i++) {
+		want[0][i] = cfg.cc.tdx.mrconfigid[i] = i;
+		want[2][i] = cfg.cc.tdx.mrownerconfig[i] = 0xff - i;
+	}
+	memset(want[1], 0, 48);
+	cfg.cc.tdx.mrconfigid_set = cfg.cc.tdx.mrownerconfig_set = true;
+	vm_config_finish(&cfg);
+	model_reset(KVM_X86_TDX_VM);
+	r = vm_build(&cfg, 0, &vm);
+	EXPECT_EQ(r, 0, "a TDX launch with owner inputs should succeed%s%s",
+		  m.unknown[0] ? "; unmodelled: " : "", m.unknown);
+	EXPECT(!memcmp(m.td_mr[0], want[0], 48),
+	       "MRCONFIGID should be INIT_VM's mrconfigid, byte for byte");
+	EXPECT(!memcmp(m.td_mr[1], want[1], 48),
+	       "an unset MROWNER should stay zero");
+	EXPECT(!memcmp(m.td_mr[2], want[2], 48),
+	       "MROWNERCONFIG should be INIT_VM's mrownerconfig");
+	vm = vm_free(vm);
+	vm_config_free(&cfg);
+}
+
 int main(void)
 {
 	static const struct test_case cases[] = {
 		TEST_CASE(test_snp_launch),
+		TEST_CASE(test_launch_boot_files),
+		TEST_CASE(test_fw_cfg_dma_private),
 		TEST_CASE(test_snp_cpuid_rejected),
 		TEST_CASE(test_tdx_launch),
+		TEST_CASE(test_snp_launch_inputs),
+		TEST_CASE(test_snp_req_certs_enabled),
+		TEST_CASE(test_tdx_launch_inputs),
+		TEST_CASE(test_tdx_finalize_busy),
+		TEST_CASE(test_accept_all_ram),
+		TEST_CASE(test_model_kvm_rules),
+		TEST_CASE(test_model_rejects_old_tdx_orders),
+		TEST_CASE(test_gpa_width_source),
+		TEST_CASE(test_model_rejects_old_snp_orders),
 	};
 	int r;
 

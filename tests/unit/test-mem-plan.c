@@ -5,7 +5,7 @@
  */
 #include "memory/memory.h"
 #include "tests/test.h"
-#include "vmm/kvm-abi.h"
+#include "lib/kvm-abi.h"
 
 #define IN_PLACE (GUEST_MEMFD_FLAG_MMAP | GUEST_MEMFD_FLAG_INIT_SHARED)
 

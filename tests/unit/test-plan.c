@@ -10,9 +10,9 @@
 #include "cc/tdx-cpuid.h"
 #include "tests/test.h"
 #include "tests/unit/fixture.h"
-#include "tests/guest/bootinfo.h"
+#include "guest/bootinfo.h"
 #include "vmm/boot.h"
-#include "vmm/cc-exits.h"
+#include "vmm/x86/cc-exits.h"
 
 #define M256 0x10000000ull
 #define M4 0x400000ull
@@ -128,6 +128,12 @@ static void want_memory(struct wants *ws, bool gmem, uint64_t fw_size)
 		w->gpa = gpa[i];
 		w->len = size[i];
 		w->arg = gmem ? KVM_MEM_GUEST_MEMFD : 0;
+		/* snp, tdx: RAM private from the start, not the firmware. */
+		if (!fw_size || i)
+			continue;
+		w = want(ws, LAUNCH_SET_PRIVATE, LAUNCH_STAGE_MEMORY);
+		w->gpa = gpa[i];
+		w->len = size[i];
 	}
 }
 
@@ -263,26 +269,32 @@ static const struct {
  */
 #define TD_HOB_LEN (56 + 8 * 48 + 8)
 
-static void want_tdx(struct wants *ws)
+static void want_tdx(struct wants *ws, unsigned int vcpus)
 {
 	const unsigned int nr = ARRAY_SIZE(tdx_fixture_sections);
 	struct want *w;
 
 	want_vm(ws, KVM_X86_TDX_VM, true);
+	/* tdx.md section 3 as corrected: the irqchip before the APIC bus. */
 	want(ws, LAUNCH_TDX_CAPABILITIES, LAUNCH_STAGE_CC_VM);
-	w = want(ws, LAUNCH_ENABLE_CAP, LAUNCH_STAGE_CC_VM);
-	w->cap = KVM_CAP_X86_APIC_BUS_CYCLES_NS;
-	w->arg = 40;
-	want(ws, LAUNCH_TDX_INIT_VM, LAUNCH_STAGE_CC_VM)->arg = 1ull << 28;
 	w = want(ws, LAUNCH_ENABLE_CAP, LAUNCH_STAGE_IRQ);
 	w->cap = KVM_CAP_SPLIT_IRQCHIP;
 	w->arg = 24;
+	w = want(ws, LAUNCH_ENABLE_CAP, LAUNCH_STAGE_CC_VM);
+	w->cap = KVM_CAP_X86_APIC_BUS_CYCLES_NS;
+	w->arg = 40;
+	want(ws, LAUNCH_SET_TSC_KHZ, LAUNCH_STAGE_CC_VM);
+	want(ws, LAUNCH_TDX_INIT_VM, LAUNCH_STAGE_CC_VM)->arg = 1ull << 28;
 	want_memory(ws, true, M4);
-	want_vcpus(ws, 1, false);
-	w = want(ws, LAUNCH_TDX_INIT_VCPU, LAUNCH_STAGE_LOAD);
-	w->arg = 0x809000;
-	want(ws, LAUNCH_TDX_GET_CPUID, LAUNCH_STAGE_LOAD);
-	want(ws, LAUNCH_SET_CPUID, LAUNCH_STAGE_LOAD);
+	want_vcpus(ws, vcpus, false);
+	/* Per vCPU: its CPUID (with X2APIC) before INIT_VCPU. */
+	for (unsigned int i = 0; i < vcpus; i++) {
+		want(ws, LAUNCH_TDX_GET_CPUID, LAUNCH_STAGE_LOAD)->vcpu = i;
+		want(ws, LAUNCH_SET_CPUID, LAUNCH_STAGE_LOAD)->vcpu = i;
+		w = want(ws, LAUNCH_TDX_INIT_VCPU, LAUNCH_STAGE_LOAD);
+		w->vcpu = i;
+		w->arg = 0x809000;
+	}
 	want_range(ws, LAUNCH_WRITE, FW_GPA, M4, LAUNCH_SRC_FIRMWARE);
 	want_range(ws, LAUNCH_WRITE, 0x809000, TD_HOB_LEN, LAUNCH_SRC_TD_HOB);
 	for (unsigned int i = 0; i < nr; i++) {
@@ -300,7 +312,7 @@ static void want_tdx(struct wants *ws)
 		want_range(ws, LAUNCH_DISCARD_SHARED,
 			   tdx_fixture_sections[i].gpa,
 			   tdx_fixture_sections[i].size, LAUNCH_SRC_NONE);
-	want_run(ws, 1);
+	want_run(ws, vcpus);
 }
 
 static void test_tdx_plan(void)
@@ -308,27 +320,32 @@ static void test_tdx_plan(void)
 	static const char mrtd[] =
 		"a7a1f751abc454f9cbab198ca8d2edb2821935df525c74182b5e776c"
 		"b0929e8c59aefecce725b0d08a5e9d3d3183bd08";
-	struct launch_plan *plan = NULL;
 	char reason[CC_REASON_MAX], hex[97];
 	static struct wants ws;
-	struct vm_config cfg;
-	struct cc_image img;
 
-	cfg_for(&cfg, CC_MODE_TDX, 1);
-	image_of(&img, inteltdx, inteltdx_size, OVMF_PARSE_TDX);
-	EXPECT_EQ(launch_plan_build(&cfg, &img, &plan, reason, sizeof(reason)),
-		  0, "the fixture's TDX launch should be planned");
-	ws.n = 0;
-	want_tdx(&ws);
-	if (plan) {
-		expect_plan(plan, &ws, "tdx");
-		to_hex(plan->mrtd, sizeof(plan->mrtd), hex);
-		EXPECT(plan->has_mrtd && !strcmp(hex, mrtd),
-		       "the plan's MRTD should be tdx.md's single-pass vector");
-		EXPECT_EQ(plan->td_hob_gpa, 0x809000, "the HOB is at TD_HOB");
+	for (unsigned int vcpus = 1; vcpus <= 2; vcpus++) {
+		struct launch_plan *plan = NULL;
+		struct vm_config cfg;
+		struct cc_image img;
+
+		cfg_for(&cfg, CC_MODE_TDX, vcpus);
+		image_of(&img, inteltdx, inteltdx_size, OVMF_PARSE_TDX);
+		EXPECT_EQ(launch_plan_build(&cfg, &img, &plan, reason,
+					    sizeof(reason)),
+			  0, "the fixture's TDX launch should be planned");
+		ws.n = 0;
+		want_tdx(&ws, vcpus);
+		if (plan) {
+			expect_plan(plan, &ws, vcpus == 1 ? "tdx" : "tdx, 2 vCPUs");
+			to_hex(plan->mrtd, sizeof(plan->mrtd), hex);
+			EXPECT(plan->has_mrtd && !strcmp(hex, mrtd),
+			       "the plan's MRTD should be tdx.md's single-pass vector");
+			EXPECT_EQ(plan->td_hob_gpa, 0x809000,
+				  "the HOB is at TD_HOB");
+		}
+		free(plan);
+		vm_config_free(&cfg);
 	}
-	free(plan);
-	vm_config_free(&cfg);
 }
 
 static void test_simple_plans(void)
@@ -407,7 +424,7 @@ static void test_plan_refusals(void)
 
 /*
  * One machine per case, written out in struct cc_machine's order: mode,
- * irqchip, firmware, kernel, PIC, SMM, read-only slots, APIC bus ns, TSC
+ * irqchip, firmware, PIC, SMM, read-only slots, APIC bus ns, TSC
  * kHz, RAM end, host and guest physical-address bits; then what the
  * refusal must say (NULL: the machine is fine).
  */
@@ -420,50 +437,40 @@ static const struct {
 #define S CC_MODE_SNP
 #define SPLIT IRQCHIP_SPLIT
 #define KERN IRQCHIP_IN_KERNEL
-	{ "valid TD", { T, SPLIT, 1, 0, 0, 0, 0, 40, 0, M256, 0, 0 }, NULL },
-	{ "no firmware", { T, SPLIT, 0, 0, 0, 0, 0, 40, 0, M256, 0, 0 },
+	{ "valid TD", { T, SPLIT, 1, 0, 0, 0, 40, 0, M256, 0, 0 }, NULL },
+	{ "no firmware", { T, SPLIT, 0, 0, 0, 0, 40, 0, M256, 0, 0 },
 	  "needs boot.firmware" },
-	{ "kernel", { T, SPLIT, 1, 1, 0, 0, 0, 40, 0, M256, 0, 0 },
-	  "cannot hand it to the firmware" },
-	{ "read-only slots", { T, SPLIT, 1, 0, 0, 0, 1, 40, 0, M256, 0, 0 },
+	{ "read-only slots", { T, SPLIT, 1, 0, 0, 1, 40, 0, M256, 0, 0 },
 	  "read-only memslots" },
-	{ "SMM", { T, SPLIT, 1, 0, 0, 1, 0, 40, 0, M256, 0, 0 },
+	{ "SMM", { T, SPLIT, 1, 0, 1, 0, 40, 0, M256, 0, 0 },
 	  "cannot offer SMM" },
-	{ "PIC", { T, KERN, 1, 0, 1, 0, 0, 40, 0, M256, 0, 0 },
+	{ "PIC", { T, KERN, 1, 1, 0, 0, 40, 0, M256, 0, 0 },
 	  "cannot have a PIC" },
 	{ "no split irqchip",
-	  { T, IRQCHIP_AUTO, 1, 0, 0, 0, 0, 40, 0, M256, 0, 0 },
+	  { T, IRQCHIP_AUTO, 1, 0, 0, 0, 40, 0, M256, 0, 0 },
 	  "split irqchip" },
-	{ "APIC bus", { T, SPLIT, 1, 0, 0, 0, 0, 0, 0, M256, 0, 0 }, "25 MHz" },
-	{ "TSC multiple", { T, SPLIT, 1, 0, 0, 0, 0, 40, 2100001, M256, 0, 0 },
+	{ "APIC bus", { T, SPLIT, 1, 0, 0, 0, 0, 0, M256, 0, 0 }, "25 MHz" },
+	{ "TSC multiple", { T, SPLIT, 1, 0, 0, 0, 40, 2100001, M256, 0, 0 },
 	  "multiple of 25 MHz" },
-	{ "TSC low", { T, SPLIT, 1, 0, 0, 0, 0, 40, 75000, M256, 0, 0 },
+	{ "TSC low", { T, SPLIT, 1, 0, 0, 0, 40, 75000, M256, 0, 0 },
 	  "multiple of 25 MHz" },
-	{ "TSC high", { T, SPLIT, 1, 0, 0, 0, 0, 40, 10025000, M256, 0, 0 },
+	{ "TSC high", { T, SPLIT, 1, 0, 0, 0, 40, 10025000, M256, 0, 0 },
 	  "multiple of 25 MHz" },
-	{ "TSC fine", { T, SPLIT, 1, 0, 0, 0, 0, 40, 2100000, M256, 0, 0 },
+	{ "TSC fine", { T, SPLIT, 1, 0, 0, 0, 40, 2100000, M256, 0, 0 },
 	  NULL },
-	{ "GPA width", { T, SPLIT, 1, 0, 0, 0, 0, 40, 0, M256, 52, 48 },
+	{ "GPA width", { T, SPLIT, 1, 0, 0, 0, 40, 0, M256, 52, 48 },
 	  "physical-address width" },
-	{ "GPA width equal", { T, SPLIT, 1, 0, 0, 0, 0, 40, 0, M256, 46, 46 },
+	{ "GPA width equal", { T, SPLIT, 1, 0, 0, 0, 40, 0, M256, 46, 46 },
 	  NULL },
-	{ "shared bit", { T, SPLIT, 1, 0, 0, 0, 0, 40, 0, 1ull << 48, 0, 0 },
+	{ "shared bit", { T, SPLIT, 1, 0, 0, 0, 40, 0, 1ull << 48, 0, 0 },
 	  "shared-GPA bit" },
-	{ "SNP with a PIC", { S, KERN, 1, 0, 1, 0, 0, 0, 0, M256, 0, 0 },
+	{ "SNP with a PIC", { S, KERN, 1, 1, 0, 0, 0, 0, M256, 0, 0 },
 	  NULL },
-	{ "SNP without firmware", { S, KERN, 0, 0, 1, 0, 0, 0, 0, M256, 0, 0 },
+	{ "SNP without firmware", { S, KERN, 0, 1, 0, 0, 0, 0, M256, 0, 0 },
 	  "OVMF built for SEV-SNP" },
-	{ "SNP SMM", { S, KERN, 1, 0, 1, 1, 0, 0, 0, M256, 0, 0 }, "SMM" },
-	{ "SNP kernel", { S, KERN, 1, 1, 1, 0, 0, 0, 0, M256, 0, 0 },
-	  "no fw_cfg" },
-	{ "SNP kernel, only measured",
-	  { S, KERN, 1, 1, 1, 0, 0, 0, 0, M256, 0, 0, true }, NULL },
-	{ "SNP without firmware, only measured",
-	  { S, KERN, 0, 0, 1, 0, 0, 0, 0, M256, 0, 0, true },
-	  "OVMF built for SEV-SNP" },
+	{ "SNP SMM", { S, KERN, 1, 1, 1, 0, 0, 0, M256, 0, 0 }, "SMM" },
 	{ "none has no rules",
-	  { CC_MODE_NONE, IRQCHIP_AUTO, 0, 1, 1, 1, 1, 0, 1, 1ull << 50, 52,
-	    40 }, NULL },
+	  { CC_MODE_NONE, IRQCHIP_AUTO, 0, 1, 1, 1, 0, 1, 1ull << 50, 52, 40 }, NULL },
 #undef T
 #undef S
 #undef SPLIT

@@ -11,7 +11,7 @@
 #include <unistd.h>
 
 #include "memory/convert.h"
-#include "tests/guest/bootinfo.h"
+#include "guest/bootinfo.h"
 #include "tests/test.h"
 #include "vmm/vm.h"
 
@@ -191,6 +191,25 @@ static void test_repeated_fault_without_progress_fails(void)
 	teardown();
 }
 
+/*
+ * Issue 17, case 4: two vCPUs race on different pages, and each time the
+ * other converted first. Faults already satisfied on page after page are
+ * progress, not a loop: only the same page twice in a row ends the VM.
+ */
+static void test_satisfied_faults_on_different_pages_continue(void)
+{
+	setup(IMPLICIT_ALLOW);
+	EXPECT_EQ(memory_fault(0x30000, PG, 0), VCPU_CONTINUE,
+		  "page A already shared: re-enter");
+	EXPECT_EQ(memory_fault(0x31000, PG, 0), VCPU_CONTINUE,
+		  "then page B already shared: re-enter too");
+	EXPECT_EQ(memory_fault(0x30800, 8, 0), VCPU_CONTINUE,
+		  "then page A again: re-enter");
+	EXPECT_EQ(memory_fault(0x30010, 8, 0), VCPU_FAIL,
+		  "page A twice in a row ends the VM");
+	teardown();
+}
+
 static void test_hypercall_sets_ret_on_every_path(void)
 {
 	uint64_t ret;
@@ -332,6 +351,7 @@ TEST_MAIN(TEST_CASE(test_implicit_allow_converts_both_ways),
 	  TEST_CASE(test_fault_with_unknown_flags_fails),
 	  TEST_CASE(test_fault_outside_ram_fails),
 	  TEST_CASE(test_repeated_fault_without_progress_fails),
+	  TEST_CASE(test_satisfied_faults_on_different_pages_continue),
 	  TEST_CASE(test_hypercall_sets_ret_on_every_path),
 	  TEST_CASE(test_io_to_devices_and_unknown_ports),
 	  TEST_CASE(test_exit_port_ends_vm_with_status),

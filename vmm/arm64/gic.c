@@ -8,10 +8,10 @@
  */
 #include <unistd.h>
 
+#include "lib/kvm.h"
 #include "lib/log.h"
 #include "vmm/arm64/arm64.h"
 #include "vmm/arm64/layout.h"
-#include "vmm/kvm.h"
 
 static int set_attr(int dev_fd, uint32_t group, uint64_t attr,
 		    const void *addr)

@@ -12,10 +12,11 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "lib/clock.h"
+#include "lib/kvm.h"
 #include "lib/log.h"
 #include "vmm/arm64/arm64.h"
 #include "vmm/arm64/layout.h"
-#include "vmm/kvm.h"
 #include "vmm/seccomp.h"
 
 #define CORE_REG(field)                                          \

@@ -21,22 +21,15 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "lib/clock.h"
+#include "lib/kvm.h"
 #include "lib/log.h"
 #include "memory/convert.h"
 #include "vmm/arm64/arm64.h"
 #include "vmm/arm64/layout.h"
-#include "vmm/kvm.h"
 #include "vmm/kvm-stats.h"
 #include "vmm/seccomp.h"
 #include "vmm/vm.h"
-
-uint64_t monotonic_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000000000ull + ts.tv_nsec;
-}
 
 static int check_host(struct vm *vm)
 {

@@ -1,0 +1,140 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * A small AF_VSOCK client and echo server for tests/rig/test-vsock.py,
+ * linked statically so that it runs both in the rig and in the busybox
+ * initramfs of the Linux guest cvmm boots there.
+ *
+ *   vsock-echo listen PORT [CID]  accept one connection on CID (default
+ *                                 any), read a line, write it back, print
+ *                                 it
+ *   vsock-echo connect CID PORT TEXT
+ *                                 connect, send TEXT and a newline, print
+ *                                 what comes back
+ *   vsock-echo hold CID           take CID for a VM of its own in
+ *                                 vhost-vsock, as another VMM would, and
+ *                                 keep it until killed
+ *
+ * Each prints one "vsock-echo: ..." line; errors name the call and errno.
+ * A timeout (alarm) bounds every run.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/vhost.h>
+#include <linux/vm_sockets.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#define TIMEOUT_S 60
+
+static int fail(const char *what)
+{
+	printf("vsock-echo: error: %s: %s\n", what, strerror(errno));
+	return 1;
+}
+
+/* Read up to a newline (not kept) or EOF into buf. */
+static ssize_t read_line(int fd, char *buf, size_t size)
+{
+	size_t n = 0;
+
+	while (n + 1 < size) {
+		ssize_t r = read(fd, buf + n, 1);
+
+		if (r < 0)
+			return -1;
+		if (r == 0 || buf[n] == '\n')
+			break;
+		n++;
+	}
+	buf[n] = '\0';
+	return n;
+}
+
+static int serve(unsigned int port, unsigned int cid)
+{
+	struct sockaddr_vm addr = { .svm_family = AF_VSOCK, .svm_cid = cid,
+				    .svm_port = port };
+	struct sockaddr_vm peer;
+	socklen_t len = sizeof(peer);
+	char line[256];
+	int s, c;
+
+	s = socket(AF_VSOCK, SOCK_STREAM, 0);
+	if (s < 0)
+		return fail("socket");
+	if (bind(s, (struct sockaddr *)&addr, sizeof(addr)) < 0)
+		return fail("bind");
+	if (listen(s, 1) < 0)
+		return fail("listen");
+	printf("vsock-echo: listening port=%u\n", port);
+	fflush(stdout);
+	c = accept(s, (struct sockaddr *)&peer, &len);
+	if (c < 0)
+		return fail("accept");
+	if (read_line(c, line, sizeof(line)) < 0)
+		return fail("read");
+	if (dprintf(c, "%s\n", line) < 0)
+		return fail("write");
+	printf("vsock-echo: served peer-cid=%u text=%s\n", peer.svm_cid, line);
+	close(c);
+	close(s);
+	return 0;
+}
+
+static int ask(unsigned int cid, unsigned int port, const char *text)
+{
+	struct sockaddr_vm addr = { .svm_family = AF_VSOCK, .svm_cid = cid,
+				    .svm_port = port };
+	char line[256];
+	int s;
+
+	s = socket(AF_VSOCK, SOCK_STREAM, 0);
+	if (s < 0)
+		return fail("socket");
+	if (connect(s, (struct sockaddr *)&addr, sizeof(addr)) < 0)
+		return fail("connect");
+	if (dprintf(s, "%s\n", text) < 0)
+		return fail("write");
+	if (read_line(s, line, sizeof(line)) < 0)
+		return fail("read");
+	printf("vsock-echo: reply=%s\n", line);
+	close(s);
+	return 0;
+}
+
+static int hold(uint64_t cid)
+{
+	int fd = open("/dev/vhost-vsock", O_RDWR);
+
+	if (fd < 0)
+		return fail("open /dev/vhost-vsock");
+	if (ioctl(fd, VHOST_SET_OWNER, NULL) < 0)
+		return fail("VHOST_SET_OWNER");
+	if (ioctl(fd, VHOST_VSOCK_SET_GUEST_CID, &cid) < 0)
+		return fail("VHOST_VSOCK_SET_GUEST_CID");
+	printf("vsock-echo: holding cid=%llu\n", (unsigned long long)cid);
+	pause();
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	alarm(TIMEOUT_S);
+	if ((argc == 3 || argc == 4) && !strcmp(argv[1], "listen"))
+		return serve(strtoul(argv[2], NULL, 0),
+			     argc == 4 ? strtoul(argv[3], NULL, 0) :
+					 VMADDR_CID_ANY);
+	if (argc == 3 && !strcmp(argv[1], "hold"))
+		return hold(strtoull(argv[2], NULL, 0));
+	if (argc == 5 && !strcmp(argv[1], "connect"))
+		return ask(strtoul(argv[2], NULL, 0), strtoul(argv[3], NULL, 0),
+			   argv[4]);
+	fprintf(stderr, "usage: vsock-echo listen PORT [CID] | connect CID PORT TEXT | hold CID\n");
+	return 2;
+}
