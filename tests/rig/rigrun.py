@@ -130,8 +130,8 @@ def run(cvmm, cases, files=(), timeout=900, mem=1024, verbose=False,
 
     cvmm (if not None) is copied in as ./cvmm; files are run-in-rig --file
     arguments, env NAME=VALUE strings for the cases, prologue shell
-    commands run before the first case, smp the rig's vCPUs, rig_args more run-in-rig
-    arguments (e.g. --protected for rig-arm64)."""
+    commands run before the first case, smp the rig's vCPUs, rig_args
+    more run-in-rig arguments (e.g. --protected for rig-arm64)."""
     rig, why = rig_dir()
     if rig is None:
         return False, why
