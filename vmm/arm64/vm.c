@@ -7,7 +7,7 @@
  *
  * --cc pkvm: a protected VM (KVM_VM_TYPE_ARM_PROTECTED) from anonymous
  * RAM, its images written before the first KVM_RUN; the config rules
- * (cli/config.c) refuse what would need its memory afterwards.
+ * (config/rules.c) refuse what would need its memory afterwards.
  *
  * vm_run(), vm_free() and the stop requests are the same as on x86
  * (vmm/vm.c); they sit here until the VM life cycle is split into a
