@@ -445,6 +445,8 @@ unsigned long cc_mode_vm_type(enum cc_mode mode)
 		return KVM_X86_SNP_VM;
 	case CC_MODE_TDX:
 		return KVM_X86_TDX_VM;
+	/* arm64 only: the config rules keep it from x86 (config/rules.c). */
+	case CC_MODE_PKVM:
 	case CC_MODE_NONE:
 		break;
 	}

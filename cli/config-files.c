@@ -11,11 +11,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "cli/config-kernel.h"
 #include "cli/config-parse.h"
-
-/* x86 boot protocol: the setup header magic "HdrS" at file offset 0x202. */
-#define BZIMAGE_HDRS_OFF 0x202
-#define BZIMAGE_HDRS "HdrS"
 
 /* The directory part of @path, "." when it has none. */
 static char *dir_of(const char *path)
@@ -47,22 +44,6 @@ static int check_output(const char *shown, const char *path,
 	}
 	if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
 		cfg_error(d, json_path, "'%s' is a directory", shown);
-		return -EINVAL;
-	}
-	return 0;
-}
-
-static int check_kernel(int fd, const char *shown, const char *json_path,
-			struct cfg_diag *d)
-{
-	char magic[4];
-
-	if (pread(fd, magic, sizeof(magic), BZIMAGE_HDRS_OFF) !=
-		    sizeof(magic) ||
-	    memcmp(magic, BZIMAGE_HDRS, sizeof(magic))) {
-		cfg_error(d, json_path,
-			  "'%s' is not a bzImage (no \"HdrS\" at offset 0x202)",
-			  shown);
 		return -EINVAL;
 	}
 	return 0;
@@ -125,7 +106,7 @@ int cfg_check_file(enum cfg_file_kind kind, const char *shown,
 
 	switch (kind) {
 	case CFG_FILE_KERNEL:
-		return check_kernel(fd, shown, json_path, d);
+		return cfg_check_kernel(fd, shown, json_path, d);
 	case CFG_FILE_FIRMWARE:
 		return check_firmware(&st, shown, json_path, d);
 	case CFG_FILE_INITRD:

@@ -19,6 +19,8 @@ enum cc_mode {
 	CC_MODE_SW,
 	CC_MODE_SNP,
 	CC_MODE_TDX,
+	/* arm64: a pKVM protected VM (KVM_VM_TYPE_ARM_PROTECTED) */
+	CC_MODE_PKVM,
 };
 
 /* How the shared side of guest RAM is backed. */

@@ -6,6 +6,7 @@
 #include <inttypes.h>
 #include <string.h>
 
+#include "build-config.h"
 #include "config/config.h"
 #include "config/schema.h"
 
@@ -57,10 +58,47 @@ static void check_machine(const struct vm_config *cfg, struct cfg_diag *d)
 	}
 }
 
+/*
+ * Which CC modes this build's architecture has: SEV-SNP, TDX and the
+ * software-protected VM type on x86, pKVM protected VMs on arm64. A
+ * pKVM guest's memory is donated to the hypervisor, so cvmm can touch
+ * none of it after launch: RAM is anonymous memory (Linux 7.2 runs no
+ * protected VM from guest_memfd) and there is no virtio, which needs
+ * pages the guest shares back (Debian's arm64 kernel has no pKVM guest
+ * driver to do that).
+ */
+static void check_cc_arch(const struct vm_config *cfg, struct cfg_diag *d)
+{
+	const char *mode = cc_mode_name(cfg->cc.mode);
+	bool pkvm = cfg->cc.mode == CC_MODE_PKVM;
+
+	if (!KNOWN(d, "$.cc.mode"))
+		return;
+	if (cfg->cc.mode != CC_MODE_NONE && pkvm != CONFIG_ARM64) {
+		cfg_rule_error(d, "$.cc.mode", "'%s' runs on %s hosts only",
+			       mode, pkvm ? "arm64" : "x86");
+		return;
+	}
+	if (!pkvm)
+		return;
+	if (cfg->machine.backing != BACKING_AUTO &&
+	    cfg->machine.backing != BACKING_ANONYMOUS &&
+	    KNOWN(d, "$.machine.shared_backing"))
+		cfg_rule_error(d, "$.machine.shared_backing",
+			  "cc.mode 'pkvm' takes guest RAM from anonymous memory (Linux 7.2 runs no protected VM from guest_memfd or a file); use \"anonymous\" or \"auto\"");
+	if ((cfg->devices.nr_disks || cfg->devices.nr_nets ||
+	     cfg->devices.rng || cfg->devices.console ||
+	     cfg->devices.vsock.given) &&
+	    KNOWN(d, "$.devices.disks", "$.devices.nets"))
+		cfg_rule_error(d, "$.devices",
+			  "virtio devices with cc.mode 'pkvm': their rings live in guest memory that pKVM donates to the guest, and the guest cannot share pages back; only the UART works");
+}
+
 static void check_cc(const struct vm_config *cfg, struct cfg_diag *d)
 {
 	const char *mode = cc_mode_name(cfg->cc.mode);
 
+	check_cc_arch(cfg, d);
 	if (cfg->cc.snp_given && cfg->cc.mode != CC_MODE_SNP &&
 	    KNOWN(d, "$.cc.mode", "$.cc.snp"))
 		cfg_rule_error(d, "$.cc.snp",

@@ -27,6 +27,7 @@ static const char *const cc_mode_names[] = {
 	[CC_MODE_SW] = "sw",
 	[CC_MODE_SNP] = "snp",
 	[CC_MODE_TDX] = "tdx",
+	[CC_MODE_PKVM] = "pkvm",
 };
 
 static const char *const backing_names[] = {

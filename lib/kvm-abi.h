@@ -17,6 +17,31 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/*
+ * The x86 CPUID table layouts. cc/ computes SNP and TDX launch digests of
+ * x86 guests from them, which any host can do offline (cvmm measure); the
+ * uapi headers of other architectures lack them.
+ */
+#ifndef __x86_64__
+#define KVM_CPUID_FLAG_SIGNIFCANT_INDEX (1 << 0)
+struct kvm_cpuid_entry2 {
+	__u32 function;
+	__u32 index;
+	__u32 flags;
+	__u32 eax;
+	__u32 ebx;
+	__u32 ecx;
+	__u32 edx;
+	__u32 padding[3];
+};
+
+struct kvm_cpuid2 {
+	__u32 nent;
+	__u32 padding;
+	struct kvm_cpuid_entry2 entries[];
+};
+#endif
+
 /* Capabilities (kvm-private-memory.md section 2) */
 #ifndef KVM_CAP_X86_NOTIFY_VMEXIT
 #define KVM_CAP_X86_NOTIFY_VMEXIT 219

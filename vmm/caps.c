@@ -140,6 +140,7 @@ static bool cc_mode_built(enum cc_mode mode)
 		return CONFIG_TDX;
 	case CC_MODE_NONE:
 	case CC_MODE_SW:
+	case CC_MODE_PKVM:
 		break;
 	}
 	return true;

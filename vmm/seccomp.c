@@ -185,7 +185,9 @@ static const struct sc_rule vcpu_rules[] = {
 	IOCTL(KVM_GET_SREGS),
 	/* the state dump after SIGQUIT (vcpu.c) */
 	IOCTL(KVM_GET_MP_STATE),
+#ifdef __x86_64__
 	IOCTL(KVM_GET_LAPIC),
+#endif
 	/* conversions: MAP_GPA_RANGE and memory faults, on the VM fd */
 	IOCTL(KVM_SET_MEMORY_ATTRIBUTES),
 	/* cc.prefault: private ranges right after MAP_GPA_RANGE */

@@ -22,6 +22,7 @@
 #include "lib/kvm-abi.h"
 #include "vmm/privs.h"
 
+struct arm64_machine;
 struct cc_launch;
 struct pc;
 
@@ -114,6 +115,8 @@ struct vm {
 	enum vm_io_policy io_policy;
 	/* Kernel boots: irqchip, legacy devices, PCI, console (vmm/x86/pc.h). */
 	struct pc *pc;
+	/* arm64: the GIC, console input (vmm/arm64/arm64.h). */
+	struct arm64_machine *arm64;
 	struct vm_irq irq;
 	/* The main thread's loop; the thread model is in event-loop.h. */
 	struct event_loop loop;

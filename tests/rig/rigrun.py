@@ -125,12 +125,13 @@ def _parse(out, cases):
 
 
 def run(cvmm, cases, files=(), timeout=900, mem=1024, verbose=False,
-        env=(), prologue="", smp=1):
+        env=(), prologue="", smp=1, rig_args=()):
     """Run cases in one rig boot. Returns (ok, reason_if_not).
 
     cvmm (if not None) is copied in as ./cvmm; files are run-in-rig --file
     arguments, env NAME=VALUE strings for the cases, prologue shell
-    commands run before the first case, smp the rig's vCPUs."""
+    commands run before the first case, smp the rig's vCPUs, rig_args
+    more run-in-rig arguments (e.g. --protected for rig-arm64)."""
     rig, why = rig_dir()
     if rig is None:
         return False, why
@@ -150,7 +151,7 @@ def run(cvmm, cases, files=(), timeout=900, mem=1024, verbose=False,
             argv += ["--file", f]
         for e in env:
             argv += ["--env", e]
-        argv += ["--", "sh", "./cases.sh"]
+        argv += list(rig_args) + ["--", "sh", "./cases.sh"]
         p = subprocess.run(argv, stdout=subprocess.PIPE,
                            stderr=subprocess.STDOUT, text=True,
                            errors="replace")

@@ -123,7 +123,7 @@ static const struct bad_config bad_configs[] = {
 	{ "escaped backslash before u0000", "{'boot': {'cmdline': 'a\\\\u0000b'}}",
 	  E "$.boot.cmdline: a command line needs boot.kernel\n" },
 	{ "control character in a value", "{'cc': {'mode': 'sw\\n'}}",
-	  E "$.cc.mode: 'sw?' is not one of none, sw, snp, tdx\n" },
+	  E "$.cc.mode: 'sw?' is not one of none, sw, snp, tdx, pkvm\n" },
 	{ "not an object", "['machine']",
 	  E "$: expected an object, got an array\n" },
 	{ "duplicate key", "{'machine': {'vcpus': 2, 'vcpus': 4}}",
@@ -202,8 +202,11 @@ static const struct bad_config bad_configs[] = {
 	  E "$.machine.memory: '99999999999T' is too large\n" },
 	{ "integer beyond 64 bits", "{'boot': {'seed': 18446744073709551616}}",
 	  E "$.boot.seed: 18446744073709551616 does not fit in 64 bits\n" },
+	/* This test runs on x86: pKVM protected VMs are arm64's. */
+	{ "pkvm on x86", "{'cc': {'mode': 'pkvm'}}",
+	  E "$.cc.mode: 'pkvm' runs on arm64 hosts only\n" },
 	{ "unknown cc mode", "{'cc': {'mode': 'sev'}}",
-	  E "$.cc.mode: 'sev' is not one of none, sw, snp, tdx\n" },
+	  E "$.cc.mode: 'sev' is not one of none, sw, snp, tdx, pkvm\n" },
 	{ "unknown backing", "{'machine': {'shared_backing': 'hugetlbfs'}}",
 	  E "$.machine.shared_backing: 'hugetlbfs' is not one of auto, guest_memfd, anonymous, memfd, memfd-thp, hugetlbfs-2M\n" },
 	{ "unknown reboot action", "{'machine': {'on_reboot': 'reset'}}",
@@ -334,7 +337,7 @@ static const struct bad_config bad_configs[] = {
 	  E "$.machine.irqchip: 'in-kernel' is impossible with cc.mode 'tdx': KVM cannot emulate the IOAPIC and PIC of a TD; use \"split\"\n" },
 	{ "no rule on a bad mode",
 	  "{'cc': {'mode': 'sev', 'tdx': {}}, 'machine': {'shared_backing': 'hugetlbfs-2M'}}",
-	  E "$.cc.mode: 'sev' is not one of none, sw, snp, tdx\n" },
+	  E "$.cc.mode: 'sev' is not one of none, sw, snp, tdx, pkvm\n" },
 	{ "no rule on a missing kernel",
 	  "{'boot': {'kernel': 'nope', 'initrd': 'initrd.img', 'scenario': 'default'}}",
 	  E "$.boot.kernel: file 'nope' does not exist\n" },
@@ -355,7 +358,7 @@ static const struct bad_config bad_configs[] = {
 	  E "$.machine.vcpus: expected an integer, got \"four\"\n"
 	  E "$.machine.memory: '12Q' is not a size\n"
 	  E "$.machine.vcpu: unknown key 'vcpu', did you mean 'vcpus'?\n"
-	  E "$.cc.mode: 'sev' is not one of none, sw, snp, tdx\n"
+	  E "$.cc.mode: 'sev' is not one of none, sw, snp, tdx, pkvm\n"
 	  E "$.devices.disks[1].path: file 'x.img' does not exist\n"
 	  E "$.logging.level: 'loud' is not one of error, warning, info, debug\n"
 	  E "$.seccomp: 'strict' is not one of kill, log, off\n" },
@@ -621,7 +624,7 @@ static const struct bad_flags bad_flags[] = {
 	{ "policy not hex", ARGS("run", "--cc", "snp", "--snp-policy", "0x"),
 	  "cvmm: error: --snp-policy: '0x' is not a number\n" },
 	{ "unknown mode", ARGS("run", "--cc", "sev"),
-	  "cvmm: error: --cc: 'sev' is not one of none, sw, snp, tdx\n" },
+	  "cvmm: error: --cc: 'sev' is not one of none, sw, snp, tdx, pkvm\n" },
 	{ "boolean value", ARGS("run", "--prefault=maybe"),
 	  "cvmm: error: --prefault: 'maybe' is not on or off\n" },
 	{ "missing disk", ARGS("run", "--disk", "x.img"),

@@ -1,0 +1,26 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* An x86 kernel is a bzImage. */
+#include <string.h>
+#include <unistd.h>
+
+#include "cli/config-kernel.h"
+
+/* x86 boot protocol: the setup header magic "HdrS" at file offset 0x202. */
+#define BZIMAGE_HDRS_OFF 0x202
+#define BZIMAGE_HDRS "HdrS"
+
+int cfg_check_kernel(int fd, const char *shown, const char *json_path,
+		     struct cfg_diag *d)
+{
+	char magic[4];
+
+	if (pread(fd, magic, sizeof(magic), BZIMAGE_HDRS_OFF) !=
+		    sizeof(magic) ||
+	    memcmp(magic, BZIMAGE_HDRS, sizeof(magic))) {
+		cfg_error(d, json_path,
+			  "'%s' is not a bzImage (no \"HdrS\" at offset 0x202)",
+			  shown);
+		return -EINVAL;
+	}
+	return 0;
+}

@@ -1,0 +1,513 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Building, running and tearing down an arm64 VM. vm_build() reads top
+ * to bottom in the order KVM/arm64 requires: the VM, RAM, the UART, every
+ * vCPU created and initialised (KVM_ARM_VCPU_INIT), then the GICv3 whose
+ * redistributors cover them, its CTRL_INIT, the PMU, and last the images.
+ *
+ * --cc pkvm: a protected VM (KVM_VM_TYPE_ARM_PROTECTED) from anonymous
+ * RAM, its images written before the first KVM_RUN; the config rules
+ * (config/rules.c) refuse what would need its memory afterwards.
+ *
+ * vm_run(), vm_free() and the stop requests are the same as on x86
+ * (vmm/vm.c); they sit here until the VM life cycle is split into a
+ * shared part and per-architecture builders.
+ */
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "lib/clock.h"
+#include "lib/kvm.h"
+#include "lib/log.h"
+#include "memory/convert.h"
+#include "vmm/arm64/arm64.h"
+#include "vmm/arm64/layout.h"
+#include "vmm/kvm-stats.h"
+#include "vmm/seccomp.h"
+#include "vmm/vm.h"
+
+static int check_host(struct vm *vm)
+{
+	const struct vm_config *cfg = vm->cfg;
+
+	if (!cfg->boot.kernel) {
+		log_error("no embedded test guest on arm64 yet: give a kernel (--kernel Image)");
+		return -EINVAL;
+	}
+	if (cfg->devices.nr_disks || cfg->devices.nr_nets || cfg->devices.rng ||
+	    cfg->devices.console) {
+		log_error("disks, nets, rng and console: no virtio devices on arm64 yet");
+		return -EINVAL;
+	}
+	if (cfg->machine.vcpus > ARM64_MAX_VCPUS) {
+		log_error("--vcpus %u: this arm64 machine has room for %u redistributors",
+			  cfg->machine.vcpus, ARM64_MAX_VCPUS);
+		return -EINVAL;
+	}
+	if (kvm_check_extension(vm->kvm_fd, KVM_CAP_USER_MEMORY2) <= 0) {
+		log_error("this host's KVM lacks KVM_CAP_USER_MEMORY2 (KVM_SET_USER_MEMORY_REGION2, Linux 6.8+)");
+		return VM_ERR_NO_CAP;
+	}
+	if (kvm_check_extension(vm->kvm_fd, KVM_CAP_ARM_PSCI_0_2) <= 0) {
+		log_error("this host's KVM lacks KVM_CAP_ARM_PSCI_0_2");
+		return VM_ERR_NO_CAP;
+	}
+	return 0;
+}
+
+/*
+ * The VM type: 0 for a default VM (40-bit IPA), and for --cc pkvm
+ * KVM_VM_TYPE_ARM_PROTECTED with the IPA size in its low bits, 40 bits or
+ * the host's limit (KVM_CAP_ARM_VM_IPA_SIZE) if lower.
+ */
+static unsigned long vm_type(struct vm *vm)
+{
+	int ipa = kvm_check_extension(vm->kvm_fd, KVM_CAP_ARM_VM_IPA_SIZE);
+
+	if (vm->cfg->cc.mode != CC_MODE_PKVM)
+		return 0;
+	return KVM_VM_TYPE_ARM_PROTECTED |
+	       (ipa > 0 ? KVM_VM_TYPE_ARM_IPA_SIZE(MIN(ipa, 40)) : 0);
+}
+
+/*
+ * pKVM pins every page it donates to a protected guest and charges it to
+ * the VMM's locked memory (RLIMIT_MEMLOCK); without room for all of RAM,
+ * KVM_RUN fails with ENOMEM once the limit is reached. Raised here, while
+ * cvmm may still raise it (before privs_drop()).
+ */
+static int allow_pinned_ram(struct vm *vm)
+{
+	uint64_t need = vm->cfg->machine.memory_size + SZ_2M * 8;
+	struct rlimit lim;
+
+	if (getrlimit(RLIMIT_MEMLOCK, &lim) < 0)
+		return -errno;
+	if (lim.rlim_cur != RLIM_INFINITY && lim.rlim_cur < need) {
+		lim.rlim_cur = need;
+		if (lim.rlim_max != RLIM_INFINITY && lim.rlim_max < need)
+			lim.rlim_max = need;
+		if (setrlimit(RLIMIT_MEMLOCK, &lim) < 0) {
+			log_error("--cc pkvm: pKVM pins guest RAM, and RLIMIT_MEMLOCK cannot be raised to 0x%llx bytes: %s (run cvmm as root or raise ulimit -l)",
+				  (unsigned long long)need, strerror(errno));
+			return VM_ERR_NO_CAP;
+		}
+	}
+	return 0;
+}
+
+static int create_vm(struct vm *vm)
+{
+	int r;
+
+	vm->type = vm_type(vm);
+	if (vm->type & KVM_VM_TYPE_ARM_PROTECTED) {
+		r = allow_pinned_ram(vm);
+		if (r < 0)
+			return r;
+	}
+	vm->vm_fd = kvm_create_vm(vm->kvm_fd, vm->type);
+	if (vm->vm_fd >= 0)
+		return 0;
+	if (vm->type & KVM_VM_TYPE_ARM_PROTECTED) {
+		log_error("--cc pkvm: this host's KVM runs no protected VMs (KVM_CREATE_VM(KVM_VM_TYPE_ARM_PROTECTED | IPA %lu): %s): it needs pKVM, kvm-arm.mode=protected on the host's command line",
+			  (unsigned long)(vm->type & KVM_VM_TYPE_ARM_IPA_SIZE_MASK),
+			  errno_name(vm->vm_fd));
+		return VM_ERR_NO_CAP;
+	}
+	return log_error_errno(vm->vm_fd, "KVM_CREATE_VM(0)");
+}
+
+/*
+ * The plan's backing rules are the shared ones (auto gives a kernel
+ * anonymous THP RAM; --backing guest_memfd keeps it in guest_memfd); the
+ * layout is arm64's: one region of RAM from ARM64_RAM_GPA.
+ */
+static int create_memory(struct vm *vm)
+{
+	int gmem = kvm_check_extension(vm->vm_fd, KVM_CAP_GUEST_MEMFD);
+	int flags = kvm_check_extension(vm->vm_fd, KVM_CAP_GUEST_MEMFD_FLAGS);
+	struct mem_plan plan;
+	int r;
+
+	r = mem_plan_build(vm->cfg, 0, gmem > 0 && flags > 0 ? flags : 0,
+			   false, &plan);
+	if (r == -EOPNOTSUPP) {
+		log_error("--backing guest_memfd: this host's guest_memfd cannot be mapped and start shared (KVM_CAP_GUEST_MEMFD_FLAGS lacks MMAP|INIT_SHARED, Linux 6.18+)");
+		return VM_ERR_NO_CAP;
+	}
+	if (r < 0)
+		return log_error_errno(r, "memory size 0x%llx cannot be laid out",
+				       (unsigned long long)vm->cfg->machine.memory_size);
+	plan.nr_regions = 1;
+	plan.regions[0] = (struct mem_region_plan){
+		.kind = MEM_REGION_RAM,
+		.gpa = ARM64_RAM_GPA,
+		.size = vm->cfg->machine.memory_size,
+	};
+	r = mem_create(&vm->mem, vm->vm_fd, &plan);
+	if (r < 0)
+		return log_error_errno(r, "creating guest memory (%s backing%s)",
+				       shared_backing_name(plan.backing),
+				       plan.use_gmem ? " with guest_memfd" : "");
+	return 0;
+}
+
+static void on_console_quit(void *ctx)
+{
+	log_info("console: Ctrl-A x; ending the VM");
+	vm_request_stop(ctx, 0);
+}
+
+/* UART lock held; KVM_IRQ_LINE cannot fail for a valid SPI. */
+static void uart_set_irq(void *ctx, bool level)
+{
+	int r = arm64_gic_set_spi(ctx, ARM64_UART_SPI, level);
+
+	if (r < 0)
+		log_debug("UART interrupt: %s", errno_name(r));
+}
+
+static int create_devices(struct vm *vm)
+{
+	int r;
+
+	vm->pio.name = "pio";
+	vm->mmio.name = "mmio";
+	/* A kernel probes: absent hardware (empty PCI slots) reads all-ones. */
+	vm->io_policy = VM_IO_PROBE;
+	uart_init(&vm->uart, STDOUT_FILENO);
+	vm->uart.set_irq = uart_set_irq;
+	vm->uart.irq_ctx = vm;
+	r = uart_register(&vm->uart, &vm->mmio, ARM64_UART_GPA);
+	if (r < 0)
+		return log_error_errno(r, "registering the UART");
+	r = console_init(&vm->arm64->console, STDIN_FILENO, &vm->uart,
+			 &vm->loop, on_console_quit, vm);
+	if (r < 0)
+		return log_error_errno(r, "setting up the console input");
+	vm->arm64->console_ready = true;
+	return 0;
+}
+
+/*
+ * The target KVM prefers, PSCI 0.2+, a PMUv3 where offered, and for a
+ * protected VM pointer authentication: a pKVM guest sees it in its ID
+ * registers, and Linux's first context switch traps on the key registers
+ * unless the vCPU has it. A default VM goes without (KVM then hides it):
+ * under the rig's TCG every PAC instruction is emulated, and a boot with
+ * it took several times as long.
+ */
+static int prepare_vcpu_init(struct vm *vm)
+{
+	struct kvm_vcpu_init *init = &vm->arm64->vcpu_init;
+	int r = kvm_ioctl(vm->vm_fd, KVM_ARM_PREFERRED_TARGET, init);
+
+	if (r < 0)
+		return log_error_errno(r, "KVM_ARM_PREFERRED_TARGET");
+	init->features[0] |= 1u << KVM_ARM_VCPU_PSCI_0_2;
+	if ((vm->type & KVM_VM_TYPE_ARM_PROTECTED) &&
+	    kvm_check_extension(vm->vm_fd, KVM_CAP_ARM_PTRAUTH_ADDRESS) > 0 &&
+	    kvm_check_extension(vm->vm_fd, KVM_CAP_ARM_PTRAUTH_GENERIC) > 0)
+		init->features[0] |= 1u << KVM_ARM_VCPU_PTRAUTH_ADDRESS |
+				     1u << KVM_ARM_VCPU_PTRAUTH_GENERIC;
+	if (kvm_check_extension(vm->vm_fd, KVM_CAP_ARM_PMU_V3) > 0) {
+		init->features[0] |= 1u << KVM_ARM_VCPU_PMU_V3;
+		vm->arm64->pmu = true;
+	}
+	return 0;
+}
+
+/* --stats reads KVM's counters at exit, when no ioctl() is allowed. */
+static int open_stats(struct vm *vm, int fd, int *ret_stats_fd)
+{
+	int r;
+
+	if (!vm->cfg->stats.path)
+		return 0;
+	r = kvm_stats_open(fd);
+	if (r < 0)
+		return log_error_errno(r, "KVM_GET_STATS_FD for --stats");
+	*ret_stats_fd = r;
+	return 0;
+}
+
+static int create_vcpu(struct vm *vm, struct vcpu *vcpu, uint32_t id)
+{
+	void *run;
+	int r;
+
+	*vcpu = (struct vcpu){ .vm = vm, .id = id, .fd = -1, .stats_fd = -1 };
+	vcpu->fd = kvm_ioctl_val(vm->vm_fd, KVM_CREATE_VCPU, id);
+	if (vcpu->fd < 0)
+		return log_error_errno(vcpu->fd, "KVM_CREATE_VCPU(%u)", id);
+	run = mmap(NULL, vm->run_size, PROT_READ | PROT_WRITE, MAP_SHARED,
+		   vcpu->fd, 0);
+	if (run == MAP_FAILED)
+		return log_error_errno(-errno, "mapping vCPU %u's kvm_run", id);
+	vcpu->run = run;
+	r = open_stats(vm, vcpu->fd, &vcpu->stats_fd);
+	if (r < 0)
+		return r;
+	r = arm64_vcpu_init(vm, vcpu);
+	if (r < 0)
+		return log_error_errno(r, "KVM_ARM_VCPU_INIT on vCPU %u", id);
+	return 0;
+}
+
+static int create_vcpus(struct vm *vm)
+{
+	int r;
+
+	r = kvm_ioctl_val(vm->kvm_fd, KVM_GET_VCPU_MMAP_SIZE, 0);
+	if (r < 0)
+		return log_error_errno(r, "KVM_GET_VCPU_MMAP_SIZE");
+	vm->run_size = r;
+	r = prepare_vcpu_init(vm);
+	if (r < 0)
+		return r;
+	vm->vcpus = calloc(vm->cfg->machine.vcpus, sizeof(*vm->vcpus));
+	if (!vm->vcpus)
+		return log_error_errno(-ENOMEM, "allocating vCPUs");
+	vm->nr_vcpus = vm->cfg->machine.vcpus;
+	for (uint32_t i = 0; i < vm->nr_vcpus; i++)
+		vm->vcpus[i].fd = vm->vcpus[i].stats_fd = -1;
+	for (uint32_t i = 0; i < vm->nr_vcpus; i++) {
+		r = create_vcpu(vm, &vm->vcpus[i], i);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+static int init_pmus(struct vm *vm)
+{
+	for (uint32_t i = 0; i < vm->nr_vcpus; i++) {
+		int r = arm64_vcpu_init_pmu(vm, &vm->vcpus[i]);
+
+		if (r < 0)
+			return log_error_errno(r, "KVM_ARM_VCPU_PMU_V3_INIT on vCPU %u", i);
+	}
+	return 0;
+}
+
+static struct arm64_machine *machine_new(void)
+{
+	struct arm64_machine *m = calloc(1, sizeof(*m));
+
+	if (m)
+		m->gic_fd = m->its_fd = -1;
+	return m;
+}
+
+int vm_build(const struct vm_config *cfg, uint64_t start_ns, struct vm **ret_vm)
+{
+	struct vm *vm = calloc(1, sizeof(*vm));
+	int r;
+
+	if (!vm)
+		return log_error_errno(-ENOMEM, "allocating the VM");
+	vm->cfg = cfg;
+	vm->kvm_fd = vm->vm_fd = vm->stats_fd = -1;
+	vm->times.start = start_ns;
+	pthread_mutex_init(&vm->lock, NULL);
+	r = event_loop_init(&vm->loop);
+	if (r < 0) {
+		(void)log_error_errno(r, "creating the event loop");
+		goto err_free;
+	}
+	vm->arm64 = machine_new();
+	if (!vm->arm64) {
+		r = log_error_errno(-ENOMEM, "allocating the arm64 machine");
+		goto err_free;
+	}
+	r = privs_lookup(cfg, &vm->privs);
+	if (r < 0)
+		goto err_free;
+	vm->kvm_fd = kvm_open();
+	if (vm->kvm_fd < 0) {
+		(void)log_error_errno(vm->kvm_fd, "cannot open %s", KVM_DEVICE_PATH);
+		r = VM_ERR_NO_CAP;
+		goto err_free;
+	}
+	r = check_host(vm);
+	if (r < 0)
+		goto err_free;
+	r = create_vm(vm);
+	if (r < 0)
+		goto err_free;
+	r = open_stats(vm, vm->vm_fd, &vm->stats_fd);
+	if (r < 0)
+		goto err_free;
+	r = create_memory(vm);
+	if (r < 0)
+		goto err_free;
+	r = create_devices(vm);
+	if (r < 0)
+		goto err_free;
+	r = create_vcpus(vm);
+	if (r < 0)
+		goto err_free;
+	/* The redistributor region must cover every vCPU: after them. */
+	r = arm64_gic_create(vm);
+	if (r < 0)
+		goto err_free;
+	r = arm64_gic_init(vm);
+	if (r < 0)
+		goto err_free;
+	r = init_pmus(vm);
+	if (r < 0)
+		goto err_free;
+	/*
+	 * The device tree says whether the ITS exists: images last. With
+	 * --cc pkvm this is the only time cvmm writes guest memory: pKVM
+	 * donates each page to the guest when it first touches it, and a
+	 * host access afterwards faults.
+	 */
+	r = arm64_boot_load(vm);
+	if (r < 0)
+		goto err_free;
+	*ret_vm = vm;
+	return 0;
+
+err_free:
+	vm_free(vm);
+	return r;
+}
+
+static void stop(struct vm *vm, int status, bool reset)
+{
+	pthread_mutex_lock(&vm->lock);
+	if (!vm->stopping) {
+		vm->exit_status = status;
+		vm->guest_reset = reset;
+		__atomic_store_n(&vm->stopping, true, __ATOMIC_RELEASE);
+	}
+	pthread_mutex_unlock(&vm->lock);
+
+	for (unsigned int i = 0; i < vm->nr_vcpus; i++) {
+		struct vcpu *v = &vm->vcpus[i];
+
+		if (!v->started)
+			continue;
+		__atomic_store_n(&v->run->immediate_exit, 1, __ATOMIC_RELEASE);
+		if (!pthread_equal(v->thread, pthread_self()))
+			pthread_kill(v->thread, SIGUSR1);
+	}
+	event_loop_stop(&vm->loop);
+}
+
+void vm_request_stop(struct vm *vm, int status)
+{
+	stop(vm, status, false);
+}
+
+void vm_request_reset(struct vm *vm)
+{
+	if (vm->cfg->machine.on_reboot == ON_REBOOT_RESTART)
+		log_info("guest rebooted; restarting it");
+	else
+		log_info("guest rebooted; ending the VM");
+	stop(vm, 0, true);
+}
+
+static void on_stop_signal(void *opaque, int signo)
+{
+	log_info("received %s; ending the VM", strsignal(signo));
+	vm_request_stop(opaque, 128 + signo);
+}
+
+static int watch_stop_signals(struct vm *vm)
+{
+	sigset_t set;
+	int r;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGHUP);
+	r = event_loop_watch_signals(&vm->loop, &set, on_stop_signal, vm);
+	return r < 0 ? log_error_errno(r, "watching SIGINT, SIGTERM, SIGHUP") : 0;
+}
+
+int vm_run(struct vm *vm)
+{
+	int r;
+
+	arm64_debug_read_prepare();
+	r = privs_drop(&vm->privs);
+	if (r == 0)
+		r = watch_stop_signals(vm);
+	if (r == 0)
+		r = console_start(&vm->arm64->console);
+	vm->vcpus_running = vm->nr_vcpus;
+	for (unsigned int i = 0; i < vm->nr_vcpus && r == 0; i++) {
+		r = vcpu_start(&vm->vcpus[i]);
+		if (r < 0)
+			log_error_errno(r, "starting vCPU %u's thread", i);
+	}
+	if (r == 0) {
+		r = seccomp_install(SECCOMP_ROLE_MAIN, vm->cfg);
+		if (r < 0)
+			log_error_errno(r, "installing the main thread's seccomp filter");
+	}
+	if (r < 0)
+		vm_request_stop(vm, 1);
+	r = event_loop_run(&vm->loop);
+	if (r < 0) {
+		log_error_errno(r, "event loop");
+		vm_request_stop(vm, 1);
+	}
+	for (unsigned int i = 0; i < vm->nr_vcpus; i++)
+		if (vm->vcpus[i].started)
+			pthread_join(vm->vcpus[i].thread, NULL);
+	console_stop(&vm->arm64->console);
+	uart_flush(&vm->uart);
+	vm->times.end = monotonic_ns();
+	arm64_debug_read_guest(vm);
+	if (!vm->stopping) {
+		log_error("every vCPU stopped but the guest never ended the VM");
+		return 1;
+	}
+	return vm->exit_status;
+}
+
+struct vm *vm_free(struct vm *vm)
+{
+	if (!vm)
+		return NULL;
+	for (unsigned int i = 0; vm->vcpus && i < vm->nr_vcpus; i++) {
+		struct vcpu *v = &vm->vcpus[i];
+
+		if (v->run)
+			munmap(v->run, vm->run_size);
+		if (v->fd >= 0)
+			close(v->fd);
+		if (v->stats_fd >= 0)
+			close(v->stats_fd);
+	}
+	free(vm->vcpus);
+	if (vm->arm64) {
+		if (vm->arm64->console_ready)
+			console_fini(&vm->arm64->console);
+		arm64_gic_destroy(vm->arm64);
+		free(vm->arm64);
+	}
+	event_loop_fini(&vm->loop);
+	bus_free(&vm->pio);
+	bus_free(&vm->mmio);
+	mem_destroy(&vm->mem);
+	if (vm->stats_fd >= 0)
+		close(vm->stats_fd);
+	if (vm->vm_fd >= 0)
+		close(vm->vm_fd);
+	if (vm->kvm_fd >= 0)
+		close(vm->kvm_fd);
+	free(vm);
+	return NULL;
+}
