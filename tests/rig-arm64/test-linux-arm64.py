@@ -248,7 +248,8 @@ def build(root, cmd):
 
 
 def arm64_cvmm(root):
-    """The aarch64 cvmm and its debug-hooks build, or None and why."""
+    """The aarch64 cvmm and its debug-hooks build, or None and why: a
+    missing cross compiler is a skip, a build that fails is a failure."""
     if not shutil.which("aarch64-linux-gnu-gcc"):
         return None, "no cross compiler (scripts/deps --arm64)"
     debug = os.path.join(root, "build-arm64-debug")
@@ -299,9 +300,12 @@ def main():
         print("skipped: " + why)
         return rigrun.SKIP
     binaries, why = arm64_cvmm(root)
-    if binaries is None:
+    if binaries is None and why.startswith("no cross compiler"):
         print("skipped: " + why)
         return rigrun.SKIP
+    if binaries is None:
+        print("FAIL " + why)
+        return 1
     cvmm, cvmm_debug = binaries
     os.environ["CVMM_RIG"] = rig
     env = ["CVMM_DEBUG_READ_GUEST=1"]

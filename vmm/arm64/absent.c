@@ -13,6 +13,7 @@
 
 #include <json-c/json.h>
 
+#include "lib/log.h"
 #include "vmm/boot.h"
 #include "vmm/launch.h"
 #include "vmm/x86/boot-firmware.h"
@@ -31,6 +32,13 @@ struct fw_cfg *boot_firmware_fw_cfg(struct vm *vm)
 {
 	(void)vm;
 	return NULL;
+}
+
+int boot_firmware_plan(const struct vm_config *cfg, FILE *f)
+{
+	(void)cfg, (void)f;
+	log_error("arm64 has no firmware platform (boot.firmware)");
+	return -EOPNOTSUPP;
 }
 
 int fw_cfg_plan_build(const struct vm_config *cfg,
