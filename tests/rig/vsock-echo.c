@@ -4,18 +4,23 @@
  * linked statically so that it runs both in the rig and in the busybox
  * initramfs of the Linux guest cvmm boots there.
  *
- *   vsock-echo listen PORT [CID]  accept one connection on CID (default
+ *   vsock-echo [-t SECONDS] COMMAND ...
+ *
+ *   listen PORT [CID]             accept one connection on CID (default
  *                                 any), read a line, write it back, print
  *                                 it
- *   vsock-echo connect CID PORT TEXT
- *                                 connect, send TEXT and a newline, print
+ *   connect CID PORT TEXT         connect, send TEXT and a newline, print
  *                                 what comes back
- *   vsock-echo hold CID           take CID for a VM of its own in
+ *   hold CID                      take CID for a VM of its own in
  *                                 vhost-vsock, as another VMM would, and
  *                                 keep it until killed
  *
  * Each prints one "vsock-echo: ..." line; errors name the call and errno.
- * A timeout (alarm) bounds every run.
+ * A timeout (alarm, -t, default 60 s) bounds every run: a listener that
+ * waits for a guest still booting needs one longer than that boot, or it
+ * is gone (SIGALRM) when the guest connects, which the guest sees as a
+ * reset. A connect waits as long for the peer's answer (AF_VSOCK's own
+ * default is 2 s, short for a nested guest on a loaded machine).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -27,9 +32,10 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <unistd.h>
 
-#define TIMEOUT_S 60
+#define DEFAULT_TIMEOUT_S 60
 
 static int fail(const char *what)
 {
@@ -86,8 +92,10 @@ static int serve(unsigned int port, unsigned int cid)
 	return 0;
 }
 
-static int ask(unsigned int cid, unsigned int port, const char *text)
+static int ask(unsigned int cid, unsigned int port, const char *text,
+	       unsigned int timeout_s)
 {
+	struct timeval wait = { .tv_sec = timeout_s };
 	struct sockaddr_vm addr = { .svm_family = AF_VSOCK, .svm_cid = cid,
 				    .svm_port = port };
 	char line[256];
@@ -96,6 +104,9 @@ static int ask(unsigned int cid, unsigned int port, const char *text)
 	s = socket(AF_VSOCK, SOCK_STREAM, 0);
 	if (s < 0)
 		return fail("socket");
+	if (setsockopt(s, AF_VSOCK, SO_VM_SOCKETS_CONNECT_TIMEOUT, &wait,
+		       sizeof(wait)) < 0)
+		return fail("SO_VM_SOCKETS_CONNECT_TIMEOUT");
 	if (connect(s, (struct sockaddr *)&addr, sizeof(addr)) < 0)
 		return fail("connect");
 	if (dprintf(s, "%s\n", text) < 0)
@@ -124,8 +135,15 @@ static int hold(uint64_t cid)
 
 int main(int argc, char **argv)
 {
+	unsigned int timeout_s = DEFAULT_TIMEOUT_S;
+
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	alarm(TIMEOUT_S);
+	if (argc > 2 && !strcmp(argv[1], "-t")) {
+		timeout_s = strtoul(argv[2], NULL, 0);
+		argc -= 2;
+		argv += 2;
+	}
+	alarm(timeout_s);
 	if ((argc == 3 || argc == 4) && !strcmp(argv[1], "listen"))
 		return serve(strtoul(argv[2], NULL, 0),
 			     argc == 4 ? strtoul(argv[3], NULL, 0) :
@@ -134,7 +152,7 @@ int main(int argc, char **argv)
 		return hold(strtoull(argv[2], NULL, 0));
 	if (argc == 5 && !strcmp(argv[1], "connect"))
 		return ask(strtoul(argv[2], NULL, 0), strtoul(argv[3], NULL, 0),
-			   argv[4]);
-	fprintf(stderr, "usage: vsock-echo listen PORT [CID] | connect CID PORT TEXT | hold CID\n");
+			   argv[4], timeout_s);
+	fprintf(stderr, "usage: vsock-echo [-t SECONDS] listen PORT [CID] | connect CID PORT TEXT | hold CID\n");
 	return 2;
 }
