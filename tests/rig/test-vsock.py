@@ -198,11 +198,11 @@ def check_echo(t, c, cid):
             and m.get("guest-listen") == "0",
             "guest-listen=%s" % m.get("guest-listen"), c)
     t.check(n + ": guest -> host: the guest's line came back",
-            "vsock-echo: reply=hello-from-guest-" + n in out and
+            "vsock-echo: reply=hello-from-guest-%s\n" % n in out and
             m.get("guest-connect") == "0",
             "guest-connect=%s" % m.get("guest-connect"), c)
     t.check(n + ": guest -> host: the host saw the guest's CID %d" % cid,
-            "vsock-echo: served peer-cid=%d text=hello-from-guest-%s"
+            "vsock-echo: served peer-cid=%d text=hello-from-guest-%s\n"
             % (cid, n) in out and m.get("host-listen") == "0",
             "host-listen=%s" % m.get("host-listen"), c)
     t.check(n + ": guest -> host: and to a listener bound to CID 2",
