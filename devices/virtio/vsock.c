@@ -22,6 +22,7 @@
  */
 #include <fcntl.h>
 #include <linux/vhost.h>
+#include <linux/virtio_vsock.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,6 +39,9 @@
 enum { VSOCK_RX, VSOCK_TX, VSOCK_EVENT, VSOCK_NR_QUEUES };
 /* The queues vhost serves: rx and tx. */
 #define VSOCK_VHOST_QUEUES 2
+/* What the guest may get of vhost's offer (section 5.10.3). */
+#define VSOCK_FEATURES \
+	(VIRTIO_COMMON_FEATURES | VIRTIO_BIT(VIRTIO_VSOCK_F_SEQPACKET))
 
 struct virtio_vsock {
 	struct virtio_device vdev;
@@ -251,7 +255,7 @@ static int vsock_setup(struct virtio_vsock *vs, uint64_t cid,
 	if (r < 0)
 		return r;
 	/* ACCESS_PLATFORM is for the guest only (vsock_start()). */
-	vs->vdev.features = VIRTIO_COMMON_FEATURES &
+	vs->vdev.features = VSOCK_FEATURES &
 			    (host_features |
 			     VIRTIO_BIT(VIRTIO_F_ACCESS_PLATFORM));
 	r = vhost_ioctl(vs->vhost_fd, VHOST_VSOCK_SET_GUEST_CID, &cid);
