@@ -7,7 +7,9 @@ static AF_VSOCK helper vsock-echo (tests/rig/vsock-echo.c). In each boot
 both sides listen and both connect, one after the other:
 - guest -> host: the rig listens on port 5678 (any CID) and 5679 (CID 2),
   the guest connects to CID 2 (the host) at each, sends a line and reads
-  the echo; a port nobody listens on (5680) answers the guest with a
+  the echo; the same over SOCK_SEQPACKET at 5681 (the guest's driver
+  and vhost agreed on VIRTIO_VSOCK_F_SEQPACKET, which the guest's sysfs
+  shows); a port nobody listens on (5680) answers the guest with a
   reset;
 - host -> guest: the guest listens on port 1234, the rig connects to the
   guest's CID, sends a line and reads the guest's echo of it.
@@ -45,6 +47,8 @@ HOST_PORT = 5678
 HOST_PORT2 = 5679
 # No listener: the host's kernel answers a connection with a reset.
 HOST_PORT_NONE = 5680
+# A SOCK_SEQPACKET listener.
+HOST_PORT_SEQ = 5681
 
 INIT = r"""#!/bin/busybox sh
 /bin/busybox --install -s /bin
@@ -62,6 +66,11 @@ vsock-echo connect 2 %(hport2)d "$cvmmmsg-cid2"
 say "guest-connect-cid2=$?"
 vsock-echo connect 2 %(hport_none)d "$cvmmmsg-none" >/tmp/none 2>&1
 say "guest-connect-none=$? $(cat /tmp/none)"
+vsock-echo -s connect 2 %(hport_seq)d "$cvmmmsg-seq"
+say "guest-connect-seq=$?"
+for d in /sys/bus/virtio/devices/*; do
+	[ "$(cat $d/device)" = 0x0013 ] && say "vsock-features=$(cat $d/features)"
+done
 vsock-echo listen %(gport)d >/tmp/listen 2>&1 &
 lp=$!
 n=0
@@ -87,9 +96,12 @@ ECHO_SHELL = r"""./vsock-echo -t {t} listen {hport} >/tmp/host-listen-{name} 2>&
 hl=$!
 ./vsock-echo -t {t} listen {hport2} 2 >/tmp/host-listen2-{name} 2>&1 &
 hl2=$!
+./vsock-echo -t {t} -s listen {hport_seq} >/tmp/host-listen-seq-{name} 2>&1 &
+hls=$!
 while ! grep -q listening /tmp/host-listen-{name} ||
-	! grep -q listening /tmp/host-listen2-{name}; do
-	kill -0 $hl $hl2 2>/dev/null || break
+	! grep -q listening /tmp/host-listen2-{name} ||
+	! grep -q listening /tmp/host-listen-seq-{name}; do
+	kill -0 $hl $hl2 $hls 2>/dev/null || break
 	sleep 0.2
 done
 timeout {t} ./cvmm run --kernel vmlinuz --initrd initrd.img --memory {mem} \
@@ -103,12 +115,15 @@ done
 echo "cvmm-host: host-connect=$?"
 wait $pid
 st=$?
-kill $hl $hl2 2>/dev/null
+kill $hl $hl2 $hls 2>/dev/null
 wait $hl
 echo "cvmm-host: host-listen=$?"
 wait $hl2
 echo "cvmm-host: host-listen2=$?"
-cat /tmp/host-listen-{name} /tmp/host-listen2-{name} /tmp/out-{name}
+wait $hls
+echo "cvmm-host: host-listen-seq=$?"
+cat /tmp/host-listen-{name} /tmp/host-listen2-{name} \
+	/tmp/host-listen-seq-{name} /tmp/out-{name}
 (exit $st)"""
 
 IN_USE_SHELL = r"""./vsock-echo hold 7 >/tmp/hold 2>&1 &
@@ -130,7 +145,7 @@ RESERVED_SHELL = ("./cvmm run --kernel vmlinuz --memory %s --vsock cid=2 2>&1"
 def echo_case(name, cid, extra):
     shell = ECHO_SHELL.format(name=name, cid=cid, extra=extra,
                               t=CASE_TIMEOUT, mem=MEM, hport=HOST_PORT,
-                              hport2=HOST_PORT2,
+                              hport2=HOST_PORT2, hport_seq=HOST_PORT_SEQ,
                               gport=GUEST_PORT, cmdline=CMDLINE % name)
     return rigrun.Case(name, [], stats=False, shell=shell)
 
@@ -156,7 +171,8 @@ def make_files(tmp, rig, echo):
     img.add_file("init", INIT % {"modules": " ".join(GUEST_MODULES),
                                  "gport": GUEST_PORT, "hport": HOST_PORT,
                                  "hport2": HOST_PORT2,
-                                 "hport_none": HOST_PORT_NONE},
+                                 "hport_none": HOST_PORT_NONE,
+                                 "hport_seq": HOST_PORT_SEQ},
                  0o755)
     for m in GUEST_MODULES:
         with lzma.open(os.path.join(rig, "guest-modules",
@@ -212,6 +228,19 @@ def check_echo(t, c, cid):
             m.get("host-listen2") == "0",
             "guest-connect-cid2=%s, host-listen2=%s"
             % (m.get("guest-connect-cid2"), m.get("host-listen2")), c)
+    t.check(n + ": guest -> host: SOCK_SEQPACKET, one message each way",
+            "vsock-echo: reply=hello-from-guest-%s-seq\n" % n in out and
+            "vsock-echo: served peer-cid=%d text=hello-from-guest-%s-seq\n"
+            % (cid, n) in out and m.get("guest-connect-seq") == "0" and
+            m.get("host-listen-seq") == "0",
+            "guest-connect-seq=%s, host-listen-seq=%s"
+            % (m.get("guest-connect-seq"), m.get("host-listen-seq")), c)
+    # sysfs: one character per feature bit, bit 0 first (64 or 128).
+    features = m.get("vsock-features", "")
+    t.check(n + ": the driver accepted VERSION_1 and SEQPACKET",
+            len(features) >= 64 and features[32] == "1" and
+            features[1] == "1",
+            "vsock-features=%s" % features, c)
     none = m.get("guest-connect-none", "")
     t.check(n + ": guest -> host: a port nobody listens on resets",
             none.startswith("1 ") and
