@@ -41,6 +41,7 @@
 #include "vmm/x86/boot-linux.h"
 #include "vmm/x86/cpu.h"
 #include "vmm/x86/fw-acpi.h"
+#include "vmm/x86/fw-bootorder.h"
 #include "vmm/x86/pc.h"
 
 #ifndef KVM_MEM_READONLY
@@ -68,6 +69,9 @@ struct fw_machine {
 	unsigned int nr_regions;
 	unsigned int nr_vcpus;
 	uint64_t pci_mmio64_base;
+	/* The virtio disks' PCI slots, for bootorder. */
+	unsigned int disk_slots[PCI_MAX_DEVICES];
+	unsigned int nr_disks;
 };
 
 struct pc_firmware {
@@ -445,6 +449,8 @@ static int fill_fw_cfg(const struct fw_machine *m, struct fw_cfg *fc)
 		r = add_e820(m, fc);
 	if (r == 0)
 		r = add_acpi(m, fc);
+	if (r == 0)
+		r = fw_bootorder_add(fc, m->disk_slots, m->nr_disks);
 	if (r < 0)
 		return log_error_errno(r, "building the fw_cfg items");
 	r = add_boot_items(m, fc);
@@ -467,6 +473,8 @@ static int add_fw_cfg(struct vm *vm, struct pc_firmware *fw)
 	};
 	int r;
 
+	m.nr_disks = fw_bootorder_disk_slots(&vm->pc->pci, m.disk_slots,
+					     ARRAY_SIZE(m.disk_slots));
 	for (unsigned int i = 0; i < vm->mem.nr_regions; i++)
 		ram[m.nr_regions++] = (struct mem_region_plan){
 			.kind = vm->mem.regions[i].kind,
@@ -624,6 +632,9 @@ int boot_firmware_plan(const struct vm_config *cfg, FILE *f)
 		end = MAX(end, plan.regions[i].gpa + plan.regions[i].size);
 	}
 	m.regions = ram;
+	/* pc-virtio.c plugs the disks first, from the first free slot. */
+	for (unsigned int i = 0; i < cfg->devices.nr_disks; i++)
+		m.disk_slots[m.nr_disks++] = 1 + i;
 	/* As pci_host_init() places the 64-bit window. */
 	m.pci_mmio64_base = ALIGN_UP(end, SZ_1G);
 	r = fw_cfg_init(&fc, NULL, NULL);
