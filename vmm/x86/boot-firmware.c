@@ -42,6 +42,7 @@
 #include "vmm/x86/cpu.h"
 #include "vmm/x86/fw-acpi.h"
 #include "vmm/x86/fw-bootorder.h"
+#include "vmm/x86/fw-image.h"
 #include "vmm/x86/pc.h"
 
 #ifndef KVM_MEM_READONLY
@@ -165,6 +166,21 @@ static int write_sev_hashes(struct vm *vm, struct pc_firmware *pf,
 }
 
 /*
+ * --kernel needs the firmware's kernel loader: a firmware without one
+ * would ignore the kernel fw_cfg offers and boot something else.
+ */
+static int check_kernel_loader(const struct vm_config *cfg,
+			       const uint8_t *image, uint64_t size)
+{
+	if (!cfg->boot.kernel ||
+	    fw_image_kernel_loader(image, size) != FW_KERNEL_LOADER_NO)
+		return 0;
+	log_error("firmware '%s' has no kernel loader (no QemuKernelLoaderFsDxe in its volumes): it cannot boot --kernel '%s'",
+		  cfg->boot.firmware, cfg->boot.kernel);
+	return -EINVAL;
+}
+
+/*
  * The image in memory of its own, read-only to cvmm too, bound as a
  * KVM_MEM_READONLY slot ending at 4 GiB.
  */
@@ -185,6 +201,9 @@ static int map_firmware(struct vm *vm, struct pc_firmware *fw)
 			  path, (unsigned long long)size);
 		return -EINVAL;
 	}
+	r = check_kernel_loader(vm->cfg, buf, size);
+	if (r < 0)
+		return r;
 	image = mmap(NULL, size, PROT_READ | PROT_WRITE,
 		     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (image == MAP_FAILED)
@@ -612,16 +631,16 @@ int boot_firmware_plan(const struct vm_config *cfg, FILE *f)
 	struct mem_plan plan;
 	struct fw_machine m = { .cfg = cfg, .nr_vcpus = cfg->machine.vcpus };
 	struct mem_region_plan ram[MEM_MAX_REGIONS];
+	_cleanup_free_ uint8_t *image = NULL;
 	struct fw_cfg fc;
-	struct stat st;
-	uint64_t end = MEM_4G;
+	uint64_t end = MEM_4G, size;
 	int r;
 
-	if (stat(cfg->boot.firmware, &st) < 0) {
-		log_error("firmware '%s' cannot be opened: %s",
-			  cfg->boot.firmware, strerror(errno));
-		return -EINVAL;
-	}
+	r = read_file("firmware", cfg->boot.firmware, &image, &size);
+	if (r == 0)
+		r = check_kernel_loader(cfg, image, size);
+	if (r < 0)
+		return r;
 	r = mem_plan_build(cfg, 0, in_place, cfg->cc.mode != CC_MODE_NONE,
 			   &plan);
 	if (r < 0)
@@ -641,7 +660,7 @@ int boot_firmware_plan(const struct vm_config *cfg, FILE *f)
 	if (r == 0)
 		r = fill_fw_cfg(&m, &fc);
 	if (r == 0) {
-		print_machine(&m, st.st_size, f);
+		print_machine(&m, size, f);
 		print_fw_cfg(&fc, f);
 	}
 	fw_cfg_free(&fc);
