@@ -19,6 +19,12 @@
 #define VIRTIO_PCI_VENDOR 0x1af4
 #define VIRTIO_PCI_DEVICE_BASE 0x1040
 #define VIRTIO_PCI_REVISION 1
+/*
+ * Section 4.1.2.1: a non-transitional device's subsystem device ID is
+ * 0x40 or higher (below are the legacy device types); OVMF's Virtio10Dxe
+ * drives only such devices.
+ */
+#define VIRTIO_PCI_SUBSYSTEM_ID 0x40
 
 /* Section 4.1.4: vendor capability types. */
 #define VIRTIO_PCI_CAP_COMMON_CFG 1
@@ -634,7 +640,7 @@ static void build_config(struct virtio_pci *vp)
 	pci_cfg_write32(cfg, PCI_REVISION_ID,
 			VIRTIO_PCI_REVISION | class_code(vdev->id) << 8);
 	pci_cfg_write32(cfg, PCI_SUBSYSTEM_VENDOR_ID,
-			VIRTIO_PCI_VENDOR | vdev->id << 16);
+			VIRTIO_PCI_VENDOR | VIRTIO_PCI_SUBSYSTEM_ID << 16);
 	cfg[PCI_CAPABILITY_LIST] = CAP_MSIX;
 	cfg[PCI_INTERRUPT_PIN] = 1;
 	wmask[PCI_COMMAND] = PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER;

@@ -6,7 +6,8 @@
  * the window of the ACPI tables: the registers answer at the new address
  * and no longer at the old one, and the queues' ioeventfds move with the
  * BAR (deassigned at the old notify addresses, assigned at the new), and
- * exist only while memory decoding is on. KVM is a recorder here; the rig
+ * exist only while memory decoding is on. And the IDs OVMF's Virtio10Dxe
+ * wants before it drives a device at all. KVM is a recorder here; the rig
  * runs the same moves under OVMF (tests/rig/test-firmware-disk.py).
  */
 #include <string.h>
@@ -17,7 +18,7 @@
 #include "tests/test.h"
 
 #define NOTIFY_OFF 0x3000
-#define OVMF_BAR 0xf0000000ull
+#define OVMF_BAR 0x80000000ull
 #define LINUX_BAR 0xc0010000ull
 /* common configuration: num_queues (virtio 1.2 section 4.1.4.3) */
 #define NUM_QUEUES_OFF 0x12
@@ -213,12 +214,28 @@ static void test_notify_without_ioeventfd(void)
 	virtio_pci_free(vp);
 }
 
+/* What OVMF's Virtio10Dxe checks before it drives a device. */
+static void test_ovmf_recognises_it(void)
+{
+	struct virtio_pci *vp = plug_rng();
+	uint16_t id = 0, sub = 0;
+
+	EXPECT_EQ(bus_access(&mmio, ecam(vp, PCI_DEVICE_ID), (uint8_t *)&id, 2,
+			     false), 0, "device ID");
+	EXPECT_EQ(bus_access(&mmio, ecam(vp, PCI_SUBSYSTEM_ID),
+			     (uint8_t *)&sub, 2, false), 0, "subsystem ID");
+	EXPECT(id >= 0x1040 && id <= 0x107f, "modern device ID 0x%x", id);
+	EXPECT(sub >= 0x40, "non-transitional subsystem ID 0x%x", sub);
+	virtio_pci_free(vp);
+}
+
 int main(void)
 {
 	static const struct test_case cases[] = {
 		TEST_CASE(test_decoding_places_ioeventfds),
 		TEST_CASE(test_ioeventfds_follow_moves),
 		TEST_CASE(test_notify_without_ioeventfd),
+		TEST_CASE(test_ovmf_recognises_it),
 	};
 	int r;
 
