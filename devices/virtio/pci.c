@@ -543,8 +543,8 @@ static void follow_bar_locked(struct virtio_pci *vp)
 {
 	const struct virtio_pci_platform *plat = vp->plat;
 	struct virtio_device *vdev = vp->vdev;
-	uint64_t bar = VP_NO_IOEVENTFDS;
-	int r = 0;
+	uint64_t bar;
+	int r;
 
 	if (!pci_mem_bar_addr(&vp->pci, VP_BAR, &bar))
 		bar = VP_NO_IOEVENTFDS;
