@@ -35,6 +35,7 @@ void bus_free(struct bus *bus)
 	free(bus->devices);
 	bus->devices = NULL;
 	bus->nr_devices = 0;
+	bus->unclaimed = NULL;
 }
 
 const struct bus_device *bus_find(const struct bus *bus, uint64_t addr,
@@ -64,6 +65,9 @@ int bus_access(const struct bus *bus, uint64_t addr, uint8_t *data,
 {
 	const struct bus_device *d = bus_find(bus, addr, size);
 
+	if (!d && bus->unclaimed)
+		return bus->unclaimed(bus->unclaimed_opaque, addr, data, size,
+				      is_write);
 	if (!d)
 		return -ENODEV;
 	return d->access(d->opaque, addr - d->base, data, size, is_write);

@@ -37,6 +37,15 @@ struct bus {
 	const char *name;
 	struct bus_device *devices;
 	size_t nr_devices;
+	/*
+	 * Where an access no device covers goes, if set (a PCI host decoding
+	 * the BARs wherever the guest put them): the absolute address, then
+	 * as bus_device.access; -ENODEV if nothing answers there either.
+	 * Set before the vCPUs start, like the devices.
+	 */
+	int (*unclaimed)(void *opaque, uint64_t addr, uint8_t *data,
+			 uint32_t size, bool is_write);
+	void *unclaimed_opaque;
 };
 
 /* -EEXIST if dev overlaps a registered device, -EINVAL for bad ranges. */

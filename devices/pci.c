@@ -109,6 +109,67 @@ static int ecam_access(void *opaque, uint64_t offset, uint8_t *data,
 	return 0;
 }
 
+bool pci_mem_bar_addr(const struct pci_device *dev, unsigned int bar,
+		      uint64_t *ret_gpa)
+{
+	uint32_t reg = PCI_BAR0 + 4 * bar;
+	uint32_t lo;
+	uint64_t gpa;
+
+	if (bar >= PCI_NR_BARS || !dev->bar_size[bar] ||
+	    !(dev->cfg[PCI_COMMAND] & PCI_COMMAND_MEMORY))
+		return false;
+	lo = pci_cfg_read32(dev->cfg, reg);
+	gpa = lo & ~0xfull;
+	if ((lo & PCI_BAR_MEM64) && bar + 1 < PCI_NR_BARS)
+		gpa |= (uint64_t)pci_cfg_read32(dev->cfg, reg + 4) << 32;
+	*ret_gpa = gpa;
+	return true;
+}
+
+/* The memory BAR that covers [addr, addr + size), if any decodes it. */
+static struct pci_device *find_bar_locked(struct pci_host *host,
+					  uint64_t addr, uint32_t size,
+					  unsigned int *ret_bar,
+					  uint64_t *ret_offset)
+{
+	for (unsigned int slot = 0; slot < PCI_MAX_DEVICES; slot++) {
+		struct pci_device *dev = host->devices[slot];
+
+		if (!dev || !dev->bar_access)
+			continue;
+		for (unsigned int bar = 0; bar < PCI_NR_BARS; bar++) {
+			uint64_t gpa;
+
+			if (!pci_mem_bar_addr(dev, bar, &gpa) || addr < gpa ||
+			    addr - gpa >= dev->bar_size[bar] ||
+			    addr - gpa + size > dev->bar_size[bar])
+				continue;
+			*ret_bar = bar;
+			*ret_offset = addr - gpa;
+			return dev;
+		}
+	}
+	return NULL;
+}
+
+/* The bus's unclaimed hook: the BARs wherever the guest placed them. */
+static int bar_decode(void *opaque, uint64_t addr, uint8_t *data,
+		      uint32_t size, bool is_write)
+{
+	struct pci_host *host = opaque;
+	struct pci_device *dev;
+	unsigned int bar = 0;
+	uint64_t offset = 0;
+
+	pthread_mutex_lock(&host->lock);
+	dev = find_bar_locked(host, addr, size, &bar, &offset);
+	pthread_mutex_unlock(&host->lock);
+	if (!dev)
+		return -ENODEV;
+	return dev->bar_access(dev, bar, offset, data, size, is_write);
+}
+
 static void init_bridge(struct pci_device *b)
 {
 	*b = (struct pci_device){ .name = "host-bridge" };
@@ -147,6 +208,8 @@ int pci_host_init(struct pci_host *host, struct bus *pio, struct bus *mmio,
 	pthread_mutex_init(&host->lock, NULL);
 	init_bridge(&host->bridge);
 	host->devices[0] = &host->bridge;
+	mmio->unclaimed = bar_decode;
+	mmio->unclaimed_opaque = host;
 	r = bus_register(pio, &conf1);
 	if (r < 0)
 		return r;
@@ -184,6 +247,7 @@ void pci_set_mem_bar(struct pci_device *dev, unsigned int bar, uint64_t gpa,
 	uint64_t mask = ~(size - 1);
 	uint32_t flags = is64 ? PCI_BAR_MEM64 : 0;
 
+	dev->bar_size[bar] = size;
 	pci_cfg_write32(dev->cfg, reg, (uint32_t)gpa | flags);
 	pci_cfg_write32(dev->wmask, reg, (uint32_t)mask & ~0xfu);
 	if (!is64)

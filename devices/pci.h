@@ -9,9 +9,13 @@
  * the vCPUs start. The core applies guest writes through the mask, which
  * is all BAR sizing needs (the size bits are read-only 0s), then calls
  * the device's config_write hook so it can follow BAR moves, command
- * register changes or capability writes (MSI-X enable, ...). BAR regions
- * themselves are ordinary bus devices the device registers on the MMIO or
- * PIO bus at the addresses it took from pci_alloc_mmio().
+ * register changes or capability writes (MSI-X enable, ...).
+ *
+ * Memory BARs are decoded by the host, wherever the guest (firmware, then
+ * maybe the OS) placed them: an MMIO access that no bus device claims
+ * reaches the device's bar_access hook if the device has memory decoding
+ * on and one of its BARs covers the access. pci_alloc_mmio() only gives
+ * the BARs their first place.
  */
 #ifndef CVMM_PCI_H
 #define CVMM_PCI_H
@@ -25,6 +29,7 @@
 
 #define PCI_CFG_SIZE 4096
 #define PCI_MAX_DEVICES 32
+#define PCI_NR_BARS 6
 
 /* Mechanism #1 ports. */
 #define PCI_CONFIG_ADDRESS 0xcf8
@@ -79,6 +84,15 @@ struct pci_device {
 	 */
 	void (*config_write)(struct pci_device *dev, uint32_t reg,
 			     uint32_t size);
+	/* Sizes of the memory BARs pci_set_mem_bar() set up; 0: none. */
+	uint64_t bar_size[PCI_NR_BARS];
+	/*
+	 * An access at offset into memory BAR bar, wherever it is now; as
+	 * bus_device.access. Called without the host's lock; may be NULL.
+	 */
+	int (*bar_access)(struct pci_device *dev, unsigned int bar,
+			  uint64_t offset, uint8_t *data, uint32_t size,
+			  bool is_write);
 	void *opaque;
 };
 
@@ -114,6 +128,14 @@ int __must_check pci_add_device(struct pci_host *host, struct pci_device *dev,
 /* Put dev at slot (0 replaces the generic host bridge); -EBUSY if taken. */
 int __must_check pci_host_set_device(struct pci_host *host, unsigned int slot,
 				     struct pci_device *dev);
+
+/*
+ * Where memory BAR bar of dev decodes now: its address, or false when
+ * memory decoding is off or the BAR is not set up. Host lock held (or no
+ * vCPU running).
+ */
+bool pci_mem_bar_addr(const struct pci_device *dev, unsigned int bar,
+		      uint64_t *ret_gpa);
 
 /* Set up a memory BAR of size bytes (a power of two) at gpa. */
 void pci_set_mem_bar(struct pci_device *dev, unsigned int bar, uint64_t gpa,

@@ -209,6 +209,11 @@ static const struct sc_rule vcpu_rules[] = {
 	 */
 	IOCTL_IF(KVM_SET_GSI_ROUTING, SC_IF_VIRTIO),
 	/*
+	 * devices/virtio/pci.c: the queues' ioeventfds follow the BAR when
+	 * the guest moves it or turns memory decoding on or off
+	 */
+	IOCTL_IF(KVM_IOEVENTFD, SC_IF_VIRTIO),
+	/*
 	 * devices/x86/ioapic.c: the GSI route of an IOAPIC pin follows its
 	 * redirection entry, when the guest reprograms it
 	 */

@@ -19,6 +19,12 @@
 #define VIRTIO_PCI_VENDOR 0x1af4
 #define VIRTIO_PCI_DEVICE_BASE 0x1040
 #define VIRTIO_PCI_REVISION 1
+/*
+ * Section 4.1.2.1: a non-transitional device's subsystem device ID is
+ * 0x40 or higher (below are the legacy device types); OVMF's Virtio10Dxe
+ * drives only such devices.
+ */
+#define VIRTIO_PCI_SUBSYSTEM_ID 0x40
 
 /* Section 4.1.4: vendor capability types. */
 #define VIRTIO_PCI_CAP_COMMON_CFG 1
@@ -489,21 +495,77 @@ static void bar_access_locked(struct virtio_pci *vp, uint32_t off,
 	}
 }
 
-static int bar_access(void *opaque, uint64_t offset, uint8_t *data,
-		      uint32_t size, bool is_write)
+/* The host found the BAR at the access's address, decoding. */
+static int bar_access(struct pci_device *dev, unsigned int bar,
+		      uint64_t offset, uint8_t *data, uint32_t size,
+		      bool is_write)
 {
-	struct virtio_pci *vp = opaque;
+	struct virtio_pci *vp = dev->opaque;
 
+	(void)bar;
 	pthread_mutex_lock(&vp->vdev->lock);
-	/* Decoding off, or the BAR moved away: nobody answers here. */
-	if (!vp->bar_live) {
-		if (!is_write)
-			memset(data, 0xff, size);
-	} else {
-		bar_access_locked(vp, offset, data, size, is_write, false);
-	}
+	bar_access_locked(vp, offset, data, size, is_write, false);
 	pthread_mutex_unlock(&vp->vdev->lock);
 	return BUS_DONE;
+}
+
+static uint64_t notify_gpa(uint64_t bar, unsigned int queue)
+{
+	return bar + VP_NOTIFY_OFF + queue * VP_NOTIFY_MULT;
+}
+
+static void ioeventfds_off_locked(struct virtio_pci *vp, unsigned int nr)
+{
+	const struct virtio_pci_platform *plat = vp->plat;
+	int r;
+
+	for (unsigned int i = 0; i < nr; i++) {
+		r = plat->irq->ioeventfd_deassign(plat->irq_ctx,
+						  vp->vdev->vqs[i].kick.fd,
+						  notify_gpa(vp->ioeventfd_bar,
+							     i));
+		if (r < 0)
+			log_debug("%s: ioeventfd of queue %u at 0x%llx: %s",
+				  vp->vdev->name, i,
+				  (unsigned long long)notify_gpa(vp->ioeventfd_bar, i),
+				  errno_name(r));
+	}
+	vp->ioeventfd_bar = VP_NO_IOEVENTFDS;
+}
+
+/*
+ * The ioeventfds follow the BAR: off at the old place, on at the new
+ * one. Where KVM refuses one (another device's ioeventfd at that address,
+ * while a guest reshuffles BARs), the device has none: its notify writes
+ * then exit to notify_write(), which kicks the same eventfds.
+ */
+static void follow_bar_locked(struct virtio_pci *vp)
+{
+	const struct virtio_pci_platform *plat = vp->plat;
+	struct virtio_device *vdev = vp->vdev;
+	uint64_t bar;
+	int r;
+
+	if (!pci_mem_bar_addr(&vp->pci, VP_BAR, &bar))
+		bar = VP_NO_IOEVENTFDS;
+	if (bar == vp->ioeventfd_bar)
+		return;
+	if (vp->ioeventfd_bar != VP_NO_IOEVENTFDS)
+		ioeventfds_off_locked(vp, vdev->nr_vqs);
+	if (bar == VP_NO_IOEVENTFDS)
+		return;
+	vp->ioeventfd_bar = bar;
+	for (unsigned int i = 0; i < vdev->nr_vqs; i++) {
+		r = plat->irq->ioeventfd_assign(plat->irq_ctx, vdev->vqs[i].kick.fd,
+						notify_gpa(bar, i));
+		if (r == 0)
+			continue;
+		log_debug("%s: no ioeventfd at 0x%llx: %s", vdev->name,
+			  (unsigned long long)notify_gpa(bar, i), errno_name(r));
+		ioeventfds_off_locked(vp, i);
+		return;
+	}
+	log_debug("%s: BAR at 0x%llx", vdev->name, (unsigned long long)bar);
 }
 
 /*
@@ -540,9 +602,7 @@ static void config_write(struct pci_device *dev, uint32_t reg, uint32_t size)
 	bool msix_was_on;
 
 	pthread_mutex_lock(&vp->vdev->lock);
-	vp->bar_live = (cmd & PCI_COMMAND_MEMORY) &&
-		       (pci_cfg_read32(dev->cfg, PCI_BAR0) & ~0xfu) ==
-			       vp->bar_gpa;
+	follow_bar_locked(vp);
 	vp->intx_disabled = cmd & PCI_COMMAND_INTX_DISABLE;
 	msix_was_on = vp->msix_enabled && !vp->msix_masked;
 	vp->msix_enabled = ctrl & MSIX_CTRL_ENABLE;
@@ -580,7 +640,7 @@ static void build_config(struct virtio_pci *vp)
 	pci_cfg_write32(cfg, PCI_REVISION_ID,
 			VIRTIO_PCI_REVISION | class_code(vdev->id) << 8);
 	pci_cfg_write32(cfg, PCI_SUBSYSTEM_VENDOR_ID,
-			VIRTIO_PCI_VENDOR | vdev->id << 16);
+			VIRTIO_PCI_VENDOR | VIRTIO_PCI_SUBSYSTEM_ID << 16);
 	cfg[PCI_CAPABILITY_LIST] = CAP_MSIX;
 	cfg[PCI_INTERRUPT_PIN] = 1;
 	wmask[PCI_COMMAND] = PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER;
@@ -623,7 +683,9 @@ struct virtio_pci *virtio_pci_alloc(struct virtio_device *vdev)
 	vp->vdev = vdev;
 	vp->pci.name = vdev->name;
 	vp->pci.config_write = config_write;
+	vp->pci.bar_access = bar_access;
 	vp->pci.opaque = vp;
+	vp->ioeventfd_bar = VP_NO_IOEVENTFDS;
 	vp->nr_vectors = vdev->nr_vqs + 1;
 	for (unsigned int i = 0; i < VIRTIO_PCI_MAX_VECTORS; i++)
 		vp->msix[i] = (struct virtio_msix_vector){
@@ -636,7 +698,7 @@ struct virtio_pci *virtio_pci_alloc(struct virtio_device *vdev)
 	return vp;
 }
 
-/* A kick eventfd per queue: an ioeventfd at its notify address. */
+/* A kick eventfd per queue, ioeventfd at its notify address later. */
 static int plug_queues(struct virtio_pci *vp)
 {
 	const struct virtio_pci_platform *plat = vp->plat;
@@ -649,11 +711,6 @@ static int plug_queues(struct virtio_pci *vp)
 		kick->fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 		if (kick->fd < 0)
 			return -errno;
-		r = plat->irq->ioeventfd_assign(plat->irq_ctx, kick->fd,
-						vp->bar_gpa + VP_NOTIFY_OFF +
-							i * VP_NOTIFY_MULT);
-		if (r < 0)
-			return r;
 		r = event_loop_add(plat->loop, kick, EPOLLIN);
 		if (r < 0)
 			return r;
@@ -697,15 +754,6 @@ int virtio_pci_plug(struct virtio_pci *vp,
 	if (r < 0)
 		return r;
 	r = plug_vectors(vp);
-	if (r < 0)
-		return r;
-	r = bus_register(plat->mmio, &(const struct bus_device){
-		.name = vp->vdev->name,
-		.base = vp->bar_gpa,
-		.len = VP_BAR_SIZE,
-		.access = bar_access,
-		.opaque = vp,
-	});
 	if (r < 0)
 		return r;
 	/* Last: from here on the guest can reach the device. */

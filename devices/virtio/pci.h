@@ -13,8 +13,11 @@
  * and an irqfd, the route updated when the guest unmasks a vector it
  * reprogrammed; without MSI-X, INTx through the ISR register.
  *
- * The BAR lives where it was first placed. A guest that moves it loses
- * the device (its accesses no longer reach it); Linux keeps what it finds.
+ * The BAR goes where the guest puts it: the PCI host decodes it at its
+ * current address (devices/pci.h), and the queues' ioeventfds follow it
+ * (OVMF assigns BARs of its own, and Linux may move them again into the
+ * window the ACPI tables name): they sit at the notify addresses while
+ * memory decoding is on, and nowhere while it is off.
  */
 #ifndef CVMM_VIRTIO_PCI_H
 #define CVMM_VIRTIO_PCI_H
@@ -39,8 +42,9 @@ struct virtio_pci_irq_ops {
 	int (*msi_route_update)(void *ctx, uint32_t gsi, uint64_t addr,
 				uint32_t data);
 	int (*irqfd_assign)(void *ctx, int fd, uint32_t gsi);
-	/* A 2-byte write at gpa signals fd. */
+	/* A 2-byte write at gpa signals fd; and no more. */
 	int (*ioeventfd_assign)(void *ctx, int fd, uint64_t gpa);
+	int (*ioeventfd_deassign)(void *ctx, int fd, uint64_t gpa);
 	int (*signal_msi)(void *ctx, uint64_t addr, uint32_t data);
 	int (*set_intx)(void *ctx, uint32_t gsi, bool level);
 };
@@ -48,7 +52,6 @@ struct virtio_pci_irq_ops {
 /* Where a device is plugged in. */
 struct virtio_pci_platform {
 	struct pci_host *pci;
-	struct bus *mmio;
 	struct event_loop *loop;
 	const struct virtio_pci_irq_ops *irq;
 	void *irq_ctx;
@@ -67,16 +70,19 @@ struct virtio_msix_vector {
 };
 
 #define VIRTIO_PCI_MAX_VECTORS (VIRTIO_MAX_QUEUES + 1)
+#define VP_NO_IOEVENTFDS UINT64_MAX
 
 struct virtio_pci {
 	struct pci_device pci;
 	struct virtio_device *vdev;
 	const struct virtio_pci_platform *plat;
 	unsigned int slot;
+	/* Where pci_alloc_mmio() put the BAR first. */
 	uint64_t bar_gpa;
+	/* The BAR address of the queues' ioeventfds, or VP_NO_IOEVENTFDS. */
+	uint64_t ioeventfd_bar;
 
 	/* Mirrors of config space, updated by the config_write hook. */
-	bool bar_live;
 	bool intx_disabled;
 	bool msix_enabled;
 	bool msix_masked;
@@ -98,8 +104,9 @@ struct virtio_pci {
 struct virtio_pci *virtio_pci_alloc(struct virtio_device *vdev);
 
 /*
- * Put the device on the PCI bus: config space, BAR, ioeventfds, MSI-X
- * routes and irqfds, kick handlers on the loop; before the vCPUs start.
+ * Put the device on the PCI bus: config space, BAR, MSI-X routes and
+ * irqfds, kick handlers on the loop; before the vCPUs start. The
+ * ioeventfds come when the guest turns memory decoding on.
  * Whatever happens, the caller frees vp with virtio_pci_free() once no
  * vCPU runs (the bus and the host bridge keep pointers to it).
  */

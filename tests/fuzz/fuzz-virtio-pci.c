@@ -14,8 +14,11 @@
  * functions read all-ones; FEATURES_OK only ever holds offered features
  * with VERSION_1; an enabled queue has a valid size and mapped rings;
  * vectors the transport stores exist; interrupts go only to GSIs the
- * transport was given, and INTx only changes level; ioeventfds sit in
- * the BARs.
+ * transport was given, and INTx only changes level; ioeventfds follow
+ * the BARs: a device has all its queues' at the notify addresses of its
+ * BAR while memory decoding is on (or none, where KVM refused one), none
+ * while it is off, and never one KVM would refuse (a second at an address
+ * or an fd assigned twice) or a deassign of one it does not hold.
  *
  * Input: operations of a kind byte and its arguments; op 3 runs a
  * driver's start-up sequence through the BAR, so that mutations start
@@ -32,6 +35,7 @@
 #include "fake-mem.h"
 
 #define NR_DEVS 4
+#define MAX_IOEVENTFDS 64
 #define FIRST_GSI 24
 #define MAX_GSI 64
 #define INTX_BASE 16
@@ -55,6 +59,12 @@ static struct {
 	uint32_t next_gsi;
 	bool intx_level[4];
 	uint16_t avail_idx[NR_DEVS][4];
+	/* KVM's ioeventfds, as KVM_IOEVENTFD would hold them. */
+	struct {
+		int fd;
+		uint64_t gpa;
+	} ioeventfds[MAX_IOEVENTFDS];
+	unsigned int nr_ioeventfds;
 } s;
 
 static int fake_route_add(void *ctx, uint32_t *ret_gsi)
@@ -90,13 +100,46 @@ static int fake_irqfd(void *ctx, int fd, uint32_t gsi)
 	return 0;
 }
 
+/* KVM refuses a second ioeventfd of the same address and length. */
 static int fake_ioeventfd(void *ctx, int fd, uint64_t gpa)
 {
 	(void)ctx;
-	FUZZ_CHECK(fd >= 0 && gpa >= PCI_MMIO32_BASE &&
-			   gpa < PCI_MMIO32_BASE + PCI_MMIO32_SIZE,
+	FUZZ_CHECK(fd >= 0 && s.nr_ioeventfds < MAX_IOEVENTFDS,
 		   "ioeventfd %d at 0x%llx", fd, (unsigned long long)gpa);
+	for (unsigned int i = 0; i < s.nr_ioeventfds; i++) {
+		FUZZ_CHECK(s.ioeventfds[i].fd != fd,
+			   "fd %d assigned at 0x%llx and 0x%llx", fd,
+			   (unsigned long long)s.ioeventfds[i].gpa,
+			   (unsigned long long)gpa);
+		if (s.ioeventfds[i].gpa == gpa)
+			return -EEXIST;
+	}
+	s.ioeventfds[s.nr_ioeventfds].fd = fd;
+	s.ioeventfds[s.nr_ioeventfds++].gpa = gpa;
 	return 0;
+}
+
+static int fake_ioeventfd_off(void *ctx, int fd, uint64_t gpa)
+{
+	(void)ctx;
+	for (unsigned int i = 0; i < s.nr_ioeventfds; i++) {
+		if (s.ioeventfds[i].fd != fd || s.ioeventfds[i].gpa != gpa)
+			continue;
+		s.ioeventfds[i] = s.ioeventfds[--s.nr_ioeventfds];
+		return 0;
+	}
+	FUZZ_CHECK(false, "deassign of fd %d at 0x%llx, which KVM does not hold",
+		   fd, (unsigned long long)gpa);
+	return -ENOENT;
+}
+
+/* Where fd's ioeventfd is, or UINT64_MAX. */
+static uint64_t ioeventfd_of(int fd)
+{
+	for (unsigned int i = 0; i < s.nr_ioeventfds; i++)
+		if (s.ioeventfds[i].fd == fd)
+			return s.ioeventfds[i].gpa;
+	return UINT64_MAX;
 }
 
 static int fake_signal_msi(void *ctx, uint64_t addr, uint32_t data)
@@ -122,6 +165,7 @@ static const struct virtio_pci_irq_ops fake_irq = {
 	.msi_route_update = fake_route_update,
 	.irqfd_assign = fake_irqfd,
 	.ioeventfd_assign = fake_ioeventfd,
+	.ioeventfd_deassign = fake_ioeventfd_off,
 	.signal_msi = fake_signal_msi,
 	.set_intx = fake_set_intx,
 };
@@ -164,6 +208,7 @@ static void set_up(void)
 	s.next_gsi = FIRST_GSI;
 	memset(s.intx_level, 0, sizeof(s.intx_level));
 	memset(s.avail_idx, 0, sizeof(s.avail_idx));
+	s.nr_ioeventfds = 0;
 	for (unsigned int i = 0; i < NR_DEVS; i++) {
 		s.vps[i] = virtio_pci_alloc(create(i));
 		FUZZ_CHECK(s.vps[i] && virtio_pci_plug(s.vps[i], &s.plat) == 0,
@@ -201,9 +246,25 @@ static void cfg_write(unsigned int slot, uint32_t reg, uint32_t size,
 	(void)bus_op(true, ecam(slot, reg), (uint8_t *)&v, size, true);
 }
 
+/* Where the guest put the BAR, decoding or not. */
 static uint64_t bar_of(unsigned int dev)
 {
-	return s.vps[dev]->bar_gpa;
+	return pci_cfg_read32(s.vps[dev]->pci.cfg, PCI_BAR0) & ~0xfull;
+}
+
+/* The guest moves a BAR: anywhere in the hole, or onto another's. */
+static void move_bar(struct fuzz_input *in)
+{
+	uint8_t dev = fuzz_u8(in) % NR_DEVS, how = fuzz_u8(in);
+	uint32_t to = how & 1 ? bar_of(fuzz_u8(in) % NR_DEVS) :
+				0xc0000000u + fuzz_u16(in) * (uint32_t)BAR_SIZE;
+
+	if (how & 2)
+		cfg_write(s.vps[dev]->slot, PCI_COMMAND, 2, 0);
+	cfg_write(s.vps[dev]->slot, PCI_BAR0, 4, to);
+	if (how & 4)
+		cfg_write(s.vps[dev]->slot, PCI_COMMAND, 2,
+			  PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER);
 }
 
 static void bar_write(unsigned int dev, uint32_t off, uint32_t size,
@@ -358,10 +419,31 @@ static void ring_private(struct fuzz_input *in)
 			  true, CONV_ORIGIN_EXPLICIT);
 }
 
+/* All queues' ioeventfds at the decoding BAR's notify addresses, or none. */
+static void check_ioeventfds(const struct virtio_pci *vp)
+{
+	const struct virtio_device *vdev = vp->vdev;
+	uint64_t bar = 0;
+	bool decoding = pci_mem_bar_addr(&vp->pci, 0, &bar);
+	bool first = ioeventfd_of(vdev->vqs[0].kick.fd) != UINT64_MAX;
+
+	for (unsigned int i = 0; i < vdev->nr_vqs; i++) {
+		uint64_t at = ioeventfd_of(vdev->vqs[i].kick.fd);
+
+		FUZZ_CHECK(first ? decoding && at == bar + NOTIFY_OFF + 4 * i :
+				   at == UINT64_MAX,
+			   "%s: queue %u's ioeventfd at 0x%llx, BAR at 0x%llx%s",
+			   vdev->name, i, (unsigned long long)at,
+			   (unsigned long long)bar,
+			   decoding ? "" : " not decoding");
+	}
+}
+
 static void check_device(const struct virtio_pci *vp)
 {
 	const struct virtio_device *vdev = vp->vdev;
 
+	check_ioeventfds(vp);
 	if (vdev->status & VIRTIO_STATUS_FEATURES_OK)
 		FUZZ_CHECK(!(vdev->driver_features & ~vdev->features) &&
 				   !vdev->driver_features_unknown &&
@@ -406,7 +488,6 @@ static void init_once(void)
 	s.mmio.name = "mmio";
 	s.plat = (struct virtio_pci_platform){
 		.pci = &s.pci,
-		.mmio = &s.mmio,
 		.loop = &s.loop,
 		.irq = &fake_irq,
 		.intx_base = INTX_BASE,
@@ -423,7 +504,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	fake_mem_reset(BACKING_MEMFD, false, false);
 	set_up();
 	for (unsigned int ops = 0; in.size && ops < 256; ops++) {
-		switch (fuzz_u8(&in) % 9) {
+		switch (fuzz_u8(&in) % 10) {
 		case 0:
 		case 1:
 			config_cycle(&in, fuzz_u8(&in) & 1);
@@ -445,6 +526,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			break;
 		case 7:
 			(void)send(s.tap_peer, pkt, fuzz_u8(&in), MSG_DONTWAIT);
+			break;
+		case 8:
+			move_bar(&in);
 			break;
 		default:
 			ring_private(&in);

@@ -157,9 +157,10 @@ def run(cvmm, cases, files=(), timeout=900, mem=1024, verbose=False,
                            errors="replace")
         if verbose:
             sys.stdout.write(p.stdout)
+        # What ran before a rig failure is kept (a benchmark reports it).
+        _parse(p.stdout, cases)
         if p.returncode == 125:
             return False, "rig failed to boot:\n" + p.stdout[-2000:]
-        _parse(p.stdout, cases)
         if any(c.status is None for c in cases):
             return None, "rig run incomplete (status %d):\n%s" % (
                 p.returncode, p.stdout[-3000:])

@@ -41,6 +41,8 @@
 #include "vmm/x86/boot-linux.h"
 #include "vmm/x86/cpu.h"
 #include "vmm/x86/fw-acpi.h"
+#include "vmm/x86/fw-bootorder.h"
+#include "vmm/x86/fw-image.h"
 #include "vmm/x86/pc.h"
 
 #ifndef KVM_MEM_READONLY
@@ -68,6 +70,9 @@ struct fw_machine {
 	unsigned int nr_regions;
 	unsigned int nr_vcpus;
 	uint64_t pci_mmio64_base;
+	/* The virtio disks' PCI slots, for bootorder. */
+	unsigned int disk_slots[PCI_MAX_DEVICES];
+	unsigned int nr_disks;
 };
 
 struct pc_firmware {
@@ -161,6 +166,21 @@ static int write_sev_hashes(struct vm *vm, struct pc_firmware *pf,
 }
 
 /*
+ * --kernel needs the firmware's kernel loader: a firmware without one
+ * would ignore the kernel fw_cfg offers and boot something else.
+ */
+static int check_kernel_loader(const struct vm_config *cfg,
+			       const uint8_t *image, uint64_t size)
+{
+	if (!cfg->boot.kernel ||
+	    fw_image_kernel_loader(image, size) != FW_KERNEL_LOADER_NO)
+		return 0;
+	log_error("firmware '%s' has no kernel loader (no QemuKernelLoaderFsDxe in its volumes): it cannot boot --kernel '%s'",
+		  cfg->boot.firmware, cfg->boot.kernel);
+	return -EINVAL;
+}
+
+/*
  * The image in memory of its own, read-only to cvmm too, bound as a
  * KVM_MEM_READONLY slot ending at 4 GiB.
  */
@@ -181,6 +201,9 @@ static int map_firmware(struct vm *vm, struct pc_firmware *fw)
 			  path, (unsigned long long)size);
 		return -EINVAL;
 	}
+	r = check_kernel_loader(vm->cfg, buf, size);
+	if (r < 0)
+		return r;
 	image = mmap(NULL, size, PROT_READ | PROT_WRITE,
 		     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (image == MAP_FAILED)
@@ -445,6 +468,8 @@ static int fill_fw_cfg(const struct fw_machine *m, struct fw_cfg *fc)
 		r = add_e820(m, fc);
 	if (r == 0)
 		r = add_acpi(m, fc);
+	if (r == 0)
+		r = fw_bootorder_add(fc, m->disk_slots, m->nr_disks);
 	if (r < 0)
 		return log_error_errno(r, "building the fw_cfg items");
 	r = add_boot_items(m, fc);
@@ -467,6 +492,8 @@ static int add_fw_cfg(struct vm *vm, struct pc_firmware *fw)
 	};
 	int r;
 
+	m.nr_disks = fw_bootorder_disk_slots(&vm->pc->pci, m.disk_slots,
+					     ARRAY_SIZE(m.disk_slots));
 	for (unsigned int i = 0; i < vm->mem.nr_regions; i++)
 		ram[m.nr_regions++] = (struct mem_region_plan){
 			.kind = vm->mem.regions[i].kind,
@@ -604,16 +631,16 @@ int boot_firmware_plan(const struct vm_config *cfg, FILE *f)
 	struct mem_plan plan;
 	struct fw_machine m = { .cfg = cfg, .nr_vcpus = cfg->machine.vcpus };
 	struct mem_region_plan ram[MEM_MAX_REGIONS];
+	_cleanup_free_ uint8_t *image = NULL;
 	struct fw_cfg fc;
-	struct stat st;
-	uint64_t end = MEM_4G;
+	uint64_t end = MEM_4G, size;
 	int r;
 
-	if (stat(cfg->boot.firmware, &st) < 0) {
-		log_error("firmware '%s' cannot be opened: %s",
-			  cfg->boot.firmware, strerror(errno));
-		return -EINVAL;
-	}
+	r = read_file("firmware", cfg->boot.firmware, &image, &size);
+	if (r == 0)
+		r = check_kernel_loader(cfg, image, size);
+	if (r < 0)
+		return r;
 	r = mem_plan_build(cfg, 0, in_place, cfg->cc.mode != CC_MODE_NONE,
 			   &plan);
 	if (r < 0)
@@ -624,13 +651,16 @@ int boot_firmware_plan(const struct vm_config *cfg, FILE *f)
 		end = MAX(end, plan.regions[i].gpa + plan.regions[i].size);
 	}
 	m.regions = ram;
+	/* pc-virtio.c plugs the disks first, from the first free slot. */
+	for (unsigned int i = 0; i < cfg->devices.nr_disks; i++)
+		m.disk_slots[m.nr_disks++] = 1 + i;
 	/* As pci_host_init() places the 64-bit window. */
 	m.pci_mmio64_base = ALIGN_UP(end, SZ_1G);
 	r = fw_cfg_init(&fc, NULL, NULL);
 	if (r == 0)
 		r = fill_fw_cfg(&m, &fc);
 	if (r == 0) {
-		print_machine(&m, st.st_size, f);
+		print_machine(&m, size, f);
 		print_fw_cfg(&fc, f);
 	}
 	fw_cfg_free(&fc);

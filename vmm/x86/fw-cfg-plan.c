@@ -14,6 +14,7 @@
 #include "vmm/x86/acpi.h"
 #include "vmm/x86/boot-linux.h"
 #include "vmm/x86/fw-acpi.h"
+#include "vmm/x86/fw-bootorder.h"
 #include "vmm/x86/fw-cfg-plan.h"
 
 #define E820_ENTRY_SIZE 20
@@ -115,6 +116,16 @@ static int add_boot_items(const struct vm_config *cfg,
 	return r;
 }
 
+/* pc-virtio.c plugs the disks first, from the first free slot. */
+static int add_bootorder(const struct vm_config *cfg, struct fw_cfg *fc)
+{
+	unsigned int slots[PCI_MAX_DEVICES];
+
+	for (unsigned int i = 0; i < cfg->devices.nr_disks; i++)
+		slots[i] = 1 + i;
+	return fw_bootorder_add(fc, slots, cfg->devices.nr_disks);
+}
+
 int fw_cfg_plan_build(const struct vm_config *cfg,
 		      const struct launch_plan *plan,
 		      const struct cc_image *img, struct fw_cfg *fc,
@@ -138,6 +149,8 @@ int fw_cfg_plan_build(const struct vm_config *cfg,
 	p.pci_mmio64_base = ALIGN_UP(ram_end, WINDOW_64_ALIGN);
 	if (r == 0)
 		r = fw_acpi_add_files(fc, &p);
+	if (r == 0)
+		r = add_bootorder(cfg, fc);
 	if (r == 0)
 		r = add_boot_items(cfg, img, fc, reason, len);
 	if (r == 0)

@@ -51,6 +51,11 @@ static int ioeventfd_assign(void *ctx, int fd, uint64_t gpa)
 	return irq_ioeventfd_assign(ctx, fd, gpa, 2, false, NULL);
 }
 
+static int ioeventfd_deassign(void *ctx, int fd, uint64_t gpa)
+{
+	return irq_ioeventfd_deassign(ctx, fd, gpa, 2, false, NULL);
+}
+
 static int signal_msi(void *ctx, uint64_t addr, uint32_t data)
 {
 	return irq_signal_msi(ctx, addr, data);
@@ -66,6 +71,7 @@ static const struct virtio_pci_irq_ops irq_ops = {
 	.msi_route_update = msi_route_update,
 	.irqfd_assign = irqfd_assign,
 	.ioeventfd_assign = ioeventfd_assign,
+	.ioeventfd_deassign = ioeventfd_deassign,
 	.signal_msi = signal_msi,
 	.set_intx = set_intx,
 };
@@ -235,7 +241,6 @@ int pc_virtio_create(struct vm *vm)
 	vm->pc->virtio = pv;
 	pv->plat = (struct virtio_pci_platform){
 		.pci = &vm->pc->pci,
-		.mmio = &vm->mmio,
 		.loop = &vm->loop,
 		.irq = &irq_ops,
 		.irq_ctx = &vm->irq,
