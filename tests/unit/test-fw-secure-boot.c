@@ -5,6 +5,7 @@
  * to ordinary VMs only, and fw_cfg's progress notes and select watcher
  * (devices/fw-cfg.c) that the refusal and the SEV hashes test rely on.
  */
+#include <errno.h>
 #include <string.h>
 
 #include "devices/fw-cfg.h"
@@ -27,6 +28,35 @@ static void make_pe(uint8_t *buf, size_t len, uint32_t cert_size)
 	buf[OPT_AT + 144] = 0x00;
 	buf[OPT_AT + 145] = 0x10;
 	memcpy(buf + OPT_AT + 148, &cert_size, 4);
+	/* Two sections after a 240-byte optional header: .text, .data. */
+	buf[PE_AT + 6] = 2;
+	buf[PE_AT + 20] = 240;
+	memcpy(buf + OPT_AT + 240, ".text", 5);
+	memcpy(buf + OPT_AT + 280, ".data", 5);
+}
+
+static void test_sbat_section(void)
+{
+	static char kernel[] = "vmlinuz", shim[] = "shimx64.efi";
+	struct vm_config cfg = { 0 };
+	uint8_t pe[512];
+
+	make_pe(pe, sizeof(pe), 0x5c0);
+	EXPECT(fw_pe_has_section(pe, sizeof(pe), ".data"), ".data is there");
+	EXPECT(!fw_pe_has_section(pe, sizeof(pe), ".sbat"), "no .sbat");
+	EXPECT(!fw_pe_has_section(pe, sizeof(pe), ".dat"),
+	       "a name matches whole, not its prefix");
+	EXPECT(!fw_pe_has_section(pe, OPT_AT + 290, ".data"),
+	       "a section table cut short is not read past its end");
+	cfg.boot.kernel = kernel;
+	EXPECT_EQ(fw_shim_check_kernel(&cfg, pe, sizeof(pe)), 0,
+		  "no shim, no SBAT needed");
+	cfg.boot.shim = shim;
+	EXPECT_EQ(fw_shim_check_kernel(&cfg, pe, sizeof(pe)), -EINVAL,
+		  "a shim refuses a kernel without .sbat");
+	memcpy(pe + OPT_AT + 280, ".sbat\0\0\0", 8);
+	EXPECT_EQ(fw_shim_check_kernel(&cfg, pe, sizeof(pe)), 0,
+		  "a shim starts a kernel with .sbat");
 }
 
 static void test_signed_and_unsigned_pe(void)
@@ -161,6 +191,7 @@ int main(void)
 	static const struct test_case cases[] = {
 		TEST_CASE(test_signed_and_unsigned_pe),
 		TEST_CASE(test_not_pe),
+		TEST_CASE(test_sbat_section),
 		TEST_CASE(test_legacy_loader_switch),
 		TEST_CASE(test_progress_and_watch),
 	};

@@ -366,6 +366,9 @@ static int add_kernel(const struct fw_machine *m, struct fw_cfg *fc)
 			  r < 0 ? reason : "larger than fw_cfg's 4 GiB items");
 		return -EINVAL;
 	}
+	r = fw_shim_check_kernel(m->cfg, buf, size);
+	if (r < 0)
+		return r;
 	r = fw_cfg_add_u32(fc, FW_CFG_SETUP_SIZE, img.setup_size);
 	if (r == 0)
 		r = fw_cfg_add_item(fc, FW_CFG_SETUP_DATA, buf, img.setup_size);

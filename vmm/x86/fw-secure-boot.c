@@ -18,6 +18,8 @@
 #define PE32PLUS_MAGIC 0x20b
 #define PE32_CERT_DIR 128
 #define PE32PLUS_CERT_DIR 144
+#define PE_SECTION_HEADER_SIZE 40
+#define PE_SECTION_NAME_SIZE 8
 
 static uint32_t le32(const uint8_t *p)
 {
@@ -60,6 +62,37 @@ bool fw_kernel_is_signed(const uint8_t *buf, uint32_t len)
 		return false;
 	/* { u32 file offset; u32 size } */
 	return dir <= len - 8 && le32(buf + dir + 4) != 0;
+}
+
+bool fw_pe_has_section(const uint8_t *buf, uint32_t len, const char *name)
+{
+	uint32_t pe = pe_header(buf, len), table, n;
+	char want[PE_SECTION_NAME_SIZE] = { 0 };
+
+	if (!pe)
+		return false;
+	memcpy(want, name, strnlen(name, sizeof(want)));
+	n = buf[pe + 6] | buf[pe + 7] << 8;
+	table = pe + PE_COFF_HEADER_SIZE + (buf[pe + 20] | buf[pe + 21] << 8);
+	for (uint32_t i = 0; i < n; i++) {
+		uint32_t at = table + i * PE_SECTION_HEADER_SIZE;
+
+		if (at > len - PE_SECTION_HEADER_SIZE)
+			return false;
+		if (!memcmp(buf + at, want, sizeof(want)))
+			return true;
+	}
+	return false;
+}
+
+int fw_shim_check_kernel(const struct vm_config *cfg, const uint8_t *buf,
+			 uint32_t len)
+{
+	if (!cfg->boot.shim || fw_pe_has_section(buf, len, ".sbat"))
+		return 0;
+	log_error("kernel '%s' has no .sbat section, and shim '%s' starts no image without one (SBAT, shim 15.3 and later; Debian's kernels are signed for GRUB to start): use a kernel with an .sbat section, or boot without --shim",
+		  cfg->boot.kernel, cfg->boot.shim);
+	return -EINVAL;
 }
 
 int fw_secure_boot_add_files(const struct vm_config *cfg, struct fw_cfg *fc)

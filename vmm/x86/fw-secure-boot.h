@@ -43,6 +43,19 @@ int __must_check fw_secure_boot_add_files(const struct vm_config *cfg,
 void fw_secure_boot_watch(struct fw_secure_boot *sb, struct vm *vm,
 			  struct fw_cfg *fc);
 
+/* Whether the PE image in buf has a section of that name (8 chars at most). */
+bool fw_pe_has_section(const uint8_t *buf, uint32_t len, const char *name);
+
+/*
+ * With a shim: a shim starts the firmware's "kernel" itself and requires
+ * an .sbat section in it (shim's SBAT policy since 15.3), which kernels
+ * signed for GRUB to start usually lack (Debian's). Refuses such a kernel
+ * with -EINVAL and the reason, at start rather than at the shim's
+ * "Verification failed: (0x1A) Security Violation".
+ */
+int __must_check fw_shim_check_kernel(const struct vm_config *cfg,
+				      const uint8_t *buf, uint32_t len);
+
 /* Whether buf starts with a PE image's headers (MZ, then PE). */
 bool fw_is_efi_app(const uint8_t *buf, uint32_t len);
 
