@@ -40,6 +40,7 @@ static void test_sbat_section(void)
 	static char kernel[] = "vmlinuz", shim[] = "shimx64.efi";
 	struct vm_config cfg = { 0 };
 	uint8_t pe[512];
+	char why[256] = "";
 
 	make_pe(pe, sizeof(pe), 0x5c0);
 	EXPECT(fw_pe_has_section(pe, sizeof(pe), ".data"), ".data is there");
@@ -49,13 +50,19 @@ static void test_sbat_section(void)
 	EXPECT(!fw_pe_has_section(pe, OPT_AT + 290, ".data"),
 	       "a section table cut short is not read past its end");
 	cfg.boot.kernel = kernel;
-	EXPECT_EQ(fw_shim_check_kernel(&cfg, pe, sizeof(pe)), 0,
+	EXPECT_EQ(fw_shim_check_kernel(&cfg, pe, sizeof(pe), why, sizeof(why)), 0,
 		  "no shim, no SBAT needed");
 	cfg.boot.shim = shim;
-	EXPECT_EQ(fw_shim_check_kernel(&cfg, pe, sizeof(pe)), -EINVAL,
+	EXPECT_EQ(fw_shim_check_kernel(&cfg, pe, sizeof(pe), why, sizeof(why)), -EINVAL,
 		  "a shim refuses a kernel without .sbat");
+	EXPECT(strstr(why, "kernel 'vmlinuz' has no .sbat section"),
+	       "the reason names the kernel: %s", why);
+	pe[0] = 'X';
+	EXPECT_EQ(fw_shim_check_kernel(&cfg, pe, sizeof(pe), why, sizeof(why)),
+		  0, "a kernel that is no PE image is left to the shim");
+	pe[0] = 'M';
 	memcpy(pe + OPT_AT + 280, ".sbat\0\0\0", 8);
-	EXPECT_EQ(fw_shim_check_kernel(&cfg, pe, sizeof(pe)), 0,
+	EXPECT_EQ(fw_shim_check_kernel(&cfg, pe, sizeof(pe), why, sizeof(why)), 0,
 		  "a shim starts a kernel with .sbat");
 }
 

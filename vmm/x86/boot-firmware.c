@@ -347,7 +347,7 @@ static int add_kernel(const struct fw_machine *m, struct fw_cfg *fc)
 	_cleanup_free_ uint8_t *copy = NULL;
 	const uint8_t *buf;
 	struct bzimage img;
-	char reason[160];
+	char reason[512];
 	uint64_t size;
 	int r;
 
@@ -366,9 +366,11 @@ static int add_kernel(const struct fw_machine *m, struct fw_cfg *fc)
 			  r < 0 ? reason : "larger than fw_cfg's 4 GiB items");
 		return -EINVAL;
 	}
-	r = fw_shim_check_kernel(m->cfg, buf, size);
-	if (r < 0)
+	r = fw_shim_check_kernel(m->cfg, buf, size, reason, sizeof(reason));
+	if (r < 0) {
+		log_error("%s", reason);
 		return r;
+	}
 	r = fw_cfg_add_u32(fc, FW_CFG_SETUP_SIZE, img.setup_size);
 	if (r == 0)
 		r = fw_cfg_add_item(fc, FW_CFG_SETUP_DATA, buf, img.setup_size);

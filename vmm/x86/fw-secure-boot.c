@@ -4,6 +4,7 @@
  * The explanation uses what cvmm knows: whether the kernel carries a
  * signature at all, and whether a shim was given.
  */
+#include <stdio.h>
 #include <string.h>
 
 #include "devices/fw-cfg.h"
@@ -86,12 +87,15 @@ bool fw_pe_has_section(const uint8_t *buf, uint32_t len, const char *name)
 }
 
 int fw_shim_check_kernel(const struct vm_config *cfg, const uint8_t *buf,
-			 uint32_t len)
+			 uint32_t len, char *reason, size_t reason_len)
 {
-	if (!cfg->boot.shim || fw_pe_has_section(buf, len, ".sbat"))
+	/* Not a PE image at all: the shim says so itself. */
+	if (!cfg->boot.shim || !pe_header(buf, len) ||
+	    fw_pe_has_section(buf, len, ".sbat"))
 		return 0;
-	log_error("kernel '%s' has no .sbat section, and shim '%s' starts no image without one (SBAT, shim 15.3 and later; Debian's kernels are signed for GRUB to start): use a kernel with an .sbat section, or boot without --shim",
-		  cfg->boot.kernel, cfg->boot.shim);
+	snprintf(reason, reason_len,
+		 "kernel '%s' has no .sbat section, and shim '%s' starts no image without one (SBAT, shim 15.3 and later; Debian's kernels are signed for GRUB to start): use a kernel with an .sbat section, or boot without --shim",
+		 cfg->boot.kernel, cfg->boot.shim);
 	return -EINVAL;
 }
 

@@ -14,6 +14,7 @@
 #define CVMM_FW_SECURE_BOOT_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "config/config.h"
@@ -49,12 +50,13 @@ bool fw_pe_has_section(const uint8_t *buf, uint32_t len, const char *name);
 /*
  * With a shim: a shim starts the firmware's "kernel" itself and requires
  * an .sbat section in it (shim's SBAT policy since 15.3), which kernels
- * signed for GRUB to start usually lack (Debian's). Refuses such a kernel
- * with -EINVAL and the reason, at start rather than at the shim's
- * "Verification failed: (0x1A) Security Violation".
+ * signed for GRUB to start usually lack (Debian's). Such a kernel gives
+ * -EINVAL and the reason, so that cvmm refuses it at start rather than
+ * meet the shim's "Verification failed: (0x1A) Security Violation".
  */
 int __must_check fw_shim_check_kernel(const struct vm_config *cfg,
-				      const uint8_t *buf, uint32_t len);
+				      const uint8_t *buf, uint32_t len,
+				      char *reason, size_t reason_len);
 
 /* Whether buf starts with a PE image's headers (MZ, then PE). */
 bool fw_is_efi_app(const uint8_t *buf, uint32_t len);
