@@ -17,7 +17,7 @@
   verifies and starts Debian's signed GRUB handed over as the kernel: GRUB
   says its welcome, then cvmm is stopped. GRUB can go no further: OVMF
   runs its kernel loader before it connects any disk, and GRUB reads
-  block devices only (docs/linux.md, "Secure Boot").
+  block devices only (docs/linux.md, "Firmware that verifies").
 - shim-kernel: the rig's kernel through the shim: the kernel has no .sbat
   section, which a shim requires of what it starts itself (the shim says
   "Verification failed: (0x1A) Security Violation"); cvmm refuses it at
@@ -25,6 +25,13 @@
 - no-shim: the kernel without a shim: the firmware refuses it ("Secure
   boot image verification failed" on its console) and cvmm ends with 1
   and its one-line reason.
+- shim-disk: Debian's own chain from a disk built here (FAT, mtools):
+  the firmware's default loader \\EFI\\BOOT\\BOOTX64.EFI is the shim, the
+  shim starts GRUB beside it, GRUB loads the rig's kernel and initrd (the
+  shim verifies the kernel for GRUB, where SBAT is not needed), and the
+  kernel says "Secure boot enabled" and locks itself down. Needs OVMF's virtio-blk
+  driver on cvmm's virtio-pci (branch fw-disk: BARs that decode where
+  OVMF moves them, subsystem ID 0x40).
 
 The boots pass --apic-bus-ns 20 as test-firmware.py does (the rig's QEMU
 aborts on OVMF's CR8 writes otherwise).
@@ -39,6 +46,8 @@ import lzma
 import os
 import re
 import shlex
+import shutil
+import subprocess
 import sys
 import tempfile
 
@@ -49,9 +58,27 @@ import rigrun  # noqa: E402
 INIT = r"""#!/bin/busybox sh
 /bin/busybox --install -s /bin
 export PATH=/bin
+mount -t sysfs sys /sys
+mount -t securityfs securityfs /sys/kernel/security
+dmesg | grep -q "Secure boot enabled" && echo "cvmm-fw: secureboot=1"
+echo "cvmm-fw: lockdown=$(cat /sys/kernel/security/lockdown)"
 echo "cvmm-fw: done"
 poweroff -f
 """
+
+# Debian's chain on a disk (a FAT file system, no partition table): the
+# firmware's default loader is the shim, the shim's is GRUB, and GRUB's
+# embedded configuration falls back to this file next to it.
+GRUB_CFG = """set timeout=0
+search --no-floppy --file --set=root /vmlinuz
+echo "cvmm-grub: booting the kernel from ($root)"
+linux /vmlinuz console=ttyS0 quiet panic=-1
+initrd /initrd.img
+boot
+"""
+ESP_KIB = 40960
+# The EFI stub decompresses the kernel next to GRUB: 256M is too little.
+ESP_MEM = "512M"
 
 SHIM = "/usr/lib/shim/shimx64.efi.signed"
 GRUB = "/usr/lib/grub/x86_64-efi-signed/grubx64.efi.signed"
@@ -106,7 +133,33 @@ CASES = [
                                 "vmlinuz"] + BOOT, stats=False),
     rigrun.Case("no-shim", ["--firmware", "OVMF.inteltdx.ms.fd", "--kernel",
                             "vmlinuz"] + BOOT, timeout=CASE_TIMEOUT),
+    rigrun.Case("shim-disk", ["--firmware", "OVMF.inteltdx.ms.fd", "--disk",
+                              "esp.img", "--memory", ESP_MEM,
+                              "--apic-bus-ns", "20"], timeout=CASE_TIMEOUT),
 ]
+
+
+def make_esp(tmp, initrd):
+    """A FAT disk with shim, GRUB, its configuration, kernel and initrd."""
+    esp = os.path.join(tmp, "esp.img")
+    cfg = os.path.join(tmp, "grub.cfg")
+    with open(cfg, "w") as f:
+        f.write(GRUB_CFG)
+    rig, _ = rigrun.rig_dir()
+    kernel, _ = rigrun.rig_kernel(rig)
+    img = ["-i", esp]
+    run(["mkfs.vfat", "-C", esp, str(ESP_KIB)])
+    run(["mmd"] + img + ["::/EFI", "::/EFI/BOOT"])
+    for src, dst in ((SHIM, "::/EFI/BOOT/BOOTX64.EFI"),
+                     (GRUB, "::/EFI/BOOT/grubx64.efi"),
+                     (cfg, "::/EFI/BOOT/grub.cfg"),
+                     (kernel, "::/vmlinuz"), (initrd, "::/initrd.img")):
+        run(["mcopy"] + img + [src, dst])
+    return esp
+
+
+def run(argv):
+    subprocess.run(argv, check=True, stdout=subprocess.DEVNULL)
 
 
 def make_files(tmp, rig):
@@ -116,7 +169,7 @@ def make_files(tmp, rig):
     with open(initrd, "wb") as f:
         f.write(img.cpio())
     files = [initrd + ":initrd.img", SHIM + ":shimx64.efi",
-             GRUB + ":grubx64.efi"]
+             GRUB + ":grubx64.efi", make_esp(tmp, initrd) + ":esp.img"]
     for name in ("OVMF.amdsev.fd", "OVMF.inteltdx.ms.fd"):
         fw = os.path.join(tmp, name)
         src = os.path.join(os.path.dirname(rig), "fixtures", "firmware",
@@ -182,6 +235,24 @@ def check_shim(t, by):
                       c.output), "no '.sbat' line", c)
 
 
+def check_shim_disk(t, c):
+    n = c.name
+    t.check(n + ": exit 0", c.status == 0, "exit status %s" % c.status, c)
+    t.check(n + ": shim started GRUB, GRUB the kernel",
+            "cvmm-grub: booting the kernel" in c.output and
+            "Verification failed" not in c.output and
+            "Access Denied" not in c.output,
+            "no 'cvmm-grub: booting the kernel', or a refusal", c)
+    t.check(n + ": the rig's kernel reached the initramfs under Secure Boot",
+            "cvmm-fw: secureboot=1" in c.output and
+            "cvmm-fw: done" in c.output,
+            "no 'cvmm-fw: secureboot=1' and 'cvmm-fw: done'", c)
+    # Debian's kernel locks itself down (integrity) under Secure Boot.
+    t.check(n + ": the kernel is locked down",
+            re.search(r"cvmm-fw: lockdown=.*\[integrity\]", c.output),
+            "no 'cvmm-fw: lockdown=... [integrity]'", c)
+
+
 def check_no_shim(t, c):
     t.check("no-shim: exit 1", c.status == 1, "exit status %s" % c.status, c)
     t.check("no-shim: the firmware refused the kernel",
@@ -213,6 +284,10 @@ def main():
         if not os.path.exists(path):
             rigrun.main_skip_or_fail(False, "no %s (package %s, "
                                      "scripts/deps --rig)" % (path, pkg))
+    for tool in ("mkfs.vfat", "mmd", "mcopy"):
+        if not shutil.which(tool):
+            rigrun.main_skip_or_fail(False, "no %s (dosfstools, mtools: "
+                                     "scripts/deps --rig)" % tool)
     hooks = "--debug-hooks" in sys.argv[2:]
     cases = [c for c in CASES if (c.name == "sev-corrupt") == hooks]
     with tempfile.TemporaryDirectory() as tmp:
@@ -228,6 +303,7 @@ def main():
     else:
         check_shim(t, by)
         check_no_shim(t, by["no-shim"])
+        check_shim_disk(t, by["shim-disk"])
     return t.finish(cases)
 
 
