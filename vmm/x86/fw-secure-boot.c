@@ -2,7 +2,9 @@
 /*
  * The Secure Boot refusal of a firmware boot's kernel (fw-secure-boot.h).
  * The explanation uses what cvmm knows: whether the kernel carries a
- * signature at all, and whether a shim was given.
+ * signature at all. (With a shim the loader never gets this far: a shim
+ * the firmware refuses ends its kernel boot, and the shim itself
+ * verifies the kernel.)
  */
 #include <stdio.h>
 #include <string.h>
@@ -122,9 +124,6 @@ static void explain(const struct fw_secure_boot *sb)
 	if (!fw_kernel_is_signed(head->data, head->size))
 		log_error("firmware '%s' refused kernel '%s' under Secure Boot: the kernel carries no signature",
 			  cfg->boot.firmware, cfg->boot.kernel);
-	else if (cfg->boot.shim)
-		log_error("firmware '%s' refused kernel '%s' under Secure Boot: shim '%s' did not take over its verification",
-			  cfg->boot.firmware, cfg->boot.kernel, cfg->boot.shim);
 	else
 		log_error("firmware '%s' refused kernel '%s' under Secure Boot: the kernel's signature is not from a key in the firmware's db (a distribution's kernel needs that distribution's shim: --shim FILE)",
 			  cfg->boot.firmware, cfg->boot.kernel);
@@ -139,6 +138,7 @@ static void on_select(void *ctx, uint16_t key)
 		return;
 	sb->refused = true;
 	explain(sb);
+	/* A runtime failure: exit status 1. */
 	vm_request_stop(sb->vm, 1);
 }
 
