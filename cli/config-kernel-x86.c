@@ -1,5 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0-only
-/* An x86 kernel is a bzImage. */
+/*
+ * An x86 kernel is a bzImage, or for a firmware boot any EFI application
+ * (PE, "MZ" first): the firmware's loader starts it, a shim's second stage
+ * such as GRUB too (vmm/x86/boot-firmware.c). A direct boot refuses a PE
+ * that is not a bzImage when it parses the header.
+ */
 #include <string.h>
 #include <unistd.h>
 
@@ -12,8 +17,10 @@
 int cfg_check_kernel(int fd, const char *shown, const char *json_path,
 		     struct cfg_diag *d)
 {
-	char magic[4];
+	char magic[4], mz[2];
 
+	if (pread(fd, mz, sizeof(mz), 0) == sizeof(mz) && !memcmp(mz, "MZ", 2))
+		return 0;
 	if (pread(fd, magic, sizeof(magic), BZIMAGE_HDRS_OFF) !=
 		    sizeof(magic) ||
 	    memcmp(magic, BZIMAGE_HDRS, sizeof(magic))) {

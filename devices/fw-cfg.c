@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "devices/fw-cfg.h"
+#include "lib/log.h"
 
 #define PORT_OFF_SEL 0
 #define PORT_OFF_DATA 1
@@ -104,6 +105,14 @@ int fw_cfg_add_u32(struct fw_cfg *fc, uint16_t key, uint32_t v)
 	return fw_cfg_add_item(fc, key, b, sizeof(b));
 }
 
+int fw_cfg_file_key(const struct fw_cfg *fc, const char *name)
+{
+	for (unsigned int i = 0; i < fc->nr_files; i++)
+		if (!strcmp(fc->names[i], name))
+			return FW_CFG_FILE_FIRST + i;
+	return -ENOENT;
+}
+
 const struct fw_cfg_item *fw_cfg_find_file(const struct fw_cfg *fc,
 					   const char *name)
 {
@@ -163,6 +172,8 @@ static void select_locked(struct fw_cfg *fc, uint16_t selector)
 {
 	fc->selector = selector & FW_CFG_SEL_MASK;
 	fc->offset = 0;
+	if (fc->on_select)
+		fc->on_select(fc->select_ctx, fc->selector);
 }
 
 /* The selected item; absent and write-selected items have no bytes. */
@@ -175,13 +186,38 @@ static const struct fw_cfg_item *current_locked(const struct fw_cfg *fc)
 	return &fc->items[fc->selector];
 }
 
+_Static_assert(FW_CFG_MAX_ITEMS <= 64, "read_to_end has a bit per item");
+
+/*
+ * Note an item read to its end: which blobs the firmware fetched in full
+ * tells where it stopped (--stats, and the log at debug level).
+ */
+static void note_progress_locked(struct fw_cfg *fc,
+				 const struct fw_cfg_item *it)
+{
+	uint64_t bit;
+
+	/* Only items below FW_CFG_MAX_ITEMS have bytes. */
+	if (!it->size || fc->offset < it->size)
+		return;
+	bit = 1ull << fc->selector;
+	if (fc->stats.read_to_end & bit)
+		return;
+	fc->stats.read_to_end |= bit;
+	log_debug("fw_cfg: the guest read item 0x%02x to its end (%u bytes)",
+		  fc->selector, it->size);
+}
+
 static uint8_t read_byte_locked(struct fw_cfg *fc)
 {
 	const struct fw_cfg_item *it = current_locked(fc);
+	uint8_t b;
 
 	if (fc->offset >= it->size)
 		return 0;
-	return it->data[fc->offset++];
+	b = it->data[fc->offset++];
+	note_progress_locked(fc, it);
+	return b;
 }
 
 /*
@@ -213,6 +249,7 @@ static bool dma_transfer_locked(struct fw_cfg *fc, uint32_t control,
 		return true;
 	}
 	fc->offset += n;
+	note_progress_locked(fc, it);
 	return true;
 }
 

@@ -89,7 +89,12 @@ struct fw_cfg_stats {
 	uint64_t dma_errors;
 	uint64_t dma_bytes;
 	uint64_t port_bytes;
+	/* Bit N: the guest read item N to its end (FW_CFG_MAX_ITEMS is 64). */
+	uint64_t read_to_end;
 };
+
+/* Called, with the device's lock held, when the guest selects an item. */
+typedef void (*fw_cfg_select_fn)(void *ctx, uint16_t key);
 
 struct fw_cfg {
 	pthread_mutex_t lock;
@@ -102,6 +107,9 @@ struct fw_cfg {
 	uint32_t dma_high;
 	fw_cfg_gpa_fn gpa_to_hva;
 	void *gpa_ctx;
+	/* Optional: told of every selection (vmm/x86/fw-secure-boot.c). */
+	fw_cfg_select_fn on_select;
+	void *select_ctx;
 	struct fw_cfg_stats stats;
 };
 
@@ -122,6 +130,9 @@ int __must_check fw_cfg_add_u32(struct fw_cfg *fc, uint16_t key, uint32_t v);
  */
 int __must_check fw_cfg_add_file(struct fw_cfg *fc, const char *name,
 				 const void *data, uint32_t size);
+
+/* The item number of a file by name, or -ENOENT. */
+int fw_cfg_file_key(const struct fw_cfg *fc, const char *name);
 
 /* The item of a file by name, or NULL (for --plan and tests). */
 const struct fw_cfg_item *fw_cfg_find_file(const struct fw_cfg *fc,

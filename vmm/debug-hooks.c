@@ -4,11 +4,14 @@
  * an eventfd in its event loop, which the vCPU thread serving the test
  * port writes: the same path a device back-end's work takes.
  */
+#include <stdlib.h>
+#include <string.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
 
 #include "build-config.h"
+#include "cc/snp-measure.h"
 #include "lib/log.h"
 #include "vmm/debug-hooks.h"
 #include "vmm/vm.h"
@@ -69,10 +72,38 @@ int debug_hooks_init(struct vm *vm)
 	vm->testdev.debug_hook = hook;
 	return 0;
 }
+
+void debug_corrupt_sev_hash(struct snp_kernel_hashes *h)
+{
+	const char *which = getenv("CVMM_DEBUG_CORRUPT_SEV_HASH");
+	uint8_t *hash = NULL;
+
+	if (!which)
+		return;
+	if (!strcmp(which, "kernel"))
+		hash = h->kernel;
+	else if (!strcmp(which, "initrd"))
+		hash = h->initrd;
+	else if (!strcmp(which, "cmdline"))
+		hash = h->cmdline;
+	if (!hash) {
+		log_warning("debug hook: CVMM_DEBUG_CORRUPT_SEV_HASH='%s' is not kernel, initrd or cmdline",
+			    which);
+		return;
+	}
+	hash[0] ^= 1;
+	log_info("debug hook: the %s hash of the SEV kernel-hashes table is corrupted",
+		 which);
+}
 #else
 int debug_hooks_init(struct vm *vm)
 {
 	(void)vm;
 	return 0;
+}
+
+void debug_corrupt_sev_hash(struct snp_kernel_hashes *h)
+{
+	(void)h;
 }
 #endif

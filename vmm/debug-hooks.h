@@ -11,8 +11,17 @@
 #include "lib/util.h"
 
 struct vm;
+struct snp_kernel_hashes;
 
 /* Arm the hooks for the test guest's VM; without debug hooks, nothing. */
 int __must_check debug_hooks_init(struct vm *vm);
+
+/*
+ * CVMM_DEBUG_CORRUPT_SEV_HASH=kernel, initrd or cmdline: flip one bit of
+ * that hash before a firmware boot writes the SEV kernel-hashes table of
+ * an ordinary VM, so that the firmware's verifier must refuse that blob
+ * (tests/rig/test-firmware-secure.py). Without debug hooks, nothing.
+ */
+void debug_corrupt_sev_hash(struct snp_kernel_hashes *h);
 
 #endif

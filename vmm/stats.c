@@ -172,8 +172,18 @@ static struct json_object *kvm_json(const struct vm *vm)
 static struct json_object *fw_cfg_json(struct fw_cfg *fc)
 {
 	struct json_object *o = json_object_new_object();
+	struct json_object *read = json_object_new_array();
+	char key[8];
 
 	pthread_mutex_lock(&fc->lock);
+	/* The items the guest read to their end, as "0x11" (kernel). */
+	for (unsigned int i = 0; i < FW_CFG_MAX_ITEMS; i++) {
+		if (!(fc->stats.read_to_end & (1ull << i)))
+			continue;
+		snprintf(key, sizeof(key), "0x%02x", i);
+		json_object_array_add(read, json_object_new_string(key));
+	}
+	json_object_object_add(o, "read_to_end", read);
 	add_u64(o, "dma_transfers", fc->stats.dma_transfers);
 	add_u64(o, "dma_errors", fc->stats.dma_errors);
 	add_u64(o, "dma_bytes", fc->stats.dma_bytes);

@@ -34,6 +34,7 @@
 #include "lib/io.h"
 #include "lib/kvm.h"
 #include "lib/log.h"
+#include "vmm/debug-hooks.h"
 #include "vmm/launch.h"
 #include "vmm/vm.h"
 #include "vmm/x86/acpi.h"
@@ -43,6 +44,7 @@
 #include "vmm/x86/fw-acpi.h"
 #include "vmm/x86/fw-bootorder.h"
 #include "vmm/x86/fw-image.h"
+#include "vmm/x86/fw-secure-boot.h"
 #include "vmm/x86/pc.h"
 
 #ifndef KVM_MEM_READONLY
@@ -82,6 +84,7 @@ struct pc_firmware {
 	struct ich9_lpc lpc;
 	struct reset_cf9 cf9;
 	struct fw_cfg fw_cfg;
+	struct fw_secure_boot secure_boot;
 	/*
 	 * The kernel and initrd hashed into a SEV kernel-hashes table, read
 	 * once: fw_cfg serves these bytes (empty without such a table).
@@ -153,6 +156,7 @@ static int write_sev_hashes(struct vm *vm, struct pc_firmware *pf,
 		log_error("%s", reason);
 		return -EINVAL;
 	}
+	debug_corrupt_sev_hash(&pf->files.hashes);
 	r = snp_kernel_hashes_page(&pf->files.hashes, gpa & (PAGE_SIZE - 1),
 				   page);
 	if (r == 0)
@@ -355,7 +359,10 @@ static int boot_file(const struct fw_machine *m, bool kernel,
 
 /*
  * The bzImage split as QEMU hands it over: the real-mode setup part and
- * the rest; OVMF's kernel loader puts them back together.
+ * the rest; OVMF's kernel loader puts them back together. Any other EFI
+ * application (a second stage such as GRUB for a shim) goes whole as the
+ * kernel part: the loader starts a PE image, and a shim starts what the
+ * loader calls "kernel".
  */
 static int add_kernel(const struct fw_machine *m, struct fw_cfg *fc)
 {
@@ -363,7 +370,7 @@ static int add_kernel(const struct fw_machine *m, struct fw_cfg *fc)
 	_cleanup_free_ uint8_t *copy = NULL;
 	const uint8_t *buf;
 	struct bzimage img;
-	char reason[160];
+	char reason[512];
 	uint64_t size;
 	int r;
 
@@ -372,10 +379,20 @@ static int add_kernel(const struct fw_machine *m, struct fw_cfg *fc)
 		return r;
 	r = bzimage_parse(buf, MIN(size, BZIMAGE_HEADER_READ), size, &img,
 			  reason, sizeof(reason));
+	if (r < 0 && fw_is_efi_app(buf, MIN(size, UINT32_MAX))) {
+		img.setup_size = 0;
+		img.payload_size = size;
+		r = 0;
+	}
 	if (r < 0 || size > UINT32_MAX) {
 		log_error("kernel '%s': %s", path,
 			  r < 0 ? reason : "larger than fw_cfg's 4 GiB items");
 		return -EINVAL;
+	}
+	r = fw_shim_check_kernel(m->cfg, buf, size, reason, sizeof(reason));
+	if (r < 0) {
+		log_error("%s", reason);
+		return r;
 	}
 	r = fw_cfg_add_u32(fc, FW_CFG_SETUP_SIZE, img.setup_size);
 	if (r == 0)
@@ -453,6 +470,8 @@ static int add_boot_items(const struct fw_machine *m, struct fw_cfg *fc)
 	/* As QEMU: always a command line, "" if none, which SEV hashes. */
 	if (r == 0)
 		r = add_cmdline(fc, cfg->boot.cmdline ? cfg->boot.cmdline : "");
+	if (r == 0)
+		r = fw_secure_boot_add_files(cfg, fc);
 	return r;
 }
 
@@ -506,6 +525,7 @@ static int add_fw_cfg(struct vm *vm, struct pc_firmware *fw)
 	r = fill_fw_cfg(&m, &fw->fw_cfg);
 	if (r < 0)
 		return r;
+	fw_secure_boot_watch(&fw->secure_boot, vm, &fw->fw_cfg);
 	r = fw_cfg_register(&fw->fw_cfg, &vm->pio);
 	return r < 0 ? log_error_errno(r, "registering fw_cfg") : 0;
 }

@@ -16,6 +16,7 @@
 #include "vmm/x86/fw-acpi.h"
 #include "vmm/x86/fw-bootorder.h"
 #include "vmm/x86/fw-cfg-plan.h"
+#include "vmm/x86/fw-secure-boot.h"
 
 #define E820_ENTRY_SIZE 20
 #define E820_RAM 1
@@ -53,11 +54,22 @@ static int add_kernel(const struct vm_config *cfg, const struct cc_image *img,
 	r = bzimage_parse(img->kernel, MIN(img->kernel_size,
 					  (size_t)BZIMAGE_HEADER_READ),
 			  img->kernel_size, &bz, why, sizeof(why));
+	/* As boot-firmware.c: any other EFI application goes whole. */
+	if (r < 0 && fw_is_efi_app(img->kernel, MIN(img->kernel_size,
+						    (size_t)UINT32_MAX))) {
+		bz.setup_size = 0;
+		bz.payload_size = img->kernel_size;
+		r = 0;
+	}
 	if (r < 0 || img->kernel_size > UINT32_MAX) {
 		snprintf(reason, len, "kernel '%s': %s", cfg->boot.kernel,
 			 r < 0 ? why : "larger than fw_cfg's 4 GiB items");
 		return -EINVAL;
 	}
+	r = fw_shim_check_kernel(cfg, img->kernel, img->kernel_size, reason,
+				 len);
+	if (r < 0)
+		return r;
 	r = fw_cfg_add_u32(fc, FW_CFG_SETUP_SIZE, bz.setup_size);
 	if (r == 0)
 		r = fw_cfg_add_item(fc, FW_CFG_SETUP_DATA, img->kernel,
