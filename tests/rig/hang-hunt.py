@@ -3,17 +3,23 @@
 kernel many times in one rig boot, in several configurations taken in
 turn, and at every boot that outlives its limit take two SIGUSR2 dumps
 some seconds apart and a SIGQUIT one, so that a hang (same RIPs, no new
-exits) is told from a slow boot, and the RIPs are named from the rig's
-/proc/kallsyms (the guest boots the same kernel with nokaslr).
+exits) is told from a slow boot. Before the first dump, the cvmm threads'
+kernel stacks and CPU times, twice: the dump's kick out of KVM_RUN may
+itself end a hang. The RIPs are named on the host from the rig's
+/proc/kallsyms, fetched once (the guest boots the same kernel, nokaslr).
 
 An experiment, not a test: it asserts nothing and prints per
 configuration how many boots reached /init, hung or were slow, with 95%
 bounds, and the dumps of each hang.
 
-Usage: hang-hunt.py CVMM [--boots N] [--limit S] [--config NAME]...
-       [--rig-timeout S]
+Usage: hang-hunt.py CVMM [--boots N] [--limit S] [--gap S] [--config NAME]...
+       [--log FILE] [--kallsyms FILE]
+       hang-hunt.py --report LOG [--config NAME]... (an earlier run's log)
 """
 import argparse
+import base64
+import bisect
+import gzip
 import math
 import os
 import re
@@ -49,9 +55,20 @@ CONFIGS = {
     "sw-tsc-reliable": ["--cc", "sw", "--vcpus", "2", "+tsc=reliable"],
 }
 
-# One boot: run cvmm in the background, wait up to LIMIT s; past it, two
-# SIGUSR2 dumps GAP s apart, then SIGQUIT; the dumps' RIPs are named.
+# One boot: run cvmm in the background, wait up to LIMIT s. Past it: the
+# threads' states, kernel stacks and CPU times (nothing the guest sees),
+# twice GAP s apart; then a SIGUSR2 dump (which kicks the vCPUs out of
+# KVM_RUN), the threads again, a second dump and SIGQUIT.
 BOOT = r"""
+threads() {
+	echo "@@hunt threads $1"
+	for t in /proc/$pid/task/*; do
+		set -- $(cat $t/stat 2>/dev/null | sed 's/.*) //')
+		echo "tid ${t##*/} state $1 utime ${12} stime ${13} wchan $(cat $t/wchan 2>/dev/null)"
+		sed 's/^/    /' $t/stack 2>/dev/null | head -12
+	done
+}
+
 boot() {
 	cfg=$1; n=$2; shift 2
 	./cvmm run "$@" >/tmp/out 2>&1 &
@@ -63,33 +80,34 @@ boot() {
 	hung=0
 	if kill -0 $pid 2>/dev/null; then
 		hung=1
+		threads before-1 >/tmp/threads
+		sleep %(gap)d
+		threads before-2 >>/tmp/threads
 		kill -USR2 $pid; sleep %(gap)d
-		kill -USR2 $pid; sleep 1
-		kill -QUIT $pid
+		threads after-kick >>/tmp/threads
+		kill -USR2 $pid 2>/dev/null; sleep 1
+		kill -QUIT $pid 2>/dev/null
+		touch /tmp/any-hang
 	fi
 	wait $pid; st=$?
 	echo "@@hunt boot $cfg $n status=$st secs=$t limit-hit=$hung done=$(grep -c 'hunt: done' /tmp/out)"
 	grep '^hunt: cpus' /tmp/out | head -1
 	if [ $hung = 1 ]; then
 		echo "@@hunt dump $cfg $n"
+		cat /tmp/threads
+		echo "@@hunt cvmm"
 		grep -e 'vcpu[0-9]' -e received /tmp/out
-		for rip in $(grep -o 'rip 0x[0-9a-f]*' /tmp/out | sort -u | cut -d' ' -f2); do
-			name $rip
-		done
 		echo "@@hunt end"
 	fi
 }
 
-# A guest RIP as symbol+offset from the rig's kallsyms: fixed-width hex
-# compares as text, busybox awk has no 64-bit numbers.
-name() {
-	want=$(printf '%%016x' $(( $1 - %(guest_text)d + 0x$TEXT )))
-	best=$(awk -v w=$want '$1 <= w && $1 > b && $2 ~ /^[tT]$/ { b = $1; s = $3 } END { print b, s }' /proc/kallsyms)
-	set -- $1 $best
-	echo "@@hunt sym $1 $3+0x$(printf '%%x' $(( 0x$want - 0x$2 )))"
+# The rig's symbols for the host to name the guest's RIPs with, once.
+kallsyms() {
+	[ -f /tmp/any-hang ] || [ "$1" = always ] || return 0
+	echo "@@hunt kallsyms"
+	awk '$2 ~ /^[tT]$/ { print $1, $3 }' /proc/kallsyms | gzip -1 | base64
+	echo "@@hunt kallsyms-end"
 }
-TEXT=$(awk '$3 == "_text" { print $1 }' /proc/kallsyms)
-echo "@@hunt rig-text $TEXT rig-flags $(grep -o -w -e constant_tsc -e nonstop_tsc -e tsc_adjust -e tsc_reliable -e tsc_known_freq /proc/cpuinfo | sort -u | tr '\n' ,)"
 """
 
 
@@ -129,15 +147,22 @@ def main():
     ap.add_argument("cvmm")
     ap.add_argument("--boots", type=int, default=20,
                     help="boots per configuration")
-    ap.add_argument("--limit", type=int, default=150,
-                    help="seconds before a boot is dumped and ended")
+    ap.add_argument("--limit", type=int, default=120,
+                    help="seconds before a boot is looked at and ended")
     ap.add_argument("--gap", type=int, default=8,
-                    help="seconds between the two dumps")
+                    help="seconds between two looks")
     ap.add_argument("--config", action="append", choices=sorted(CONFIGS))
     ap.add_argument("--rig-timeout", type=int, default=3 * 3600)
     ap.add_argument("--log", help="also write the rig's whole output here")
+    ap.add_argument("--kallsyms", default="build/rig-kallsyms.txt",
+                    help="the rig's text symbols: read, or fetched once")
+    ap.add_argument("--report", metavar="LOG",
+                    help="only report on the log of an earlier run")
     a = ap.parse_args()
     configs = a.config or ["sw", "default"]
+    if a.report:
+        with open(a.report) as f:
+            return report(f.read(), configs, 0, a.kallsyms)
     rig, why = rigrun.rig_dir()
     if rig is None:
         print("skipped: " + why)
@@ -154,12 +179,13 @@ def main():
             f.write(img.cpio())
         script = os.path.join(tmp, "hunt.sh")
         with open(script, "w") as f:
-            f.write("#!/bin/sh\n" + BOOT % {"limit": a.limit, "gap": a.gap,
-                                            "guest_text": GUEST_TEXT})
+            f.write("#!/bin/sh\n" + BOOT % {"limit": a.limit, "gap": a.gap})
             # In turn, so that the machine's load falls on all alike.
             for n in range(a.boots):
                 for cfg in configs:
                     f.write(boot_line(cfg, n) + "\n")
+            if not os.path.exists(a.kallsyms):
+                f.write("kallsyms\n")
         os.chmod(script, 0o755)
         argv = [os.path.join(rig, "run-in-rig"), "--timeout",
                 str(a.rig_timeout), "--mem", "1024",
@@ -179,57 +205,98 @@ def main():
             if line.startswith("@@hunt boot") or "@@hunt dump" in line:
                 print(line.rstrip(), flush=True)
         p.wait()
-    return report("".join(out), configs, p.returncode)
+    out = "".join(out)
+    save_kallsyms(out, a.kallsyms)
+    return report(out, configs, p.returncode, a.kallsyms)
 
 
-def progress(block):
-    """Each vCPU's exits and RIP at the first and second dump."""
-    seen = {}
+def save_kallsyms(out, path):
+    m = re.search(r"^@@hunt kallsyms\n(.*?)^@@hunt kallsyms-end", out,
+                  re.M | re.S)
+    if not m:
+        return
+    try:
+        text = gzip.decompress(base64.b64decode(m.group(1)))
+    except (ValueError, OSError) as e:
+        print("the rig's kallsyms did not decode: %s" % e)
+        return
+    with open(path, "wb") as f:
+        f.write(text)
+
+
+def load_symbols(path):
+    """Sorted (address, name) of the rig's text, and its _text."""
+    syms, text = [], None
+    try:
+        with open(path) as f:
+            for line in f:
+                addr, name = line.split()[:2]
+                syms.append((int(addr, 16), name))
+                if name == "_text":
+                    text = int(addr, 16)
+    except OSError:
+        return [], None
+    syms.sort()
+    return syms, text
+
+
+def symbolise(rip, syms, text):
+    """A guest RIP (nokaslr) as the rig kernel's symbol+offset."""
+    if not syms or text is None:
+        return "?"
+    want = rip - GUEST_TEXT + text
+    i = bisect.bisect_right(syms, (want, "\uffff")) - 1
+    if i < 0:
+        return "?"
+    return "%s+0x%x" % (syms[i][1], want - syms[i][0])
+
+
+def progress(block, syms, text):
+    """Each vCPU's exits, RIPs and IF at the dumps, RIPs named."""
+    exits, states = {}, {}
     for m in re.finditer(r"vcpu(\d+): (\d+) exits", block):
-        seen.setdefault(m.group(1), []).append(int(m.group(2)))
-    rips = {}
-    for m in re.finditer(r"vcpu(\d+): rip (0x[0-9a-f]+)", block):
-        rips.setdefault(m.group(1), []).append(m.group(2))
-    words = []
-    for v in sorted(seen):
-        e, r = seen[v], rips.get(v, [])
-        if len(e) >= 2:
-            words.append("vcpu%s exits %d -> %d, rip %s" % (
-                v, e[0], e[1], " -> ".join(r[:3])))
-    return "; ".join(words) or "no dumps"
+        exits.setdefault(m.group(1), []).append(m.group(2))
+    for m in re.finditer(r"vcpu(\d+): rip (0x[0-9a-f]+) rflags \S+ "
+                         r"\(IF (\d)\)", block):
+        states.setdefault(m.group(1), []).append("%s (%s, IF %s)" % (
+            m.group(2), symbolise(int(m.group(2), 16), syms, text),
+            m.group(3)))
+    lines = []
+    for v in sorted(set(exits) | set(states)):
+        lines.append("  vcpu%s: exits %s; at the dumps %s" % (
+            v, " -> ".join(exits.get(v, [])),
+            " -> ".join(states.get(v, [])) or "no state logged"))
+    return "\n".join(lines)
 
 
-def report(out, configs, rc):
+def report(out, configs, rc, kallsyms):
+    syms, text = load_symbols(kallsyms)
     print("rig exit status %d" % rc)
-    m = re.search(r"^@@hunt rig-text (\S+) rig-flags (\S*)", out, re.M)
-    if m:
-        print("rig CPU TSC flags: %s" % (m.group(2) or "none"))
     guest = re.search(r"^hunt: cpus=.*$", out, re.M)
     if guest:
         print("a guest: " + guest.group(0))
     for block in re.findall(r"^@@hunt dump .*?^@@hunt end", out, re.M | re.S):
         print(block)
-        print("progress between the two SIGUSR2 dumps: " + progress(block))
+        print("summary:\n" + progress(block, syms, text))
     boots = re.findall(r"^@@hunt boot (\S+) (\d+) status=(\d+) secs=(\d+) "
                        r"limit-hit=(\d) done=(\d+)", out, re.M)
-    print("%-16s %5s %5s %5s %5s %7s  %s" % ("config", "boots", "init",
-                                             "hung", "other", "mean s",
-                                             "hang rate, 95% bounds"))
+    print("%-16s %5s %8s %7s %8s %8s  %s" % (
+        "config", "boots", "in time", "mean s", "stalled", "+kicked",
+        "stalls, 95% bounds"))
     for cfg in configs:
         rows = [b for b in boots if b[0] == cfg]
-        done = [b for b in rows if b[5] != "0"]
-        hung = [b for b in rows if b[4] == "1" and b[5] == "0"]
-        other = len(rows) - len(done) - len(hung)
-        mean = (sum(int(b[3]) for b in done) / len(done)) if done else 0
-        if rows:
-            lo, hi = bounds(len(hung), len(rows))
-            rate = "%d/%d, %.1f%%-%.1f%%" % (len(hung), len(rows),
-                                            100 * lo, 100 * hi)
-        else:
-            rate = "-"
-        print("%-16s %5d %5d %5d %5d %7.1f  %s" % (cfg, len(rows), len(done),
-                                                 len(hung), other, mean,
-                                                 rate))
+        if not rows:
+            continue
+        in_time = [b for b in rows if b[4] == "0" and b[5] != "0"]
+        stalled = [b for b in rows if b[4] == "1"]
+        kicked = [b for b in stalled if b[5] != "0"]
+        mean = sum(int(b[3]) for b in in_time) / max(len(in_time), 1)
+        lo, hi = bounds(len(stalled), len(rows))
+        print("%-16s %5d %8d %7.1f %8d %8d  %d/%d, %.1f%%-%.1f%%" % (
+            cfg, len(rows), len(in_time), mean, len(stalled), len(kicked),
+            len(stalled), len(rows), 100 * lo, 100 * hi))
+    print("stalled: past the limit; +kicked: of those, reached /init after "
+          "the SIGUSR2 dump kicked the vCPUs out of KVM_RUN")
     return 0
 
 
