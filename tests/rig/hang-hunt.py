@@ -62,10 +62,10 @@ CONFIGS = {
 BOOT = r"""
 threads() {
 	echo "@@hunt threads $1"
-	for t in /proc/$pid/task/*; do
-		set -- $(cat $t/stat 2>/dev/null | sed 's/.*) //')
-		echo "tid ${t##*/} state $1 utime ${12} stime ${13} wchan $(cat $t/wchan 2>/dev/null)"
-		sed 's/^/    /' $t/stack 2>/dev/null | head -12
+	for task in /proc/$pid/task/*; do
+		set -- $(sed 's/.*) //' $task/stat 2>/dev/null)
+		echo "tid ${task##*/} state $1 utime ${12} stime ${13} wchan $(cat $task/wchan 2>/dev/null)"
+		sed 's/^/    /' $task/stack 2>/dev/null | head -12
 	done
 }
 
@@ -103,9 +103,8 @@ boot() {
 
 # The rig's symbols for the host to name the guest's RIPs with, once.
 kallsyms() {
-	[ -f /tmp/any-hang ] || [ "$1" = always ] || return 0
 	echo "@@hunt kallsyms"
-	awk '$2 ~ /^[tT]$/ { print $1, $3 }' /proc/kallsyms | gzip -1 | base64
+	grep ' [tT] ' /proc/kallsyms | cut -d' ' -f1,3 | gzip -1 | base64
 	echo "@@hunt kallsyms-end"
 }
 """
@@ -180,12 +179,12 @@ def main():
         script = os.path.join(tmp, "hunt.sh")
         with open(script, "w") as f:
             f.write("#!/bin/sh\n" + BOOT % {"limit": a.limit, "gap": a.gap})
+            if not os.path.exists(a.kallsyms):
+                f.write("kallsyms\n")
             # In turn, so that the machine's load falls on all alike.
             for n in range(a.boots):
                 for cfg in configs:
                     f.write(boot_line(cfg, n) + "\n")
-            if not os.path.exists(a.kallsyms):
-                f.write("kallsyms\n")
         os.chmod(script, 0o755)
         argv = [os.path.join(rig, "run-in-rig"), "--timeout",
                 str(a.rig_timeout), "--mem", "1024",
