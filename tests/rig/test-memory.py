@@ -169,7 +169,9 @@ def main():
     t = rigrun.Checker()
     by = {c.name: c for c in CASES}
 
-    for c in CASES[:-2]:
+    # The dumps end by a signal, the hugetlbfs case is refused: below.
+    for c in [c for c in CASES if c.name not in (
+            "sigquit-dump", "sigusr2-dump", "hugetlbfs-refused")]:
         t.check(c.name + ": exit 0", c.status == 0,
                 "exit status %s" % c.status, c)
         t.check(c.name + ": no guest failure", "FAIL:" not in c.output,
