@@ -17,7 +17,8 @@ static void on_stop_signal(void *opaque, int signo)
 	struct vm *vm = opaque;
 
 	if (signo == SIGUSR2) {
-		log_info("received %s; each vCPU logs its state", strsignal(signo));
+		log_info("received %s; each vCPU logs its state",
+			 strsignal(signo));
 		vm_log_last_exits(vm);
 		vm_request_dump(vm);
 		return;

@@ -376,7 +376,8 @@ static void test_k_runs_cost_o_k(void)
 		setup(BACKING_MEMFD, coalesce);
 		for (unsigned int i = 0; i < k; i++)
 			EXPECT_EQ(mem_convert(&mem, base + 2 * i * PG, PG, true,
-					      CONV_ORIGIN_LAUNCH, NULL), 0, "setup");
+					      CONV_ORIGIN_LAUNCH, NULL), 0,
+				  "setup");
 		EXPECT_EQ(mem.attrs.nr_ranges, k, "k private ranges");
 		EXPECT_EQ(mem.stats.conversions_launch, k, "launch counted");
 		EXPECT_EQ(mem_convert_flush(&mem), 0, "flush");
@@ -839,8 +840,8 @@ static void test_memory_fault(void)
 static void test_convert_checks(void)
 {
 	setup(BACKING_MEMFD, false);
-	EXPECT_EQ(mem_convert(&mem, 0, 0, true, CONV_ORIGIN_LAUNCH, NULL), -EINVAL,
-		  "length 0");
+	EXPECT_EQ(mem_convert(&mem, 0, 0, true, CONV_ORIGIN_LAUNCH, NULL),
+		  -EINVAL, "length 0");
 	EXPECT_EQ(mem_convert(&mem, 0x800, PG, true, CONV_ORIGIN_LAUNCH, NULL),
 		  -EINVAL, "unaligned gpa");
 	EXPECT_EQ(mem_convert(&mem, 0, 0x800, true, CONV_ORIGIN_LAUNCH, NULL),
@@ -848,11 +849,12 @@ static void test_convert_checks(void)
 	EXPECT_EQ(mem_convert(&mem, PG, ~0ull - PG + 1, true,
 			      CONV_ORIGIN_LAUNCH, NULL), -EINVAL, "wrap");
 	EXPECT_EQ(mem_convert(&mem, HOLE_GPA - PG, 2 * PG, false,
-			      CONV_ORIGIN_LAUNCH, NULL), -EFAULT, "into the hole");
+			      CONV_ORIGIN_LAUNCH, NULL), -EFAULT,
+		  "into the hole");
 	EXPECT_EQ(mem_convert(&mem, R2_GPA, PG, false, CONV_ORIGIN_LAUNCH, NULL),
 		  -EOPNOTSUPP, "no guest_memfd");
-	EXPECT_EQ(mem_convert(&mem, 0, GMEM_SIZE, true, CONV_ORIGIN_LAUNCH, NULL), 0,
-		  "all guest_memfd RAM at launch");
+	EXPECT_EQ(mem_convert(&mem, 0, GMEM_SIZE, true, CONV_ORIGIN_LAUNCH,
+			      NULL), 0, "all guest_memfd RAM at launch");
 	EXPECT_EQ(mem.stats.conversions_launch, 1, "one launch conversion");
 	EXPECT_EQ(mem.stats.attr_calls, 1, "one call across both regions");
 	mem.plan.backing = BACKING_GUEST_MEMFD;
@@ -880,7 +882,8 @@ static void test_attributes_failure_keeps_map_in_sync(void)
 	EXPECT_EQ(map_gpa_done(MB - PG, 7, 0, &hc, &done), -ENOMEM,
 		  "a failing attributes call fails the request");
 	EXPECT_EQ(hc, EAGAIN, "the guest is told to retry, not ENOMEM");
-	EXPECT_EQ(done, MB + 2 * PG, "the report ends where the failed run starts");
+	EXPECT_EQ(done, MB + 2 * PG,
+		  "the report ends where the failed run starts");
 	EXPECT(!kvm.private[MB / PG] && kvm.private[(MB + 2 * PG) / PG] &&
 	       kvm.private[(MB + 4 * PG) / PG], "as KVM has it");
 	EXPECT_EQ(kvm.nr_calls, 2, "and stops there");
@@ -1050,7 +1053,8 @@ static struct {
 static void *convert_buffer(void *arg)
 {
 	(void)arg;
-	racer.r = mem_convert(&mem, BUF_GPA, PG, true, CONV_ORIGIN_EXPLICIT, NULL);
+	racer.r = mem_convert(&mem, BUF_GPA, PG, true, CONV_ORIGIN_EXPLICIT,
+			      NULL);
 	__atomic_store_n(&racer.converted, true, __ATOMIC_RELEASE);
 	return NULL;
 }
