@@ -64,7 +64,7 @@ static int convert(struct guest_memory *mem, enum engine e,
 		return mem_convert_floor(mem, rq->gpa, rq->len, to_private);
 	default:
 		return mem_convert(mem, rq->gpa, rq->len, to_private,
-				   CONV_ORIGIN_EXPLICIT);
+				   CONV_ORIGIN_EXPLICIT, NULL);
 	}
 }
 

@@ -180,15 +180,19 @@ static int convert_checked(struct guest_memory *mem, struct conv_req *req)
 }
 
 int mem_convert(struct guest_memory *mem, uint64_t gpa, uint64_t len,
-		bool to_private, enum conv_origin origin)
+		bool to_private, enum conv_origin origin, uint64_t *ret_done)
 {
 	struct conv_req req = {
 		.gpa = gpa, .end = gpa + len, .to_private = to_private,
-		.origin = origin,
+		.origin = origin, .done = gpa,
 	};
+	int r;
 
 	/* A wrapping gpa + len is refused by the check, from len. */
-	return convert_checked(mem, &req);
+	r = convert_checked(mem, &req);
+	if (ret_done)
+		*ret_done = req.done;
+	return r;
 }
 
 int mem_convert_keep_shared(struct guest_memory *mem, uint64_t gpa,

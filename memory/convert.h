@@ -26,15 +26,17 @@ enum conv_origin {
  * Convert [gpa, gpa + len) to private or shared. Returns -EINVAL for a
  * zero, unaligned or wrapping range, -EFAULT if part of it is not guest
  * RAM, -EOPNOTSUPP if part of it has no guest_memfd (or the VM has no
- * private memory at all), -ENOMEM, or the error of the syscall that
- * refused a run before KVM changed it (its attributes call, or punching
- * an owed dead side about to go live). Then a first part of the range is
- * in the target state and the rest is unchanged; the map always equals
- * what KVM was told. Nothing fails once KVM took a run: preallocation is
- * best effort, and a failed discard stays owed (mem_convert_flush()).
+ * private memory at all): then nothing changed. Or -ENOMEM, or the error
+ * of the syscall that refused a run before KVM changed it (its attributes
+ * call, or punching an owed dead side about to go live): then [gpa,
+ * *ret_done) is in the target state and the rest is unchanged. The map
+ * always equals what KVM was told. Nothing fails once KVM took a run:
+ * preallocation is best effort, and a failed discard stays owed
+ * (mem_convert_flush()). ret_done may be NULL; it is gpa + len on
+ * success, gpa when nothing changed.
  */
 int mem_convert(struct guest_memory *mem, uint64_t gpa, uint64_t len,
-		bool to_private, enum conv_origin origin);
+		bool to_private, enum conv_origin origin, uint64_t *ret_done);
 
 /*
  * The launch's conversion (sev-snp.md and tdx.md, section 3 steps 9 and
@@ -65,9 +67,11 @@ void mem_convert_fini(struct guest_memory *mem);
 
 /*
  * Serve one KVM_HC_MAP_GPA_RANGE (memory/map-gpa-range.c). Always sets
- * *ret_hc, the value for kvm_run.hypercall.ret: 0, EINVAL or ENOMEM.
- * Returns 0 or the -errno behind a nonzero *ret_hc; either way the guest
- * made the mistake (or the host failed) and the caller re-enters. The
+ * *ret_hc, the value for kvm_run.hypercall.ret, one of the three KVM
+ * accepts: 0; EINVAL, a request refused before anything changed (the
+ * guest's mistake); EAGAIN, the host failed, maybe after a first part
+ * changed, and the request may be retried whole. Returns 0 or the -errno
+ * behind a nonzero *ret_hc; either way the caller re-enters. The
  * page-size hint is advisory. A shared request over memory that is not
  * guest_memfd RAM (MMIO, holes) succeeds without doing anything. If
  * ret_done is not NULL, *ret_done is where the request stopped: [gpa,

@@ -59,17 +59,21 @@ int mem_map_gpa_range(struct guest_memory *mem, uint64_t gpa, uint64_t npages,
 	 */
 	if (r == 0 && req.to_private)
 		r = conv_check_range(mem, gpa, req.end - gpa, &req.end);
-	if (r == 0)
+	/* The guest's mistake, refused before anything changed. */
+	*ret_hc = r ? EINVAL : 0;
+	if (r == 0) {
 		r = conv_request(mem, &req);
+		/*
+		 * The host's failure, maybe after some runs: [gpa, done)
+		 * changed, which a retry of the whole request finds done.
+		 * EAGAIN makes KVM answer a TDX guest RETRY from the start of
+		 * the chunk it forwarded; SNP takes it as a failed entry.
+		 * Anything but 0, EINVAL and EAGAIN fails KVM_RUN (7.2,
+		 * kvm_is_valid_map_gpa_range_ret()).
+		 */
+		*ret_hc = r ? EAGAIN : 0;
+	}
 	if (ret_done)
 		*ret_done = req.done;
-	/*
-	 * Positive errno values; SNP only tests for nonzero and TDX turns
-	 * anything nonzero into INVALID_OPERAND (spec section 8).
-	 */
-	if (r == -ENOMEM)
-		*ret_hc = ENOMEM;
-	else
-		*ret_hc = r ? EINVAL : 0;
 	return r;
 }

@@ -183,10 +183,11 @@ static const struct sc_rule vcpu_rules[] = {
 	/* rip and registers in error reports (x86_dump_registers()) */
 	IOCTL(KVM_GET_REGS),
 	IOCTL(KVM_GET_SREGS),
-	/* the state dump after SIGQUIT (vcpu.c) */
+	/* the state dump after SIGQUIT or SIGUSR2 (vcpu.c) */
 	IOCTL(KVM_GET_MP_STATE),
 #ifdef __x86_64__
 	IOCTL(KVM_GET_LAPIC),
+	IOCTL(KVM_GET_VCPU_EVENTS),
 #endif
 	/* conversions: MAP_GPA_RANGE and memory faults, on the VM fd */
 	IOCTL(KVM_SET_MEMORY_ATTRIBUTES),

@@ -408,11 +408,13 @@ static uint32_t lapic_reg(const struct kvm_lapic_state *s, uint32_t reg)
 }
 
 /*
- * After SIGQUIT: where the vCPU was and what its LAPIC held, to tell a
- * guest deadlock from a lost interrupt (docs/linux.md).
+ * After SIGQUIT or SIGUSR2: where the vCPU was, whether it takes
+ * interrupts, what its LAPIC holds and what KVM has pending for it, to
+ * tell a guest deadlock from a lost interrupt (docs/linux.md).
  */
 static void dump_state(struct vcpu *vcpu)
 {
+	struct kvm_vcpu_events ev = { 0 };
 	struct kvm_lapic_state lapic;
 	struct kvm_mp_state mp = { 0 };
 	struct kvm_regs regs = { 0 };
@@ -420,18 +422,32 @@ static void dump_state(struct vcpu *vcpu)
 
 	(void)kvm_ioctl(vcpu->fd, KVM_GET_REGS, &regs);
 	(void)kvm_ioctl(vcpu->fd, KVM_GET_MP_STATE, &mp);
+	(void)kvm_ioctl(vcpu->fd, KVM_GET_VCPU_EVENTS, &ev);
+	log_error("vcpu%u: rip 0x%llx rflags 0x%llx (IF %u) mp_state %u; events: irq injected %u vector 0x%x shadow %u, nmi injected %u pending %u masked %u, exception injected %u pending %u",
+		  vcpu->id, regs.rip, regs.rflags, !!(regs.rflags & RFLAGS_IF),
+		  mp.mp_state, ev.interrupt.injected, ev.interrupt.nr,
+		  ev.interrupt.shadow, ev.nmi.injected, ev.nmi.pending,
+		  ev.nmi.masked, ev.exception.injected, ev.exception.pending);
 	if (kvm_ioctl(vcpu->fd, KVM_GET_LAPIC, &lapic) < 0) {
-		log_error("vcpu%u: rip 0x%llx rflags 0x%llx mp_state %u, no LAPIC",
-			  vcpu->id, regs.rip, regs.rflags, mp.mp_state);
+		log_error("vcpu%u: no LAPIC", vcpu->id);
 		return;
 	}
 	lapic_bits(&lapic, 0x200, irr, sizeof(irr));
 	lapic_bits(&lapic, 0x100, isr, sizeof(isr));
-	log_error("vcpu%u: rip 0x%llx rflags 0x%llx mp_state %u; LAPIC irr %s isr %s tpr 0x%x icr 0x%08x:%08x lvtt 0x%x tmict 0x%x tmcct 0x%x",
-		  vcpu->id, regs.rip, regs.rflags, mp.mp_state, irr, isr,
+	log_error("vcpu%u: LAPIC irr %s isr %s tpr 0x%x icr 0x%08x:%08x lvtt 0x%x tmict 0x%x tmcct 0x%x",
+		  vcpu->id, irr, isr,
 		  lapic_reg(&lapic, 0x80), lapic_reg(&lapic, 0x310),
 		  lapic_reg(&lapic, 0x300), lapic_reg(&lapic, 0x320),
 		  lapic_reg(&lapic, 0x380), lapic_reg(&lapic, 0x390));
+}
+
+/* A SIGUSR2 dump: the kick left immediate_exit set, which is undone. */
+static void dump_if_asked(struct vcpu *vcpu)
+{
+	if (!__atomic_exchange_n(&vcpu->dump_pending, false, __ATOMIC_ACQ_REL))
+		return;
+	__atomic_store_n(&vcpu->run->immediate_exit, 0, __ATOMIC_RELEASE);
+	dump_state(vcpu);
 }
 
 static void *vcpu_thread(void *arg)
@@ -455,6 +471,7 @@ static void *vcpu_thread(void *arg)
 			__atomic_store_n(&vm->times.first_run, monotonic_ns(),
 					 __ATOMIC_RELAXED);
 		action = run_once(vcpu);
+		dump_if_asked(vcpu);
 	}
 	if (action == VCPU_FAIL)
 		vm_request_stop(vm, 1);
@@ -469,6 +486,20 @@ static void *vcpu_thread(void *arg)
 static void kick_handler(int sig)
 {
 	(void)sig;
+}
+
+void vm_request_dump(struct vm *vm)
+{
+	for (unsigned int i = 0; i < vm->nr_vcpus; i++) {
+		struct vcpu *v = &vm->vcpus[i];
+
+		if (!v->started)
+			continue;
+		__atomic_store_n(&v->dump_pending, true, __ATOMIC_RELEASE);
+		/* As vm_request_stop() kicks: out of KVM_RUN, or not into it. */
+		__atomic_store_n(&v->run->immediate_exit, 1, __ATOMIC_RELEASE);
+		pthread_kill(v->thread, SIGUSR1);
+	}
 }
 
 int vcpu_start(struct vcpu *vcpu)

@@ -16,6 +16,13 @@ static void on_stop_signal(void *opaque, int signo)
 {
 	struct vm *vm = opaque;
 
+	if (signo == SIGUSR2) {
+		log_info("received %s; each vCPU logs its state",
+			 strsignal(signo));
+		vm_log_last_exits(vm);
+		vm_request_dump(vm);
+		return;
+	}
 	log_info("received %s; ending the VM", strsignal(signo));
 	vm_log_last_exits(vm);
 	if (signo == SIGQUIT)
@@ -26,8 +33,9 @@ static void on_stop_signal(void *opaque, int signo)
 /*
  * SIGINT, SIGTERM and SIGHUP end the VM through the loop, so that the
  * terminal is restored and --stats written on the way out; SIGQUIT too,
- * after every vCPU logged its state (a hung guest's debug dump). Blocked
- * before the vCPU threads exist, which inherit the mask.
+ * after every vCPU logged its state (a hung guest's debug dump). SIGUSR2
+ * has them log it and run on: two dumps apart tell a hang from slowness.
+ * Blocked before the vCPU threads exist, which inherit the mask.
  */
 static int watch_stop_signals(struct vm *vm)
 {
@@ -39,8 +47,9 @@ static int watch_stop_signals(struct vm *vm)
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGHUP);
 	sigaddset(&set, SIGQUIT);
+	sigaddset(&set, SIGUSR2);
 	r = event_loop_watch_signals(&vm->loop, &set, on_stop_signal, vm);
-	return r < 0 ? log_error_errno(r, "watching SIGINT, SIGTERM, SIGHUP, SIGQUIT") : 0;
+	return r < 0 ? log_error_errno(r, "watching SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR2") : 0;
 }
 
 int vm_run(struct vm *vm)

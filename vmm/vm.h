@@ -83,6 +83,8 @@ struct vcpu {
 	uint64_t run_ns;
 	uint64_t exit_ns;
 	struct vcpu_last_exit last;
+	/* SIGUSR2: log the state at the next return from KVM_RUN, go on. */
+	bool dump_pending;
 };
 
 struct vm_times {
@@ -152,6 +154,9 @@ struct vm *vm_free(struct vm *vm);
 
 /* End the VM with status (the first request wins) and kick the vCPUs. */
 void vm_request_stop(struct vm *vm, int status);
+
+/* x86: have every vCPU log its state at once and run on (vcpu.c). */
+void vm_request_dump(struct vm *vm);
 
 /*
  * The guest reset the machine: end the VM with 0 and, if this is the

@@ -416,7 +416,7 @@ static void ring_private(struct fuzz_input *in)
 {
 	fake_mem_op_start();
 	(void)mem_convert(fm.mem, RING_GPA(fuzz_u8(in) % NR_DEVS, 0), FM_PAGE,
-			  true, CONV_ORIGIN_EXPLICIT);
+			  true, CONV_ORIGIN_EXPLICIT, NULL);
 }
 
 /* All queues' ioeventfds at the decoding BAR's notify addresses, or none. */

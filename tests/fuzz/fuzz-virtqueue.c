@@ -135,8 +135,8 @@ static void convert(struct fuzz_input *in, bool private)
 	uint64_t len = (1 + fuzz_u8(in) % 8) * FM_PAGE;
 
 	fake_mem_op_start();
-	if (mem_convert(fm.mem, gpa, len, private, CONV_ORIGIN_EXPLICIT) ||
-	    !private || s.nr_private == MAX_PRIVATE)
+	if (mem_convert(fm.mem, gpa, len, private, CONV_ORIGIN_EXPLICIT,
+			NULL) || !private || s.nr_private == MAX_PRIVATE)
 		return;
 	s.private_gpa[s.nr_private] = gpa;
 	s.private_len[s.nr_private++] = len;
@@ -275,7 +275,7 @@ static void rings_private(struct fuzz_input *in)
 
 	fake_mem_op_start();
 	(void)mem_convert(fm.mem, rings[fuzz_u8(in) % 3], FM_PAGE, true,
-			  CONV_ORIGIN_EXPLICIT);
+			  CONV_ORIGIN_EXPLICIT, NULL);
 }
 
 static void operation(struct fuzz_input *in)

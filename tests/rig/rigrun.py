@@ -54,10 +54,10 @@ class Case:
         self.shell = shell
         # Seconds before the case is killed (busybox timeout), so that a
         # hung guest costs one case, not the whole rig run. A case killed
-        # so is run once more, and says so (see retried): the 2-vCPU
-        # SW_PROTECTED Linux boot hangs now and then under the nested TCG
-        # rig: the guest deadlocks in its clocksource watchdog against a
-        # stop_machine (docs/linux.md); hanging twice fails the case.
+        # so is run once more, and says so (see retried): a 2-vCPU Linux
+        # boot hangs now and then under the nested TCG rig: an IPI lost
+        # below the guest leaves its clocksource watchdog waiting with
+        # interrupts off for good (docs/linux.md); hanging twice fails.
         self.timeout = timeout
         # Filled in after the run:
         self.retried = False

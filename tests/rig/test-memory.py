@@ -83,6 +83,13 @@ CASES = [
         "timeout -s QUIT 4 ./cvmm run --cc sw --memory %s "
         "--scenario mem-stress --scenario-arg 100000000 >/tmp/quit.txt 2>&1;"
         " s=$?; grep -v '^stress' /tmp/quit.txt; (exit $s)" % MEM)),
+    # SIGUSR2 twice: every running vCPU logs its state each time and the
+    # guest runs on (more exits at the second), then SIGQUIT ends it.
+    rigrun.Case("sigusr2-dump", [], stats=False, shell=(
+        "./cvmm run --cc sw --memory %s --scenario mem-stress "
+        "--scenario-arg 100000000 >/tmp/usr2.txt 2>&1 & p=$!; sleep 2;"
+        " kill -USR2 $p; sleep 1; kill -USR2 $p; sleep 1; kill -QUIT $p;"
+        " wait $p; s=$?; grep -v '^stress' /tmp/usr2.txt; (exit $s)" % MEM)),
     rigrun.Case("hugetlbfs-refused",
                 ["--cc", "sw", "--backing", "hugetlbfs-2M"], stats=False),
 ]
@@ -162,7 +169,9 @@ def main():
     t = rigrun.Checker()
     by = {c.name: c for c in CASES}
 
-    for c in CASES[:-2]:
+    # The dumps end by a signal, the hugetlbfs case is refused: below.
+    for c in [c for c in CASES if c.name not in (
+            "sigquit-dump", "sigusr2-dump", "hugetlbfs-refused")]:
         t.check(c.name + ": exit 0", c.status == 0,
                 "exit status %s" % c.status, c)
         t.check(c.name + ": no guest failure", "FAIL:" not in c.output,
@@ -202,8 +211,20 @@ def main():
     t.check("sigquit-dump: ends with 128 + SIGQUIT", c.status == 131,
             "status %s" % c.status, c)
     t.check("sigquit-dump: the vCPU's state logged", re.search(
-        r"vcpu0: rip 0x[0-9a-f]+ rflags 0x[0-9a-f]+ mp_state \d+",
+        r"vcpu0: rip 0x[0-9a-f]+ rflags 0x[0-9a-f]+ \(IF [01]\) mp_state \d+",
         c.output) is not None, "no state line", c)
+
+    c = by["sigusr2-dump"]
+    t.check("sigusr2-dump: ends with 128 + SIGQUIT", c.status == 131,
+            "status %s" % c.status, c)
+    dumps = re.findall(r"vcpu0: rip 0x[0-9a-f]+ rflags 0x[0-9a-f]+ "
+                       r"\(IF [01]\) mp_state \d+; events: ", c.output)
+    t.check("sigusr2-dump: two SIGUSR2 dumps and the SIGQUIT one",
+            len(dumps) == 3, "%d state lines" % len(dumps), c)
+    exits = [int(n) for n in re.findall(r"vcpu0: (\d+) exits", c.output)]
+    t.check("sigusr2-dump: the guest ran on between the dumps",
+            len(exits) == 3 and exits[0] < exits[1] < exits[2],
+            "exit counts %s" % exits, c)
 
     c = by["default"]
     t.check("default: private memory", "(private memory)" in c.output,

@@ -270,15 +270,31 @@ static void expect_map_matches_kvm(const char *what)
 	EXPECT_EQ(attr_map_check(&mem.attrs), 0, "%s: map invariants", what);
 }
 
+/*
+ * KVM 7.2 takes 0, EINVAL or EAGAIN in hypercall.ret and fails KVM_RUN on
+ * anything else (kvm_is_valid_map_gpa_range_ret()). EINVAL is for a
+ * request refused before anything changed, EAGAIN for the host's failure,
+ * the only kind that can come after a first part changed.
+ */
+static int map_gpa_done(uint64_t gpa, uint64_t npages, uint64_t attrs,
+			uint64_t *ret_hc, uint64_t *ret_done)
+{
+	int r = mem_map_gpa_range(&mem, gpa, npages, attrs, ret_hc, ret_done);
+
+	EXPECT(r == 0 ? *ret_hc == 0 : *ret_hc == EINVAL || *ret_hc == EAGAIN,
+	       "hypercall ret should follow the result (r %d, ret %" PRIu64 ")",
+	       r, *ret_hc);
+	EXPECT(*ret_done == gpa || *ret_hc != EINVAL,
+	       "EINVAL only when nothing changed (done 0x%" PRIx64 ")",
+	       *ret_done);
+	return r;
+}
+
 static int map_gpa(uint64_t gpa, uint64_t npages, uint64_t attrs)
 {
-	uint64_t hc = 0xdead;
-	int r = mem_map_gpa_range(&mem, gpa, npages, attrs, &hc, NULL);
+	uint64_t hc = 0xdead, done = 0xdead;
 
-	EXPECT(r == 0 ? hc == 0 : hc == EINVAL || hc == ENOMEM,
-	       "hypercall ret should follow the result (r %d, ret %" PRIu64 ")",
-	       r, hc);
-	return r;
+	return map_gpa_done(gpa, npages, attrs, &hc, &done);
 }
 
 static void expect_allocated(uint64_t want_gmem, uint64_t want_shared,
@@ -360,7 +376,8 @@ static void test_k_runs_cost_o_k(void)
 		setup(BACKING_MEMFD, coalesce);
 		for (unsigned int i = 0; i < k; i++)
 			EXPECT_EQ(mem_convert(&mem, base + 2 * i * PG, PG, true,
-					      CONV_ORIGIN_LAUNCH), 0, "setup");
+					      CONV_ORIGIN_LAUNCH, NULL), 0,
+				  "setup");
 		EXPECT_EQ(mem.attrs.nr_ranges, k, "k private ranges");
 		EXPECT_EQ(mem.stats.conversions_launch, k, "launch counted");
 		EXPECT_EQ(mem_convert_flush(&mem), 0, "flush");
@@ -823,42 +840,97 @@ static void test_memory_fault(void)
 static void test_convert_checks(void)
 {
 	setup(BACKING_MEMFD, false);
-	EXPECT_EQ(mem_convert(&mem, 0, 0, true, CONV_ORIGIN_LAUNCH), -EINVAL,
-		  "length 0");
-	EXPECT_EQ(mem_convert(&mem, 0x800, PG, true, CONV_ORIGIN_LAUNCH),
+	EXPECT_EQ(mem_convert(&mem, 0, 0, true, CONV_ORIGIN_LAUNCH, NULL),
+		  -EINVAL, "length 0");
+	EXPECT_EQ(mem_convert(&mem, 0x800, PG, true, CONV_ORIGIN_LAUNCH, NULL),
 		  -EINVAL, "unaligned gpa");
-	EXPECT_EQ(mem_convert(&mem, 0, 0x800, true, CONV_ORIGIN_LAUNCH),
+	EXPECT_EQ(mem_convert(&mem, 0, 0x800, true, CONV_ORIGIN_LAUNCH, NULL),
 		  -EINVAL, "unaligned length");
 	EXPECT_EQ(mem_convert(&mem, PG, ~0ull - PG + 1, true,
-			      CONV_ORIGIN_LAUNCH), -EINVAL, "wrap");
+			      CONV_ORIGIN_LAUNCH, NULL), -EINVAL, "wrap");
 	EXPECT_EQ(mem_convert(&mem, HOLE_GPA - PG, 2 * PG, false,
-			      CONV_ORIGIN_LAUNCH), -EFAULT, "into the hole");
-	EXPECT_EQ(mem_convert(&mem, R2_GPA, PG, false, CONV_ORIGIN_LAUNCH),
+			      CONV_ORIGIN_LAUNCH, NULL), -EFAULT,
+		  "into the hole");
+	EXPECT_EQ(mem_convert(&mem, R2_GPA, PG, false, CONV_ORIGIN_LAUNCH, NULL),
 		  -EOPNOTSUPP, "no guest_memfd");
-	EXPECT_EQ(mem_convert(&mem, 0, GMEM_SIZE, true, CONV_ORIGIN_LAUNCH), 0,
-		  "all guest_memfd RAM at launch");
+	EXPECT_EQ(mem_convert(&mem, 0, GMEM_SIZE, true, CONV_ORIGIN_LAUNCH,
+			      NULL), 0, "all guest_memfd RAM at launch");
 	EXPECT_EQ(mem.stats.conversions_launch, 1, "one launch conversion");
 	EXPECT_EQ(mem.stats.attr_calls, 1, "one call across both regions");
 	mem.plan.backing = BACKING_GUEST_MEMFD;
-	EXPECT_EQ(mem_convert(&mem, 0, PG, false, CONV_ORIGIN_LAUNCH),
+	EXPECT_EQ(mem_convert(&mem, 0, PG, false, CONV_ORIGIN_LAUNCH, NULL),
 		  -EOPNOTSUPP, "no conversions when guest_memfd is RAM");
 	teardown();
 }
 
+/*
+ * Private pages MB, MB + 2 PG, MB + 4 PG; the request makes [MB - PG,
+ * MB + 6 PG) shared: three runs, the second one's attributes call fails.
+ * The first run (page MB) changed, and the report says so exactly; the
+ * guest is told to retry, and the retry finds the first run done.
+ */
 static void test_attributes_failure_keeps_map_in_sync(void)
 {
+	uint64_t hc, done;
+
 	setup(BACKING_MEMFD, false);
 	for (unsigned int i = 0; i < 3; i++)
 		EXPECT_EQ(map_gpa(MB + 2 * i * PG, 1, ENC), 0, "setup");
 	reset_stats();
 	kvm.fail_at = 2;
 	kvm.fail_errno = ENOMEM;
-	EXPECT_EQ(map_gpa(MB - PG, 7, 0), -ENOMEM,
+	EXPECT_EQ(map_gpa_done(MB - PG, 7, 0, &hc, &done), -ENOMEM,
 		  "a failing attributes call fails the request");
+	EXPECT_EQ(hc, EAGAIN, "the guest is told to retry, not ENOMEM");
+	EXPECT_EQ(done, MB + 2 * PG,
+		  "the report ends where the failed run starts");
+	EXPECT(!kvm.private[MB / PG] && kvm.private[(MB + 2 * PG) / PG] &&
+	       kvm.private[(MB + 4 * PG) / PG], "as KVM has it");
 	EXPECT_EQ(kvm.nr_calls, 2, "and stops there");
 	EXPECT_EQ(mem.stats.gmem_discards, 1, "only the done run is discarded");
 	expect_map_matches_kvm("after failure");
 	EXPECT_EQ(mem.attrs.nr_ranges, 2, "two ranges left");
+	kvm.fail_at = 0;
+	EXPECT_EQ(map_gpa_done(MB - PG, 7, 0, &hc, &done), 0, "the retry");
+	EXPECT(hc == 0 && done == MB + 6 * PG, "succeeds whole");
+	EXPECT_EQ(kvm.nr_calls, 4, "converting only the two runs left");
+	EXPECT_EQ(mem.attrs.nr_ranges, 0, "all shared");
+	teardown();
+}
+
+/*
+ * mem_convert() tells where a partial failure stopped: nothing for a
+ * refused range, the converted runs before a failing attributes call, all
+ * on success.
+ */
+static void test_convert_reports_what_changed(void)
+{
+	uint64_t done;
+
+	setup(BACKING_MEMFD, false);
+	for (unsigned int i = 0; i < 4; i++)
+		EXPECT_EQ(mem_convert(&mem, MB + 2 * i * PG, PG, true,
+				      CONV_ORIGIN_LAUNCH, NULL), 0, "setup");
+	done = 0xdead;
+	EXPECT_EQ(mem_convert(&mem, HOLE_GPA - PG, 2 * PG, false,
+			      CONV_ORIGIN_EXPLICIT, &done), -EFAULT,
+		  "a range into the hole is refused");
+	EXPECT_EQ(done, HOLE_GPA - PG, "and nothing changed");
+	reset_stats();
+	kvm.fail_at = 3;
+	kvm.fail_errno = EIO;
+	EXPECT_EQ(mem_convert(&mem, MB, 8 * PG, false, CONV_ORIGIN_EXPLICIT,
+			      &done), -EIO, "the third run's call fails");
+	EXPECT_EQ(done, MB + 4 * PG, "two runs done, reported exactly");
+	for (unsigned int i = 0; i < 4; i++)
+		EXPECT_EQ(kvm.private[(MB + 2 * i * PG) / PG], i >= 2,
+			  "page %u is as reported", i);
+	expect_map_matches_kvm("after a partial failure");
+	kvm.fail_at = 0;
+	EXPECT_EQ(mem_convert(&mem, MB, 8 * PG, false, CONV_ORIGIN_EXPLICIT,
+			      &done), 0, "the retry");
+	EXPECT_EQ(done, MB + 8 * PG, "done is the end on success");
+	EXPECT_EQ(mem.attrs.nr_ranges, 0, "all shared");
 	teardown();
 }
 
@@ -981,7 +1053,8 @@ static struct {
 static void *convert_buffer(void *arg)
 {
 	(void)arg;
-	racer.r = mem_convert(&mem, BUF_GPA, PG, true, CONV_ORIGIN_EXPLICIT);
+	racer.r = mem_convert(&mem, BUF_GPA, PG, true, CONV_ORIGIN_EXPLICIT,
+			      NULL);
 	__atomic_store_n(&racer.converted, true, __ATOMIC_RELEASE);
 	return NULL;
 }
@@ -1154,7 +1227,7 @@ static int stress_one(uint64_t first, uint64_t n, bool to_private,
 					       IMPLICIT_ALLOW);
 	case 1:
 		return mem_convert(&mem, first * PG, n * PG, to_private,
-				   CONV_ORIGIN_LAUNCH);
+				   CONV_ORIGIN_LAUNCH, NULL);
 	default:
 		if (IS_ALIGNED(first * PG, SZ_2M) && IS_ALIGNED(n * PG, SZ_2M))
 			size_hint = SZ2M;
@@ -1239,9 +1312,17 @@ static void stress(bool coalesce, bool race)
 struct inj_op {
 	uint64_t gpa;
 	uint64_t npages;
-	/* 0 shared, 1 private, 2 private by memory fault, 3 flush */
+	/*
+	 * 0 shared, 1 private (MAP_GPA_RANGE), 2 private by memory fault,
+	 * 3 flush, 4 private, 5 shared (mem_convert())
+	 */
 	int kind;
 };
+
+static bool inj_to_private(const struct inj_op *op)
+{
+	return op->kind == 1 || op->kind == 2 || op->kind == 4;
+}
 
 static const struct inj_op inj_ops[] = {
 	{ MB, 16, 1 },
@@ -1257,6 +1338,8 @@ static const struct inj_op inj_ops[] = {
 	{ 2 * MB, 4, 0 },
 	{ 8 * MB - 4 * PG, 8, 0 },
 	{ MB + 8 * PG, 8, 1 },
+	{ MB + 4 * PG, 16, 4 },
+	{ MB + 2 * PG, 20, 5 },
 };
 
 #define INJ_LO (MB - 8 * PG)
@@ -1314,10 +1397,16 @@ static int inj_run_op(const struct inj_op *op, uint64_t *ret_done)
 		return r;
 	case 3:
 		return mem_convert_flush(&mem);
+	case 4:
+	case 5:
+		return mem_convert(&mem, op->gpa, op->npages * PG, op->kind == 4,
+				   CONV_ORIGIN_EXPLICIT, ret_done);
 	default:
 		r = mem_map_gpa_range(&mem, op->gpa, op->npages,
 				      op->kind ? ENC : 0, &hc, ret_done);
-		EXPECT(r == 0 ? hc == 0 : hc != 0, "the guest's answer");
+		/* Every failure here is the host's: retry, never ENOMEM. */
+		EXPECT(r == 0 ? hc == 0 : hc == EAGAIN,
+		       "the guest's answer (%" PRIu64 ")", hc);
 		return r;
 	}
 }
@@ -1354,7 +1443,8 @@ static unsigned int inj_scenario(enum shared_backing backing, bool coalesce,
 		       fail_at, i, r);
 		for (uint64_t p = first; op->kind != 3 &&
 		     p < first + op->npages; p++) {
-			bool want = p * PG < done ? op->kind != 0 : before[p];
+			bool want = p * PG < done ? inj_to_private(op) :
+				    before[p];
 
 			EXPECT(kvm.private[p] == want,
 			       "fail_at %u op %zu: page 0x%" PRIx64 " is as "
@@ -1458,6 +1548,7 @@ TEST_MAIN(TEST_CASE(test_252_contiguous_pages),
 	  TEST_CASE(test_memory_fault),
 	  TEST_CASE(test_convert_checks),
 	  TEST_CASE(test_attributes_failure_keeps_map_in_sync),
+	  TEST_CASE(test_convert_reports_what_changed),
 	  TEST_CASE(test_failed_preallocation_is_not_a_failure),
 	  TEST_CASE(test_failed_deferred_discard_is_kept),
 	  TEST_CASE(test_every_syscall_failing),
