@@ -4,8 +4,11 @@
  * for bench/boot's third column. One vCPU with cvmm's CPUID (so that the
  * guest runs the same CPU), RAM of anonymous memory with transparent huge
  * pages, KVM's in-kernel PIC, IOAPIC, LAPIC and PIT, a 16450 UART at 0x3f8
- * on IRQ 4, and nothing else: no ACPI, no MP table, no PCI, no RTC, no
- * firmware. The RTC's ports read 0 (no update in progress, a valid but
+ * on IRQ 4, an MP table (Intel MP spec 1.4) that names the one CPU and the
+ * IOAPIC, and nothing else: no ACPI, no PCI, no RTC, no firmware. Without
+ * the MP table Linux would drive a virtual-wire PIC and keep the PIT
+ * ticking (apic_needs_pit()): thousands of port exits a boot. With it,
+ * the LAPIC timer in TSC-deadline mode is the only timer, as under cvmm. The RTC's ports read 0 (no update in progress, a valid but
  * zeroed clock): ports that float (0xff) would keep the guest's rtc_cmos
  * driver waiting for an update that never ends (30 s in one boot). The
  * bzImage is loaded as the 64-bit boot protocol asks
@@ -45,6 +48,11 @@
 #define PD_ADDR 0xb000ul
 #define LOW_END 0x100000ul
 #define EBDA_START 0x9fc00ul
+/* The MP table in the first KiB of the EBDA, where Linux looks for it. */
+#define MP_ADDR EBDA_START
+#define LAPIC_ADDR 0xfee00000u
+#define IOAPIC_ADDR 0xfec00000u
+#define ISA_IRQS 16
 
 /* boot_params offsets (arch/x86/include/uapi/asm/bootparam.h). */
 #define BP_E820_ENTRIES 0x1e8
@@ -161,6 +169,63 @@ static uint64_t load_linux(uint8_t *ram, size_t ram_size, const char *kpath,
 	free(k);
 	free(initrd);
 	return kernel_addr + 0x200;	/* the 64-bit entry point */
+}
+
+static uint8_t checksum(const uint8_t *p, size_t len)
+{
+	uint8_t sum = 0;
+
+	while (len--)
+		sum += *p++;
+	return -sum;
+}
+
+/* Floating pointer, then a configuration table: CPU 0, ISA, IOAPIC, IRQs. */
+static void write_mp_table(uint8_t *ram)
+{
+	uint8_t *mpf = ram + MP_ADDR, *cfg = mpf + 16, *e = cfg + 44;
+	uint16_t entries = 3;
+
+	memcpy(mpf, "_MP_", 4);
+	put32(mpf + 4, MP_ADDR + 16);
+	mpf[8] = 1;			/* length in 16-byte units */
+	mpf[9] = 4;			/* spec revision 1.4 */
+	mpf[10] = checksum(mpf, 16);
+	/* Processor: APIC ID 0, enabled, the boot CPU. */
+	e[0] = 0;
+	e[2] = 0x14;
+	e[3] = 3;
+	put32(e + 8, 0x201);		/* FPU, APIC */
+	e += 20;
+	e[0] = 1;			/* bus 0: ISA */
+	memcpy(e + 2, "ISA   ", 6);
+	e += 8;
+	e[0] = 2;			/* IOAPIC 0, enabled */
+	e[2] = 0x11;
+	e[3] = 1;
+	put32(e + 4, IOAPIC_ADDR);
+	e += 8;
+	/* ISA IRQ n on pin n, as KVM routes them (2 is the PIC cascade). */
+	for (uint8_t irq = 0; irq < ISA_IRQS; irq++) {
+		if (irq == 2)
+			continue;
+		e[0] = 3;
+		e[6] = 0;
+		e[5] = irq;
+		e[7] = irq;
+		e += 8;
+		entries++;
+	}
+	memcpy(cfg, "PCMP", 4);
+	put32(cfg + 4, 0);
+	cfg[4] = (e - cfg) & 0xff;
+	cfg[5] = (e - cfg) >> 8;
+	cfg[6] = 4;
+	memcpy(cfg + 8, "CVMM    FLOOR       ", 20);
+	cfg[34] = entries & 0xff;
+	cfg[35] = entries >> 8;
+	put32(cfg + 36, LAPIC_ADDR);
+	cfg[7] = checksum(cfg, e - cfg);
 }
 
 /* Identity map of the first GiB in 2M pages, a flat GDT, long mode. */
@@ -364,6 +429,7 @@ int main(int argc, char **argv)
 	if (run == MAP_FAILED)
 		die("mmap kvm_run");
 	set_cpu(kvm, vcpu);
+	write_mp_table(ram);
 	long_mode(vcpu, ram, load_linux(ram, ram_size, argv[1], argv[2],
 					 argv[3]));
 	while (!r) {
@@ -391,5 +457,7 @@ int main(int argc, char **argv)
 	}
 	if (r < 0)
 		fprintf(stderr, "linux-floor: the guest reset\n");
+	else
+		putchar('\n');	/* end the console's last line */
 	return r < 0;
 }
