@@ -15,7 +15,10 @@
  * (Documentation/arch/x86/boot.rst), at its preferred address, and entered
  * in long mode.
  *
- *     linux-floor BZIMAGE INITRD CMDLINE MEM_MIB
+ *     linux-floor BZIMAGE INITRD CMDLINE MEM_MIB [no-tsc-deadline]
+ *
+ * no-tsc-deadline hides the TSC-deadline timer from the guest (CPUID.1
+ * ECX bit 24), to see what its LAPIC timer then costs in exits.
  *
  * The console goes to stdout. With no ACPI the guest has no way to power
  * off: when it prints "reboot: Power" (kernel_power_off(), always printed)
@@ -266,7 +269,9 @@ static void long_mode(int vcpu, uint8_t *ram, uint64_t rip)
 		die("KVM_SET_SREGS/REGS");
 }
 
-static void set_cpu(int kvm, int vcpu)
+#define CPUID_1_ECX_TSC_DEADLINE (1u << 24)
+
+static void set_cpu(int kvm, int vcpu, int tsc_deadline)
 {
 	struct kvm_cpuid2 *c = calloc(1, sizeof(*c) + 256 * sizeof(c->entries[0]));
 
@@ -275,8 +280,12 @@ static void set_cpu(int kvm, int vcpu)
 	c->nent = 256;
 	if (ioctl(kvm, KVM_GET_SUPPORTED_CPUID, c) < 0)
 		die("KVM_GET_SUPPORTED_CPUID");
-	if (cpu_build_cpuid(&c, 1) < 0 ||
-	    ioctl(vcpu, KVM_SET_CPUID2, c) < 0 ||
+	if (cpu_build_cpuid(&c, 1) < 0)
+		die("CPUID");
+	for (uint32_t i = 0; i < c->nent && !tsc_deadline; i++)
+		if (c->entries[i].function == 1)
+			c->entries[i].ecx &= ~CPUID_1_ECX_TSC_DEADLINE;
+	if (ioctl(vcpu, KVM_SET_CPUID2, c) < 0 ||
 	    cpu_init_pc_state(vcpu, cpu_cpuid_xcr0(c)) < 0)
 		die("CPUID and reset state");
 	free(c);
@@ -397,9 +406,9 @@ int main(int argc, char **argv)
 	uint8_t *ram;
 	int kvm, vcpu, r = 0;
 
-	if (argc != 5) {
+	if (argc != 5 && !(argc == 6 && !strcmp(argv[5], "no-tsc-deadline"))) {
 		fprintf(stderr, "usage: linux-floor BZIMAGE INITRD CMDLINE "
-			"MEM_MIB\n");
+			"MEM_MIB [no-tsc-deadline]\n");
 		return 2;
 	}
 	ram_size = strtoul(argv[4], NULL, 0) << 20;
@@ -428,7 +437,7 @@ int main(int argc, char **argv)
 		   PROT_READ | PROT_WRITE, MAP_SHARED, vcpu, 0);
 	if (run == MAP_FAILED)
 		die("mmap kvm_run");
-	set_cpu(kvm, vcpu);
+	set_cpu(kvm, vcpu, argc == 5);
 	write_mp_table(ram);
 	long_mode(vcpu, ram, load_linux(ram, ram_size, argv[1], argv[2],
 					 argv[3]));
