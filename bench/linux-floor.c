@@ -8,12 +8,12 @@
  * IOAPIC, and nothing else: no ACPI, no PCI, no RTC, no firmware. Without
  * the MP table Linux would drive a virtual-wire PIC and keep the PIT
  * ticking (apic_needs_pit()): thousands of port exits a boot. With it,
- * the LAPIC timer in TSC-deadline mode is the only timer, as under cvmm. The RTC's ports read 0 (no update in progress, a valid but
- * zeroed clock): ports that float (0xff) would keep the guest's rtc_cmos
- * driver waiting for an update that never ends (30 s in one boot). The
- * bzImage is loaded as the 64-bit boot protocol asks
- * (Documentation/arch/x86/boot.rst), at its preferred address, and entered
- * in long mode.
+ * the LAPIC timer in TSC-deadline mode is the only timer, as under cvmm.
+ * The RTC's ports read 0 (no update in progress, a valid but zeroed
+ * clock): ports that float (0xff) would keep the guest's rtc_cmos driver
+ * waiting for an update that never ends (30 s in one boot). The bzImage
+ * is loaded as the 64-bit boot protocol asks (Documentation/arch/x86/
+ * boot.rst), at its preferred address, and entered in long mode.
  *
  *     linux-floor BZIMAGE INITRD CMDLINE MEM_MIB [no-tsc-deadline]
  *
@@ -22,8 +22,8 @@
  *
  * The console goes to stdout. With no ACPI the guest has no way to power
  * off: when it prints "reboot: Power" (kernel_power_off(), always printed)
- * the floor exits 0. A reset (port 0x64 or 0xcf9, or a triple
- * fault), e.g. panic=-1 after a panic, exits 1.
+ * the floor exits 0. A reset (port 0x64 or 0xcf9, or a triple fault),
+ * e.g. panic=-1 after a panic, exits 1.
  *
  * Not a VMM: no checks beyond what keeps it from crashing on this guest,
  * no seccomp, no privileges dropped. What it measures is the guest's own
@@ -62,7 +62,6 @@
 #define BP_SETUP_SECTS 0x1f1
 #define BP_HDR 0x1f1
 #define BP_HDR_END_BYTE 0x201
-#define BP_BOOT_FLAG 0x1fe
 #define BP_HEADER_MAGIC 0x202
 #define BP_TYPE_OF_LOADER 0x210
 #define BP_LOADFLAGS 0x211
