@@ -57,9 +57,10 @@ static struct {
 	uint16_t avail_idx[NR_DEVS][4];
 } s;
 
-static int fake_route_add(void *ctx, uint32_t *ret_gsi)
+static int fake_route_add(void *ctx, uint32_t devid, uint32_t *ret_gsi)
 {
 	(void)ctx;
+	(void)devid;
 	FUZZ_CHECK(s.next_gsi < MAX_GSI, "too many MSI routes");
 	*ret_gsi = s.next_gsi++;
 	return 0;
@@ -99,9 +100,11 @@ static int fake_ioeventfd(void *ctx, int fd, uint64_t gpa)
 	return 0;
 }
 
-static int fake_signal_msi(void *ctx, uint64_t addr, uint32_t data)
+static int fake_signal_msi(void *ctx, uint32_t devid, uint64_t addr,
+			   uint32_t data)
 {
 	(void)ctx;
+	(void)devid;
 	(void)addr;
 	(void)data;
 	return 0;
