@@ -29,7 +29,6 @@
 #define ARM64_MAX_MSI_ROUTES 256
 
 struct arm64_msi_routes {
-	int vm_fd;
 	/* Serialises changes of the table (vCPU threads unmask vectors). */
 	pthread_mutex_t lock;
 	struct kvm_irq_routing *table;
@@ -42,9 +41,10 @@ struct arm64_pci {
 	struct vm_virtio *virtio;
 };
 
-static int commit_locked(struct arm64_msi_routes *rt)
+static int commit_locked(struct arm64_pci *ap)
 {
-	int r = kvm_ioctl(rt->vm_fd, KVM_SET_GSI_ROUTING, rt->table);
+	int r = kvm_ioctl(ap->vm->vm_fd, KVM_SET_GSI_ROUTING,
+			  ap->routes.table);
 
 	return r < 0 ? r : 0;
 }
@@ -73,7 +73,7 @@ static int msi_route_add(void *ctx, uint32_t devid, uint32_t *ret_gsi)
 		.u.msi.devid = devid,
 	};
 	rt->table->nr++;
-	r = commit_locked(rt);
+	r = commit_locked(ap);
 	if (r < 0)
 		rt->table->nr--;
 	pthread_mutex_unlock(&rt->lock);
@@ -100,7 +100,7 @@ static int msi_route_update(void *ctx, uint32_t gsi, uint64_t addr,
 	e->u.msi.address_lo = (uint32_t)addr;
 	e->u.msi.address_hi = addr >> 32;
 	e->u.msi.data = data;
-	r = commit_locked(rt);
+	r = commit_locked(ap);
 	if (r < 0)
 		*e = old;
 	pthread_mutex_unlock(&rt->lock);
@@ -156,9 +156,8 @@ static const struct virtio_pci_irq_ops irq_ops = {
 	.set_intx = set_intx,
 };
 
-static int init_routes(struct arm64_msi_routes *rt, int vm_fd)
+static int init_routes(struct arm64_msi_routes *rt)
 {
-	rt->vm_fd = vm_fd;
 	pthread_mutex_init(&rt->lock, NULL);
 	rt->table = calloc(1, sizeof(*rt->table) + ARM64_MAX_MSI_ROUTES *
 				      sizeof(rt->table->entries[0]));
@@ -180,7 +179,7 @@ int arm64_pci_create(struct vm *vm)
 		return log_error_errno(-ENOMEM, "allocating the PCIe host");
 	vm->arm64->pci = ap;
 	ap->vm = vm;
-	r = init_routes(&ap->routes, vm->vm_fd);
+	r = init_routes(&ap->routes);
 	if (r < 0)
 		return log_error_errno(r, "allocating MSI routes");
 	r = pci_host_init_ecam(&ap->host, &vm->mmio, &layout);
