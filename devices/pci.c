@@ -181,9 +181,42 @@ static void init_bridge(struct pci_device *b)
 	b->wmask[PCI_INTERRUPT_LINE] = 0xff;
 }
 
+int pci_host_init_ecam(struct pci_host *host, struct bus *mmio,
+		       const struct pci_host_layout *layout)
+{
+	const struct bus_device ecam = {
+		.name = "pci-ecam",
+		.base = layout->ecam_gpa,
+		.len = PCI_ECAM_SIZE,
+		.access = ecam_access,
+		.opaque = host,
+	};
+
+	*host = (struct pci_host){
+		.mmio32_next = layout->mmio32_base,
+		.mmio32_end = layout->mmio32_base + layout->mmio32_size,
+		.mmio64_base = layout->mmio64_base,
+		.mmio64_next = layout->mmio64_base,
+		.mmio64_end = layout->mmio64_base + layout->mmio64_size,
+	};
+	pthread_mutex_init(&host->lock, NULL);
+	init_bridge(&host->bridge);
+	host->devices[0] = &host->bridge;
+	mmio->unclaimed = bar_decode;
+	mmio->unclaimed_opaque = host;
+	return bus_register(mmio, &ecam);
+}
+
 int pci_host_init(struct pci_host *host, struct bus *pio, struct bus *mmio,
 		  uint64_t ram_end)
 {
+	const struct pci_host_layout layout = {
+		.ecam_gpa = PCI_ECAM_BASE,
+		.mmio32_base = PCI_MMIO32_BASE,
+		.mmio32_size = PCI_MMIO32_SIZE,
+		.mmio64_base = ALIGN_UP(ram_end, WINDOW_64_ALIGN),
+		.mmio64_size = PCI_MMIO64_SIZE,
+	};
 	const struct bus_device conf1 = {
 		.name = "pci-conf1",
 		.base = PCI_CONFIG_ADDRESS,
@@ -191,29 +224,12 @@ int pci_host_init(struct pci_host *host, struct bus *pio, struct bus *mmio,
 		.access = conf1_access,
 		.opaque = host,
 	};
-	const struct bus_device ecam = {
-		.name = "pci-ecam",
-		.base = PCI_ECAM_BASE,
-		.len = PCI_ECAM_SIZE,
-		.access = ecam_access,
-		.opaque = host,
-	};
 	int r;
 
-	*host = (struct pci_host){
-		.mmio32_next = PCI_MMIO32_BASE,
-		.mmio64_base = ALIGN_UP(ram_end, WINDOW_64_ALIGN),
-	};
-	host->mmio64_next = host->mmio64_base;
-	pthread_mutex_init(&host->lock, NULL);
-	init_bridge(&host->bridge);
-	host->devices[0] = &host->bridge;
-	mmio->unclaimed = bar_decode;
-	mmio->unclaimed_opaque = host;
-	r = bus_register(pio, &conf1);
+	r = pci_host_init_ecam(host, mmio, &layout);
 	if (r < 0)
 		return r;
-	return bus_register(mmio, &ecam);
+	return bus_register(pio, &conf1);
 }
 
 int pci_add_device(struct pci_host *host, struct pci_device *dev,
@@ -260,8 +276,7 @@ int pci_alloc_mmio(struct pci_host *host, uint64_t size, bool is64,
 		   uint64_t *ret_gpa)
 {
 	uint64_t *next = is64 ? &host->mmio64_next : &host->mmio32_next;
-	uint64_t end = is64 ? host->mmio64_base + PCI_MMIO64_SIZE :
-			      PCI_MMIO32_BASE + PCI_MMIO32_SIZE;
+	uint64_t end = is64 ? host->mmio64_end : host->mmio32_end;
 	uint64_t gpa;
 
 	if (!size || (size & (size - 1)))

@@ -96,14 +96,24 @@ struct pci_device {
 	void *opaque;
 };
 
+/*
+ * Where a host bridge's ECAM and its BAR windows sit in guest-physical
+ * space; a window of size 0 does not exist.
+ */
+struct pci_host_layout {
+	uint64_t ecam_gpa;
+	uint64_t mmio32_base, mmio32_size;
+	uint64_t mmio64_base, mmio64_size;
+};
+
 struct pci_host {
 	/* Serialises config cycles: the address latch is shared by all. */
 	pthread_mutex_t lock;
 	uint32_t config_address;
 	struct pci_device bridge;
 	struct pci_device *devices[PCI_MAX_DEVICES];
-	uint64_t mmio32_next;
-	uint64_t mmio64_base, mmio64_next;
+	uint64_t mmio32_next, mmio32_end;
+	uint64_t mmio64_base, mmio64_next, mmio64_end;
 	/*
 	 * A byte at 0xcf9 is the chipset's reset register on a PC (Q35),
 	 * not the config address: forwarded here when set, with the host's
@@ -115,11 +125,16 @@ struct pci_host {
 };
 
 /*
- * Register the bridge's ports and ECAM; ram_end is the first GPA above
- * RAM, where the 64-bit window starts (1 GiB aligned).
+ * The PC's host bridge: register its ports and ECAM (PCI_ECAM_BASE, the
+ * windows above); ram_end is the first GPA above RAM, where the 64-bit
+ * window starts (1 GiB aligned).
  */
 int __must_check pci_host_init(struct pci_host *host, struct bus *pio,
 			       struct bus *mmio, uint64_t ram_end);
+
+/* A host bridge reached through ECAM only, laid out as layout says. */
+int __must_check pci_host_init_ecam(struct pci_host *host, struct bus *mmio,
+				    const struct pci_host_layout *layout);
 
 /* Put dev in a free slot; *ret_slot is its device number on bus 0. */
 int __must_check pci_add_device(struct pci_host *host, struct pci_device *dev,

@@ -120,6 +120,12 @@ static uint32_t intx_gsi(const struct virtio_pci *vp)
 	return vp->plat->intx_base + vp->slot % 4;
 }
 
+/* Bus 0: the requester ID is the devfn, function 0 of the slot. */
+static uint32_t requester_id(const struct virtio_pci *vp)
+{
+	return vp->slot << 3;
+}
+
 static void update_intx_locked(struct virtio_pci *vp)
 {
 	bool level = vp->isr && !vp->msix_enabled && !vp->intx_disabled;
@@ -143,7 +149,7 @@ static void msix_fire_locked(struct virtio_pci *vp,
 
 	/* A route we could not update: deliver the message by hand. */
 	if (v->dirty)
-		r = plat->irq->signal_msi(plat->irq_ctx,
+		r = plat->irq->signal_msi(plat->irq_ctx, requester_id(vp),
 					  (uint64_t)v->addr_hi << 32 |
 						  v->addr_lo,
 					  v->data);
@@ -730,7 +736,8 @@ static int plug_vectors(struct virtio_pci *vp)
 		v->irqfd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 		if (v->irqfd < 0)
 			return -errno;
-		r = plat->irq->msi_route_add(plat->irq_ctx, &v->gsi);
+		r = plat->irq->msi_route_add(plat->irq_ctx, requester_id(vp),
+					     &v->gsi);
 		if (r < 0)
 			return r;
 		r = plat->irq->irqfd_assign(plat->irq_ctx, v->irqfd, v->gsi);
@@ -750,17 +757,20 @@ int virtio_pci_plug(struct virtio_pci *vp,
 	if (r < 0)
 		return r;
 	build_config(vp);
+	/*
+	 * The slot first: the MSI routes carry the requester ID. No vCPU
+	 * runs yet, so the guest cannot reach the half-plugged device.
+	 */
+	r = pci_add_device(plat->pci, &vp->pci, &vp->slot);
+	if (r < 0)
+		return r;
+	vp->pci.cfg[PCI_INTERRUPT_LINE] = intx_gsi(vp);
 	r = plug_queues(vp);
 	if (r < 0)
 		return r;
 	r = plug_vectors(vp);
 	if (r < 0)
 		return r;
-	/* Last: from here on the guest can reach the device. */
-	r = pci_add_device(plat->pci, &vp->pci, &vp->slot);
-	if (r < 0)
-		return r;
-	vp->pci.cfg[PCI_INTERRUPT_LINE] = intx_gsi(vp);
 	return 0;
 }
 

@@ -37,15 +37,21 @@ struct guest_memory;
  * vmm/irq.h. All return 0 or -errno.
  */
 struct virtio_pci_irq_ops {
-	/* A GSI for an MSI route, not delivering anything useful yet. */
-	int (*msi_route_add)(void *ctx, uint32_t *ret_gsi);
+	/*
+	 * A GSI for an MSI route, not delivering anything useful yet. devid
+	 * is the device's requester ID (bus << 8 | devfn), which an MSI
+	 * carries beside its address and data: an Arm GICv3 ITS translates
+	 * by it, an x86 APIC ignores it. A route keeps its devid.
+	 */
+	int (*msi_route_add)(void *ctx, uint32_t devid, uint32_t *ret_gsi);
 	int (*msi_route_update)(void *ctx, uint32_t gsi, uint64_t addr,
 				uint32_t data);
 	int (*irqfd_assign)(void *ctx, int fd, uint32_t gsi);
 	/* A 2-byte write at gpa signals fd; and no more. */
 	int (*ioeventfd_assign)(void *ctx, int fd, uint64_t gpa);
 	int (*ioeventfd_deassign)(void *ctx, int fd, uint64_t gpa);
-	int (*signal_msi)(void *ctx, uint64_t addr, uint32_t data);
+	int (*signal_msi)(void *ctx, uint32_t devid, uint64_t addr,
+			  uint32_t data);
 	int (*set_intx)(void *ctx, uint32_t gsi, bool level);
 };
 

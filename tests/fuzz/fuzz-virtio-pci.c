@@ -67,9 +67,10 @@ static struct {
 	unsigned int nr_ioeventfds;
 } s;
 
-static int fake_route_add(void *ctx, uint32_t *ret_gsi)
+static int fake_route_add(void *ctx, uint32_t devid, uint32_t *ret_gsi)
 {
 	(void)ctx;
+	(void)devid;
 	FUZZ_CHECK(s.next_gsi < MAX_GSI, "too many MSI routes");
 	*ret_gsi = s.next_gsi++;
 	return 0;
@@ -142,9 +143,11 @@ static uint64_t ioeventfd_of(int fd)
 	return UINT64_MAX;
 }
 
-static int fake_signal_msi(void *ctx, uint64_t addr, uint32_t data)
+static int fake_signal_msi(void *ctx, uint32_t devid, uint64_t addr,
+			   uint32_t data)
 {
 	(void)ctx;
+	(void)devid;
 	(void)addr;
 	(void)data;
 	return 0;

@@ -161,7 +161,8 @@ static void check_root(void)
 static void test_root_memory_chosen(void)
 {
 	static const char *const chosen[] = { "bootargs", "stdout-path",
-		"linux,initrd-start", "linux,initrd-end", NULL };
+		"linux,pci-probe-only", "linux,initrd-start",
+		"linux,initrd-end", NULL };
 	static const char *const memory[] = { "device_type", "reg", NULL };
 
 	build(&base_desc);
@@ -171,6 +172,8 @@ static void test_root_memory_chosen(void)
 	expect_only("/memory@80000000", memory);
 	expect_string("/chosen", "bootargs", "console=ttyS0 quiet");
 	expect_string("/chosen", "stdout-path", "/serial@9000000");
+	/* The guest keeps the BARs cvmm placed. */
+	expect_u32("/chosen", "linux,pci-probe-only", 1);
 	expect_u64("/chosen", "linux,initrd-start", 0x8fc00000);
 	expect_u64("/chosen", "linux,initrd-end", 0x8fc00000 + 0x123456);
 	expect_only("/chosen", chosen);

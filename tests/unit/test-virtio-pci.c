@@ -30,9 +30,9 @@ static struct {
 } ioeventfds[8];
 static unsigned int nr_assigned, nr_deassigned;
 
-static int route_add(void *ctx, uint32_t *ret_gsi)
+static int route_add(void *ctx, uint32_t devid, uint32_t *ret_gsi)
 {
-	(void)ctx;
+	(void)ctx, (void)devid;
 	*ret_gsi = 24;
 	return 0;
 }
@@ -78,9 +78,9 @@ static int deassign(void *ctx, int fd, uint64_t gpa)
 	return -ENOENT;
 }
 
-static int signal_msi(void *ctx, uint64_t a, uint32_t d)
+static int signal_msi(void *ctx, uint32_t devid, uint64_t a, uint32_t d)
 {
-	(void)ctx, (void)a, (void)d;
+	(void)ctx, (void)devid, (void)a, (void)d;
 	return 0;
 }
 

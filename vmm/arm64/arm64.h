@@ -21,6 +21,8 @@
 #define KVM_EXIT_ARM_NISV 28
 #endif
 
+struct arm64_pci;
+
 struct arm64_machine {
 	/* KVM_DEV_TYPE_ARM_VGIC_V3 and _ITS device fds; its_fd may be -1. */
 	int gic_fd;
@@ -30,6 +32,8 @@ struct arm64_machine {
 	struct kvm_vcpu_init vcpu_init;
 	struct console console;
 	bool console_ready;
+	/* The PCIe host and its virtio devices (vmm/arm64/pci.c), or NULL. */
+	struct arm64_pci *pci;
 	/* Where the loader put things (vmm/arm64/boot.c). */
 	uint64_t entry_gpa;
 	uint64_t dtb_gpa;
@@ -41,6 +45,13 @@ int __must_check arm64_gic_init(struct vm *vm);
 void arm64_gic_destroy(struct arm64_machine *m);
 /* Drive SPI spi (0-based) to level. */
 int arm64_gic_set_spi(struct vm *vm, uint32_t spi, bool level);
+
+/*
+ * vmm/arm64/pci.c: the ECAM host and the virtio devices of cfg->devices,
+ * after the GIC's init (irqfds need it); destroyed before the VM's fd.
+ */
+int __must_check arm64_pci_create(struct vm *vm);
+void arm64_pci_destroy(struct arm64_machine *m);
 
 /* vmm/arm64/vcpu.c */
 int __must_check arm64_vcpu_init(struct vm *vm, struct vcpu *vcpu);

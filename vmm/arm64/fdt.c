@@ -347,6 +347,13 @@ static int add_chosen(void *fdt, const struct arm64_fdt_desc *d)
 		r = prop_string(fdt, "bootargs", d->bootargs ? d->bootargs : "");
 	if (!r)
 		r = prop_string(fdt, "stdout-path", stdout_path);
+	/*
+	 * cvmm places the BARs itself (devices/pci.c) and serves each at the
+	 * address it placed it: Linux keeps them where they are instead of
+	 * assigning its own (Linux drivers/pci/of.c, of_pci_check_probe_only).
+	 */
+	if (!r)
+		r = prop_u32(fdt, "linux,pci-probe-only", 1);
 	if (!r && d->initrd_size) {
 		r = prop_u64(fdt, "linux,initrd-start", d->initrd_gpa);
 		if (!r)

@@ -3,7 +3,9 @@
  * Building, running and tearing down an arm64 VM. vm_build() reads top
  * to bottom in the order KVM/arm64 requires: the VM, RAM, the UART, every
  * vCPU created and initialised (KVM_ARM_VCPU_INIT), then the GICv3 whose
- * redistributors cover them, its CTRL_INIT, the PMU, and last the images.
+ * redistributors cover them, its CTRL_INIT, the PMU, the PCIe host with
+ * its virtio devices (their irqfds need the vGIC initialised), and last
+ * the images.
  *
  * --cc pkvm: a protected VM (KVM_VM_TYPE_ARM_PROTECTED) from anonymous
  * RAM, its images written before the first KVM_RUN; the config rules
@@ -37,11 +39,6 @@ static int check_host(struct vm *vm)
 
 	if (!cfg->boot.kernel) {
 		log_error("no embedded test guest on arm64 yet: give a kernel (--kernel Image)");
-		return -EINVAL;
-	}
-	if (cfg->devices.nr_disks || cfg->devices.nr_nets || cfg->devices.rng ||
-	    cfg->devices.console) {
-		log_error("disks, nets, rng and console: no virtio devices on arm64 yet");
 		return -EINVAL;
 	}
 	if (cfg->machine.vcpus > ARM64_MAX_VCPUS) {
@@ -363,6 +360,9 @@ int vm_build(const struct vm_config *cfg, uint64_t start_ns, struct vm **ret_vm)
 	r = init_pmus(vm);
 	if (r < 0)
 		goto err_free;
+	r = arm64_pci_create(vm);
+	if (r < 0)
+		goto err_free;
 	/*
 	 * The device tree says whether the ITS exists: images last. With
 	 * --cc pkvm this is the only time cvmm writes guest memory: pKVM
@@ -459,6 +459,7 @@ struct vm *vm_free(struct vm *vm)
 	if (vm->arm64) {
 		if (vm->arm64->console_ready)
 			console_fini(&vm->arm64->console);
+		arm64_pci_destroy(vm->arm64);
 		arm64_gic_destroy(vm->arm64);
 		free(vm->arm64);
 	}

@@ -14,7 +14,7 @@
 #include "vmm/console.h"
 
 struct vm;
-struct pc_virtio;
+struct vm_virtio;
 struct pc_firmware;
 
 struct pc {
@@ -23,8 +23,8 @@ struct pc {
 	struct i8042 i8042;
 	struct acpi_power power;
 	struct console console;
-	/* The virtio-pci devices (vmm/x86/pc-virtio.c). */
-	struct pc_virtio *virtio;
+	/* The virtio-pci devices (vmm/virtio-devices.c). */
+	struct vm_virtio *virtio;
 	/* With boot.firmware: the chipset and fw_cfg (vmm/boot-firmware.c). */
 	struct pc_firmware *firmware;
 };
