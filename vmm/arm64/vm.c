@@ -3,7 +3,8 @@
  * Building, running and tearing down an arm64 VM. vm_build() reads top
  * to bottom in the order KVM/arm64 requires: the VM, RAM, the UART, every
  * vCPU created and initialised (KVM_ARM_VCPU_INIT), then the GICv3 whose
- * redistributors cover them, its CTRL_INIT, the PMU, and last the images.
+ * redistributors cover them, its CTRL_INIT, the PMU, and last the images
+ * (a kernel, or without one the embedded test guest).
  *
  * --cc pkvm: a protected VM (KVM_VM_TYPE_ARM_PROTECTED) from anonymous
  * RAM, its images written before the first KVM_RUN; the config rules
@@ -35,10 +36,6 @@ static int check_host(struct vm *vm)
 {
 	const struct vm_config *cfg = vm->cfg;
 
-	if (!cfg->boot.kernel) {
-		log_error("no embedded test guest on arm64 yet: give a kernel (--kernel Image)");
-		return -EINVAL;
-	}
 	if (cfg->devices.nr_disks || cfg->devices.nr_nets || cfg->devices.rng ||
 	    cfg->devices.console) {
 		log_error("disks, nets, rng and console: no virtio devices on arm64 yet");
@@ -369,7 +366,7 @@ int vm_build(const struct vm_config *cfg, uint64_t start_ns, struct vm **ret_vm)
 	 * donates each page to the guest when it first touches it, and a
 	 * host access afterwards faults.
 	 */
-	r = arm64_boot_load(vm);
+	r = cfg->boot.kernel ? arm64_boot_load(vm) : arm64_boot_test_guest(vm);
 	if (r < 0)
 		goto err_free;
 	*ret_vm = vm;
