@@ -6,7 +6,7 @@ every vCPU, read back by another and summed by the host, from guest_memfd
 and from THP RAM; the exit status through PSCI SYSTEM_OFF (0) or the exit
 register; SYSTEM_RESET; and the failure modes: an unknown MMIO address,
 an MMIO access KVM cannot decode, a WFI nothing wakes, a forbidden system
-call (seccomp on arm64).
+call (seccomp on arm64). Also `cvmm caps` on arm64 (capscheck.py).
 
 One short rig boot (most scenarios take well under a second); the Linux
 boots are test-linux-arm64.py's.
@@ -20,6 +20,7 @@ import sys
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(os.path.dirname(HERE), "rig"))
 import rigrun  # noqa: E402
+import capscheck  # noqa: E402
 
 # Building the aarch64 cvmm and finding the rig: test-linux-arm64's.
 _spec = importlib.util.spec_from_file_location(
@@ -61,6 +62,8 @@ CASES = [
           cvmm="cvmm-debug", stats=False),
     guest("forbidden-main", "--scenario", "forbidden-syscall",
           "--scenario-arg", "1", cvmm="cvmm-debug", stats=False),
+    # cvmm caps (text and --json); with --protected: test-linux-arm64.py.
+    capscheck.case("caps"),
 ]
 
 
@@ -104,7 +107,8 @@ def check_pattern(t, c, cpus, host_view=True):
                 r.get("mem-pattern-words"), "results %s" % r, c)
 
 
-def check(t, by):
+def check(t, by, root):
+    capscheck.check(t, by["caps"], root, protected=False)
     c = by["default"]
     check_banner(t, c, 1, "guest_memfd")
     t.check("default: the host reads a page of the guest (debug read)",
@@ -180,7 +184,7 @@ def main():
     if not ok:
         rigrun.main_skip_or_fail(ok, why)
     t = rigrun.Checker()
-    check(t, {c.name: c for c in CASES})
+    check(t, {c.name: c for c in CASES}, root)
     return t.finish(CASES)
 
 
