@@ -28,6 +28,7 @@
 #include "memory/convert.h"
 #include "vmm/arm64/arm64.h"
 #include "vmm/arm64/layout.h"
+#include "vmm/caps.h"
 #include "vmm/kvm-stats.h"
 #include "vmm/seccomp.h"
 #include "vmm/vm.h"
@@ -64,12 +65,10 @@ static int check_host(struct vm *vm)
  */
 static unsigned long vm_type(struct vm *vm)
 {
-	int ipa = kvm_check_extension(vm->kvm_fd, KVM_CAP_ARM_VM_IPA_SIZE);
-
 	if (vm->cfg->cc.mode != CC_MODE_PKVM)
 		return 0;
-	return KVM_VM_TYPE_ARM_PROTECTED |
-	       (ipa > 0 ? KVM_VM_TYPE_ARM_IPA_SIZE(MIN(ipa, 40)) : 0);
+	return kvm_arm64_protected_vm_type(
+		kvm_check_extension(vm->kvm_fd, KVM_CAP_ARM_VM_IPA_SIZE));
 }
 
 /*
