@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "build-config.h"
 #include "cc/mode.h"
 #include "cli/commands.h"
 #include "config/config.h"
@@ -14,11 +15,16 @@
 #include "vmm/caps.h"
 #include "lib/kvm.h"
 
+/* The modes of this build's architecture. */
 static const enum cc_mode cc_modes[] = {
 	CC_MODE_NONE,
+#if CONFIG_ARM64
+	CC_MODE_PKVM,
+#else
 	CC_MODE_SW,
 	CC_MODE_SNP,
 	CC_MODE_TDX,
+#endif
 };
 
 static void usage(FILE *f)
@@ -26,7 +32,9 @@ static void usage(FILE *f)
 	fprintf(f, "Usage: cvmm caps [--json]\n\n"
 		   "Show what this host's KVM offers a confidential VMM: VM types,\n"
 		   "guest_memfd and its flags, memory attributes per VM type, exits,\n"
-		   "limits, and which CC modes (none, sw, snp, tdx) this host can run.\n\n"
+		   "limits, and which CC modes (none, sw, snp, tdx; on arm64 none, pkvm)\n"
+		   "this host can run. On arm64 also the IPA limit, the GIC, vCPU\n"
+		   "features and protected VMs (pKVM).\n\n"
 		   "Options:\n"
 		   "  --json      print one JSON object (keys in docs/caps.md)\n"
 		   "  -h, --help  show this help\n\n"
@@ -106,6 +114,33 @@ static void print_system(const struct kvm_caps *c)
 	printf("%-22s %s\n", "split irqchip", yes_no(c->split_irqchip));
 	printf("%-22s %s\n", "pre-fault memory", yes_no(c->pre_fault_memory));
 	printf("%-22s %s\n", "user memory2", yes_no(c->user_memory2));
+}
+
+static void print_arm64(const struct kvm_caps *c)
+{
+	const struct kvm_arm64_caps *a = &c->arm64;
+	const struct kvm_vm_type_caps *p = &a->protected_vm;
+	char buf[128];
+
+	printf("\n%-22s %u bits\n", "IPA size limit", a->ipa_size);
+	printf("%-22s %s\n", "PSCI 0.2+", yes_no(a->psci_0_2));
+	printf("%-22s GICv3 %s, ITS %s, GICv2 %s\n", "GIC", yes_no(a->gic_v3),
+	       yes_no(a->gic_its), yes_no(a->gic_v2));
+	printf("%-22s PMUv3 %s, SVE %s, pointer auth %s, MTE %s\n",
+	       "vCPU features", yes_no(a->pmu_v3), yes_no(a->sve),
+	       yes_no(a->ptrauth), yes_no(a->mte));
+	printf("%-22s %s\n", "NISV exits", yes_no(a->nisv_to_user));
+	if (p->create_err) {
+		printf("%-22s no: KVM_CREATE_VM(0x%lx) failed: %s\n",
+		       "protected VMs", a->protected_type,
+		       errno_name(p->create_err));
+		return;
+	}
+	printf("%-22s yes (type 0x%lx), guest_memfd %s, flags %s, max vCPUs %u\n",
+	       "protected VMs", a->protected_type, yes_no(p->guest_memfd),
+	       bits_str(p->guest_memfd_flags, kvm_caps_gmem_flag_name, buf,
+			sizeof(buf)),
+	       p->max_vcpus);
 }
 
 static void print_vm_types(const struct kvm_caps *c)
@@ -260,6 +295,33 @@ static struct json_object *vm_json(const struct kvm_vm_type_caps *vm,
 	return obj;
 }
 
+/* docs/caps.md, "arm64": present on aarch64 builds only. */
+static struct json_object *arm64_json(const struct kvm_arm64_caps *a)
+{
+	struct json_object *obj = json_object_new_object();
+	int err = 0;
+
+	if (!obj)
+		return NULL;
+	put(obj, "ipa_size", json_object_new_int64(a->ipa_size), &err);
+	put(obj, "psci_0_2", json_object_new_boolean(a->psci_0_2), &err);
+	put(obj, "gic_v3", json_object_new_boolean(a->gic_v3), &err);
+	put(obj, "gic_its", json_object_new_boolean(a->gic_its), &err);
+	put(obj, "gic_v2", json_object_new_boolean(a->gic_v2), &err);
+	put(obj, "pmu_v3", json_object_new_boolean(a->pmu_v3), &err);
+	put(obj, "sve", json_object_new_boolean(a->sve), &err);
+	put(obj, "ptrauth", json_object_new_boolean(a->ptrauth), &err);
+	put(obj, "mte", json_object_new_boolean(a->mte), &err);
+	put(obj, "nisv_to_user", json_object_new_boolean(a->nisv_to_user), &err);
+	put(obj, "protected_vm", vm_json(&a->protected_vm, a->protected_type),
+	    &err);
+	if (err) {
+		json_object_put(obj);
+		return NULL;
+	}
+	return obj;
+}
+
 static struct json_object *vms_json(const struct kvm_caps *c)
 {
 	struct json_object *obj = json_object_new_object();
@@ -292,8 +354,10 @@ static struct json_object *cc_mode_json(const struct kvm_caps *c,
 		put(obj, "reason", json_object_new_string(reason), &err);
 	else
 		put_null(obj, "reason", &err);
+	/* pKVM's type is a flag beside the IPA size (arm64.protected_vm). */
 	put(obj, "vm_type",
-	    json_object_new_string(vm_type_key(cc_mode_vm_type(mode), key,
+	    json_object_new_string(mode == CC_MODE_PKVM ? "protected" :
+				   vm_type_key(cc_mode_vm_type(mode), key,
 					       sizeof(key))),
 	    &err);
 	if (err) {
@@ -371,6 +435,8 @@ static int caps_json(const struct kvm_caps *c, struct json_object *obj)
 	put(obj, "user_memory2", json_object_new_boolean(c->user_memory2), &err);
 	put(obj, "vms", vms_json(c), &err);
 	put(obj, "cc_modes", cc_modes_json(c), &err);
+	if (CONFIG_ARM64)
+		put(obj, "arm64", arm64_json(&c->arm64), &err);
 	return err;
 }
 
@@ -440,6 +506,8 @@ int cmd_caps(int argc, char **argv)
 		print_cc_modes(NULL);
 	} else {
 		print_system(&caps);
+		if (CONFIG_ARM64)
+			print_arm64(&caps);
 		print_vm_types(&caps);
 		print_cc_modes(&caps);
 	}

@@ -22,9 +22,11 @@ static int host_read(struct guest_memory *mem, uint64_t gpa, uint64_t len,
 	     off += sizeof(buf)) {
 		/*
 		 * pread of a memfd hole reads zeros without allocating; a
-		 * load through the mapping would fault a page in.
+		 * load through the mapping would fault a page in. A
+		 * guest_memfd has no read(): RAM that is one is read
+		 * through its mapping.
 		 */
-		if (r->shared_fd >= 0) {
+		if (r->shared_fd >= 0 && r->shared_fd != r->gmem_fd) {
 			if (pread(r->shared_fd, buf, sizeof(buf), off) != sizeof(buf))
 				return -EIO;
 		} else {

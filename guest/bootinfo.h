@@ -7,7 +7,17 @@
 #ifndef CVMM_GUEST_BOOTINFO_H
 #define CVMM_GUEST_BOOTINFO_H
 
-#include <stdint.h>
+/*
+ * x86: the addresses below are GPAs. arm64: RAM starts at
+ * GUEST_ARM64_RAM_GPA and the layout is the same, offset by it (the boot
+ * info at GUEST_ARM64_RAM_GPA + GUEST_BOOTINFO_GPA, the image at
+ * GUEST_ARM64_RAM_GPA + GUEST_LOAD_GPA...), with the guest's own level-1
+ * translation table where x86 has its PML4. The ports are MMIO addresses
+ * on arm64, at the same numbers (nothing else sits in the first 128 MiB),
+ * and the UART is the 16550 at GUEST_ARM64_UART_GPA.
+ */
+#define GUEST_ARM64_RAM_GPA 0x80000000ull
+#define GUEST_ARM64_UART_GPA 0x09000000ull
 
 /* Low memory, set up by cvmm before the first KVM_RUN. */
 #define GUEST_PML4_GPA 0x1000ull
@@ -29,6 +39,9 @@
 #define GUEST_PORT_PARK 0x504
 /* outl(cmd): a test request, arguments and results in bootinfo.req. */
 #define GUEST_PORT_TEST 0x508
+
+#ifndef __ASSEMBLER__
+#include <stdint.h>
 
 /* Test requests: what the host sees, for the memory scenarios. */
 enum testdev_cmd {
@@ -99,4 +112,5 @@ struct bootinfo {
 	} req;
 };
 
+#endif /* __ASSEMBLER__ */
 #endif

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
-/* The test guest's own little runtime: ports, console, hypercalls. */
+/* The test guest's own little runtime: ports or MMIO, console, hypercalls. */
 #ifndef CVMM_GUEST_H
 #define CVMM_GUEST_H
 
@@ -15,6 +15,9 @@
 
 extern struct bootinfo *bi;
 
+#if defined(__aarch64__)
+#include "guest/arm64/arm64.h"
+#else
 static inline void outb(uint16_t port, uint8_t v)
 {
 	asm volatile("outb %0, %1" : : "a"(v), "Nd"(port));
@@ -46,6 +49,10 @@ static inline void cpu_relax(void)
 {
 	asm volatile("pause" ::: "memory");
 }
+#endif
+
+/* One byte to the UART; per architecture (x86.c, arm64/arm64.c). */
+void uart_putc(char c);
 
 void *memset(void *s, int c, size_t n);
 void *memcpy(void *d, const void *s, size_t n);
@@ -62,7 +69,7 @@ void __attribute__((noreturn)) guest_exit(uint32_t status);
 void __attribute__((noreturn)) guest_park(void);
 
 /*
- * KVM_HC_MAP_GPA_RANGE: returns what the VMM put in hypercall.ret (0 or a
+ * x86 only, KVM_HC_MAP_GPA_RANGE: returns what the VMM put in hypercall.ret (0 or a
  * positive errno), or KVM's own negative code (-22, -1000).
  */
 long hc_map_gpa_range(uint64_t gpa, uint64_t npages, uint64_t attrs);
@@ -90,5 +97,6 @@ struct scenario {
 extern const struct scenario basic_scenarios[];
 extern const struct scenario mem_scenarios[];
 extern const struct scenario security_scenarios[];
+extern const struct scenario arm64_scenarios[];
 
 #endif

@@ -48,12 +48,11 @@ int strcmp(const char *a, const char *b)
 	return (uint8_t)*a - (uint8_t)*b;
 }
 
-/* One OUT per byte: the UART's transmitter is always ready in cvmm. */
 static void putc_uart(char c)
 {
 	if (c == '\n')
-		outb(GUEST_PORT_UART, '\r');
-	outb(GUEST_PORT_UART, c);
+		uart_putc('\r');
+	uart_putc(c);
 }
 
 void putstr(const char *s)
@@ -133,18 +132,6 @@ void printf(const char *fmt, ...)
 	va_end(ap);
 }
 
-void guest_exit(uint32_t status)
-{
-	for (;;)
-		outl(GUEST_PORT_EXIT, status);
-}
-
-void guest_park(void)
-{
-	for (;;)
-		outl(GUEST_PORT_PARK, 0);
-}
-
 void fail(const char *fmt, ...)
 {
 	va_list ap;
@@ -155,34 +142,6 @@ void fail(const char *fmt, ...)
 	va_end(ap);
 	putstr("\n");
 	guest_exit(1);
-}
-
-static bool cpu_is_amd(void)
-{
-	uint32_t a = 0, b, c, d;
-
-	asm volatile("cpuid" : "+a"(a), "=b"(b), "=c"(c), "=d"(d));
-	return b == 0x68747541; /* "Auth" of AuthenticAMD */
-}
-
-long hc_map_gpa_range(uint64_t gpa, uint64_t npages, uint64_t attrs)
-{
-	static int amd = -1;
-	long ret;
-
-	if (amd < 0)
-		amd = cpu_is_amd();
-	if (amd)
-		asm volatile("vmmcall"
-			     : "=a"(ret)
-			     : "a"(12), "b"(gpa), "c"(npages), "d"(attrs)
-			     : "memory");
-	else
-		asm volatile("vmcall"
-			     : "=a"(ret)
-			     : "a"(12), "b"(gpa), "c"(npages), "d"(attrs)
-			     : "memory");
-	return ret;
 }
 
 uint64_t rand64(uint64_t *state)

@@ -8,9 +8,13 @@
 struct bootinfo *bi;
 
 static const struct scenario *const scenario_tables[] = {
+#if defined(__aarch64__)
+	arm64_scenarios,
+#else
 	basic_scenarios,
 	mem_scenarios,
 	security_scenarios,
+#endif
 };
 
 static const struct scenario *find_scenario(const char *name)

@@ -52,11 +52,15 @@ static void plan_layout(struct mem_plan *plan, uint64_t ram, uint64_t fw_size)
  * boot to a shell; bench/boot measured the boot 1.5-1.9x slower than with
  * THP). The embedded test guest and firmware run from guest_memfd where
  * the host lets it be mapped, their images written into the very pages
- * the guest runs from.
+ * the guest runs from. A pKVM protected VM takes anonymous memory
+ * whatever it boots: Linux 7.2 runs none from guest_memfd (KVM_RUN fails
+ * with EIO) or from a file (config/rules.c).
  */
 static enum shared_backing resolve_auto(const struct vm_config *cfg,
 					bool has_private, bool gmem_in_place)
 {
+	if (cfg->cc.mode == CC_MODE_PKVM)
+		return BACKING_ANONYMOUS;
 	if (has_private)
 		return BACKING_MEMFD;
 	if (cfg->boot.kernel)

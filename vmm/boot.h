@@ -5,6 +5,7 @@
 #define CVMM_BOOT_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "guest/image.h"
 #include "lib/util.h"
@@ -20,6 +21,12 @@ int __must_check boot_load(struct vm *vm);
  * kernel (vmm/x86/boot-linux.h).
  */
 int __must_check boot_test_guest(struct vm *vm);
+/*
+ * The test guest's boot info at gpa (vmm/boot-info.c, every
+ * architecture): the machine, the scenario, flags (BOOTINFO_F_*).
+ */
+int __must_check boot_test_write_info(struct vm *vm, uint64_t gpa,
+				      uint32_t flags);
 /*
  * Load cfg->boot.kernel, initrd and command line into guest memory, write
  * the zero page and ACPI tables, and put the boot vCPU at the 64-bit

@@ -94,6 +94,11 @@ int kvm_caps_probe(int kvm_fd, struct kvm_caps *ret)
 		if (r < 0)
 			return r;
 	}
+	if (CONFIG_ARM64) {
+		r = kvm_caps_probe_arm64(kvm_fd, &c.arm64);
+		if (r < 0)
+			return r;
+	}
 	*ret = c;
 	return 0;
 }
@@ -159,6 +164,22 @@ static int __printf(3, 4) unsupported(char *reason, size_t len,
 	return -EOPNOTSUPP;
 }
 
+/* pKVM: a protected VM (kvm_caps_probe() asked on arm64) can be created. */
+static int check_pkvm(const struct kvm_caps *caps, char *reason, size_t len)
+{
+	const struct kvm_arm64_caps *a = &caps->arm64;
+
+	if (!CONFIG_ARM64)
+		return unsupported(reason, len, "pkvm runs on arm64 hosts only");
+	if (a->protected_vm.create_err)
+		return unsupported(reason, len,
+				   "KVM_CREATE_VM(KVM_VM_TYPE_ARM_PROTECTED | IPA %lu) failed: %s: it needs pKVM, kvm-arm.mode=protected on the host's command line",
+				   (unsigned long)(a->protected_type &
+						   KVM_VM_TYPE_ARM_IPA_SIZE_MASK),
+				   errno_name(a->protected_vm.create_err));
+	return 0;
+}
+
 int kvm_caps_check_cc_mode(const struct kvm_caps *caps, enum cc_mode mode,
 			   char *reason, size_t len)
 {
@@ -169,6 +190,8 @@ int kvm_caps_check_cc_mode(const struct kvm_caps *caps, enum cc_mode mode,
 	if (!cc_mode_built(mode))
 		return unsupported(reason, len, "cvmm was built without %s support",
 				   cc_mode_name(mode));
+	if (mode == CC_MODE_PKVM)
+		return check_pkvm(caps, reason, len);
 	if (!kvm_caps_has_vm_type(caps, type))
 		return unsupported(reason, len,
 				   "VM type %s (%lu) is not offered (KVM_CAP_VM_TYPES 0x%x)",

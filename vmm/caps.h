@@ -32,6 +32,31 @@ struct kvm_vm_type_caps {
 	unsigned int max_vcpus;
 };
 
+/*
+ * arm64 (probed on aarch64 builds only, vmm/caps-arm64.c): the IPA limit,
+ * the in-kernel GIC and vCPU features a default VM offers, and a VM of
+ * the protected type (pKVM), which KVM_CAP_VM_TYPES does not list.
+ */
+struct kvm_arm64_caps {
+	/* KVM_CAP_ARM_VM_IPA_SIZE: the largest IPA size a VM may ask for. */
+	unsigned int ipa_size;
+	bool psci_0_2;
+	/* On a default VM: KVM_CREATE_DEVICE(KVM_CREATE_DEVICE_TEST). */
+	bool gic_v3;
+	bool gic_its;
+	bool gic_v2;
+	/* On a default VM: vCPU features KVM_ARM_VCPU_INIT may ask for. */
+	bool pmu_v3;
+	bool sve;
+	bool ptrauth;
+	bool mte;
+	/* KVM_CAP_ARM_NISV_TO_USER: undecodable MMIO can exit to userspace. */
+	bool nisv_to_user;
+	/* The type cvmm creates for --cc pkvm, and what that VM answered. */
+	unsigned long protected_type;
+	struct kvm_vm_type_caps protected_vm;
+};
+
 struct kvm_caps {
 	int api_version;
 	/* KVM_CAP_VM_TYPES with bit 0 (DEFAULT, which every KVM has) set. */
@@ -51,6 +76,8 @@ struct kvm_caps {
 	bool user_memory2;
 	/* Indexed by VM type; valid where vm_types has the bit. */
 	struct kvm_vm_type_caps vm[KVM_CAPS_NR_VM_TYPES];
+	/* aarch64 builds only (CONFIG_ARM64); zero elsewhere. */
+	struct kvm_arm64_caps arm64;
 };
 
 /*
@@ -68,6 +95,14 @@ int __must_check kvm_caps_probe_vm_type(int kvm_fd, unsigned long type,
 					struct kvm_caps *ret);
 
 bool kvm_caps_has_vm_type(const struct kvm_caps *caps, unsigned long type);
+
+/*
+ * vmm/caps-arm64.c: KVM_VM_TYPE_ARM_PROTECTED with an IPA size of 40 bits
+ * or the host's limit ipa_limit (KVM_CAP_ARM_VM_IPA_SIZE) if lower; and
+ * the arm64 probe, which asks a default and a protected VM.
+ */
+unsigned long kvm_arm64_protected_vm_type(int ipa_limit);
+int __must_check kvm_caps_probe_arm64(int kvm_fd, struct kvm_arm64_caps *ret);
 
 /* The answers of a VM of this type, NULL if there is no such VM. */
 const struct kvm_vm_type_caps *kvm_caps_vm(const struct kvm_caps *caps,

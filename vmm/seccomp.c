@@ -188,6 +188,9 @@ static const struct sc_rule vcpu_rules[] = {
 #ifdef __x86_64__
 	IOCTL(KVM_GET_LAPIC),
 	IOCTL(KVM_GET_VCPU_EVENTS),
+#else
+	/* arm64's pc in error reports (vmm/arm64/vcpu.c) */
+	IOCTL(KVM_GET_ONE_REG),
 #endif
 	/* conversions: MAP_GPA_RANGE and memory faults, on the VM fd */
 	IOCTL(KVM_SET_MEMORY_ATTRIBUTES),

@@ -15,7 +15,8 @@ interrupt through MSI-X and the ITS, the guest_memfd one's through INTx
 (pci=nomsi). The guest_memfd boot also runs vsock
 (vhost-vsock in the rig) both ways with tests/rig/vsock-echo.c built for
 aarch64. Three Linux boots, one per property set, in two rig
-boots (the second with pKVM).
+boots (the second with pKVM, which also runs `cvmm caps` and the
+embedded test guest as a protected VM).
 
 Usage: test-linux-arm64.py SOURCE_ROOT
 The aarch64 cvmm is built first with scripts/build --arm64 (or taken from
@@ -35,6 +36,7 @@ import tempfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(os.path.dirname(HERE), "rig"))
+import capscheck  # noqa: E402
 import initramfs  # noqa: E402
 import rigrun  # noqa: E402
 
@@ -267,6 +269,15 @@ PKVM_CASES = [
     rigrun.Case("pkvm-memfd", ["--cc", "pkvm", "--kernel", "Image",
                                "--memory", MEM, "--backing", "memfd"],
                 stats=False),
+    # cvmm caps under pKVM (without it: test-guest-arm64.py).
+    capscheck.case("caps-protected"),
+    # The embedded test guest (the rest of it: test-guest-arm64.py) as a
+    # protected VM: 2 vCPUs, RAM written and read back by both.
+    rigrun.Case("pkvm-guest", ["--cc", "pkvm", "--vcpus", "2"],
+                cvmm="cvmm-debug", timeout=300),
+    rigrun.Case("pkvm-guest-pattern", ["--cc", "pkvm", "--vcpus", "2",
+                                       "--scenario", "mem-pattern",
+                                       "--memory", "32M"], timeout=300),
 ]
 
 
@@ -422,7 +433,28 @@ def check(t, by):
             "message", c)
 
 
-def check_pkvm(t, by):
+def check_pkvm_guest(t, by):
+    c = by["pkvm-guest"]
+    exits = (c.stats_json or {}).get("exits", {})
+    t.check("pkvm-guest: the test guest as a protected VM: 2 vCPUs, "
+            "anonymous RAM, PSCI SYSTEM_OFF", c.status == 0 and
+            "confidential mode: pkvm (private memory)" in c.output and
+            "vcpus: 2 of 2 online" in c.output and
+            "backed by anonymous" in c.output and
+            exits.get("SYSTEM_EVENT") == 1, "status %s" % c.status, c)
+    t.check("pkvm-guest: a host read of the guest's first page faults",
+            READ.replace("80000000", "80100000") + "SEGV" in c.output,
+            "no SEGV read", c)
+    c = by["pkvm-guest-pattern"]
+    r = dict(re.findall(r"^result: (\S+) (.*)$", c.output, re.M))
+    t.check("pkvm-guest-pattern: 2 vCPUs write RAM, the other reads it "
+            "back", c.status == 0 and r.get("mem-pattern-vcpus") == "2" and
+            r.get("mem-pattern-bad") == "0", "results %s" % r, c)
+
+
+def check_pkvm(t, by, root):
+    capscheck.check(t, by["caps-protected"], root, protected=True)
+    check_pkvm_guest(t, by)
     for name, cpus in (("pkvm-1cpu", 1),):
         check_boot(t, by[name], cpus)
         mem = (by[name].stats_json or {}).get("memory", {})
@@ -579,7 +611,7 @@ def main():
             rigrun.main_skip_or_fail(ok, why)
     t = rigrun.Checker()
     check(t, {c.name: c for c in CASES})
-    check_pkvm(t, {c.name: c for c in PKVM_CASES})
+    check_pkvm(t, {c.name: c for c in PKVM_CASES}, root)
     return t.finish(CASES + PKVM_CASES)
 
 

@@ -1,9 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * What arm64 does not have yet, stated where shared code asks for it:
- * no embedded test guest (vm_build() refuses a VM without --kernel, and
- * `cvmm run --plan` of the test guest describes an empty image), and no
- * confidential launch, so vm->cc is always NULL and --stats has no
+ * no confidential launch, so vm->cc is always NULL and --stats has no
  * "launch" object; no firmware platform, so no fw_cfg device (--stats)
  * and no fw_cfg contents to print (`run --plan`: the config rules refuse
  * the measured modes that have them on arm64).
@@ -18,9 +16,6 @@
 #include "vmm/launch.h"
 #include "vmm/x86/boot-firmware.h"
 #include "vmm/x86/fw-cfg-plan.h"
-
-const unsigned char guest_image[1];
-const size_t guest_image_size;
 
 struct json_object *launch_stats_json(const struct vm *vm)
 {

@@ -61,6 +61,8 @@ int __must_check arm64_vcpu_set_entry(struct vcpu *vcpu, uint64_t pc,
 
 /* vmm/arm64/boot.c: kernel, initrd and device tree into RAM. */
 int __must_check arm64_boot_load(struct vm *vm);
+/* vmm/arm64/boot-test.c: the embedded test guest, without --kernel. */
+int __must_check arm64_boot_test_guest(struct vm *vm);
 
 /* vmm/arm64/debug-read.c: debug builds, CVMM_DEBUG_READ_GUEST set. */
 void arm64_debug_read_prepare(void);

@@ -78,13 +78,15 @@ int arm64_vcpu_set_entry(struct vcpu *vcpu, uint64_t pc, uint64_t x0)
 	return r;
 }
 
+/* For error reports; arm64 has no KVM_GET_REGS, one register at a time. */
 static uint64_t vcpu_pc(struct vcpu *vcpu)
 {
-	struct kvm_regs regs;
+	uint64_t pc;
+	struct kvm_one_reg reg = { .id = CORE_REG(regs.pc), .addr = (uintptr_t)&pc };
 
-	if (kvm_ioctl(vcpu->fd, KVM_GET_REGS, &regs) < 0)
+	if (kvm_ioctl(vcpu->fd, KVM_GET_ONE_REG, &reg) < 0)
 		return ~0ull;
-	return regs.regs.pc;
+	return pc;
 }
 
 static enum vcpu_action handle_mmio(struct vcpu *vcpu)

@@ -5,7 +5,7 @@
  * vCPU created and initialised (KVM_ARM_VCPU_INIT), then the GICv3 whose
  * redistributors cover them, its CTRL_INIT, the PMU, the PCIe host with
  * its virtio devices (their irqfds need the vGIC initialised), and last
- * the images.
+ * the images (a kernel, or without one the embedded test guest).
  *
  * --cc pkvm: a protected VM (KVM_VM_TYPE_ARM_PROTECTED) from anonymous
  * RAM, its images written before the first KVM_RUN; the config rules
@@ -29,6 +29,7 @@
 #include "memory/convert.h"
 #include "vmm/arm64/arm64.h"
 #include "vmm/arm64/layout.h"
+#include "vmm/caps.h"
 #include "vmm/kvm-stats.h"
 #include "vmm/seccomp.h"
 #include "vmm/vm.h"
@@ -37,10 +38,6 @@ static int check_host(struct vm *vm)
 {
 	const struct vm_config *cfg = vm->cfg;
 
-	if (!cfg->boot.kernel) {
-		log_error("no embedded test guest on arm64 yet: give a kernel (--kernel Image)");
-		return -EINVAL;
-	}
 	if (cfg->machine.vcpus > ARM64_MAX_VCPUS) {
 		log_error("--vcpus %u: this arm64 machine has room for %u redistributors",
 			  cfg->machine.vcpus, ARM64_MAX_VCPUS);
@@ -64,12 +61,10 @@ static int check_host(struct vm *vm)
  */
 static unsigned long vm_type(struct vm *vm)
 {
-	int ipa = kvm_check_extension(vm->kvm_fd, KVM_CAP_ARM_VM_IPA_SIZE);
-
 	if (vm->cfg->cc.mode != CC_MODE_PKVM)
 		return 0;
-	return KVM_VM_TYPE_ARM_PROTECTED |
-	       (ipa > 0 ? KVM_VM_TYPE_ARM_IPA_SIZE(MIN(ipa, 40)) : 0);
+	return kvm_arm64_protected_vm_type(
+		kvm_check_extension(vm->kvm_fd, KVM_CAP_ARM_VM_IPA_SIZE));
 }
 
 /*
@@ -369,7 +364,7 @@ int vm_build(const struct vm_config *cfg, uint64_t start_ns, struct vm **ret_vm)
 	 * donates each page to the guest when it first touches it, and a
 	 * host access afterwards faults.
 	 */
-	r = arm64_boot_load(vm);
+	r = cfg->boot.kernel ? arm64_boot_load(vm) : arm64_boot_test_guest(vm);
 	if (r < 0)
 		goto err_free;
 	*ret_vm = vm;

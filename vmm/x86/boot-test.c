@@ -6,8 +6,6 @@
  * entry. Its memory and vCPU limits are vm_validate()'s.
  */
 #include <stddef.h>
-#include <stdio.h>
-#include <string.h>
 
 #include "lib/log.h"
 #include "guest/bootinfo.h"
@@ -15,58 +13,6 @@
 #include "vmm/debug-hooks.h"
 #include "vmm/vm.h"
 #include "vmm/x86/regs.h"
-
-static void describe_backing(const struct guest_memory *mem, char *buf,
-			     size_t size)
-{
-	const struct mem_plan *plan = &mem->plan;
-
-	/* guest_memfd, or guest_memfd for private memory beside another. */
-	if (plan->use_gmem && plan->backing != BACKING_GUEST_MEMFD)
-		snprintf(buf, size, "guest_memfd+%s",
-			 shared_backing_name(plan->backing));
-	else
-		snprintf(buf, size, "%s", shared_backing_name(plan->backing));
-}
-
-static int write_bootinfo(struct vm *vm)
-{
-	struct bootinfo *bi = mem_gpa_to_hva(&vm->mem, GUEST_BOOTINFO_GPA,
-					     sizeof(*bi));
-	const struct vm_config *cfg = vm->cfg;
-	const char *scenario = cfg->boot.scenario ? cfg->boot.scenario : "default";
-
-	if (!bi)
-		return -EFAULT;
-	if (strlen(scenario) >= sizeof(bi->scenario)) {
-		log_error("scenario name '%s' is longer than %zu characters",
-			  scenario, sizeof(bi->scenario) - 1);
-		return -EINVAL;
-	}
-	*bi = (struct bootinfo){
-		.magic = BOOTINFO_MAGIC,
-		.version = 1,
-		.nr_vcpus = vm->nr_vcpus,
-		.ram_size = cfg->machine.memory_size,
-		.cc_mode = cfg->cc.mode,
-		.flags = (vm->type != KVM_X86_DEFAULT_VM ?
-				  BOOTINFO_F_PRIVATE_MEM | BOOTINFO_F_HYPERCALL : 0),
-		.seed = cfg->boot.seed,
-		.arg = cfg->boot.scenario_arg,
-	};
-	snprintf(bi->cc_name, sizeof(bi->cc_name), "%s", cc_mode_name(cfg->cc.mode));
-	snprintf(bi->scenario, sizeof(bi->scenario), "%s", scenario);
-	describe_backing(&vm->mem, bi->backing, sizeof(bi->backing));
-	for (unsigned int i = 0; i < vm->mem.nr_regions; i++) {
-		const struct mem_region *r = &vm->mem.regions[i];
-
-		if (r->kind != MEM_REGION_RAM || bi->nr_ram == BOOTINFO_MAX_RAM)
-			continue;
-		bi->ram[bi->nr_ram++] = (struct bootinfo_ram){ r->gpa, r->size };
-	}
-	vm->mem.stats.bytes_populated += sizeof(*bi);
-	return 0;
-}
 
 int boot_test_guest(struct vm *vm)
 {
@@ -89,7 +35,9 @@ int boot_test_guest(struct vm *vm)
 	r = x86_write_boot_tables(&vm->mem, GUEST_PML4_GPA, GUEST_GDT_GPA);
 	if (r < 0)
 		return log_error_errno(r, "writing the boot page tables");
-	r = write_bootinfo(vm);
+	r = boot_test_write_info(vm, GUEST_BOOTINFO_GPA,
+				 vm->type != KVM_X86_DEFAULT_VM ?
+					 BOOTINFO_F_PRIVATE_MEM | BOOTINFO_F_HYPERCALL : 0);
 	if (r < 0)
 		return r;
 	for (uint32_t i = 0; i < vm->nr_vcpus; i++) {
