@@ -12,12 +12,15 @@
   which it fetches at once after a verified initrd; the kernel never ran.
   cvmm is stopped with SIGINT STALL seconds after the initrd was read.
   Needs -Ddebug_hooks=true (scripts/test's ASan pass).
-- shim-grub: OVMF.inteltdx.ms.fd (Secure Boot, Microsoft's keys) starts
-  Debian's Microsoft-signed shim (--shim, package shim-signed), which
-  verifies and starts Debian's signed GRUB handed over as the kernel: GRUB
-  says its welcome, then cvmm is stopped. GRUB can go no further: OVMF
-  runs its kernel loader before it connects any disk, and GRUB reads
-  block devices only (docs/linux.md, "Firmware that verifies").
+- shim-grub-disk: OVMF.inteltdx.ms.fd (Secure Boot, Microsoft's keys)
+  starts Debian's Microsoft-signed shim (--shim, package shim-signed,
+  served as fw_cfg etc/boot/shim: the case takes its item from --plan and
+  finds it read to its end in --stats), which verifies and starts Debian's
+  signed GRUB handed over as the kernel. GRUB finds the disk of shim-disk
+  (OVMF connects PCI mass storage before its kernel loader, as it runs
+  without flash variables: docs/linux.md, "Firmware that verifies"),
+  loads the rig's kernel and initrd from it, and the kernel says "Secure
+  boot enabled" and powers off, exit 0.
 - shim-kernel: the rig's kernel through the shim: the kernel has no .sbat
   section, which a shim requires of what it starts itself (the shim says
   "Verification failed: (0x1A) Security Violation"); cvmm refuses it at
@@ -67,8 +70,11 @@ poweroff -f
 """
 
 # Debian's chain on a disk (a FAT file system, no partition table): the
-# firmware's default loader is the shim, the shim's is GRUB, and GRUB's
-# embedded configuration falls back to this file next to it.
+# firmware's default loader is the shim, the shim's is GRUB. GRUB's
+# embedded configuration looks for /.disk/info and then sources
+# /boot/grub/grub.cfg on that disk, whether GRUB came from the disk or
+# from --shim through the firmware's kernel loader (shim-grub-disk); it
+# would fall back to grub.cfg next to GRUB itself.
 GRUB_CFG = """set timeout=0
 search --no-floppy --file --set=root /vmlinuz
 echo "cvmm-grub: booting the kernel from ($root)"
@@ -120,14 +126,29 @@ def until_case(name, args, what, wait, env=""):
         "name": name, "what": what, "wait": wait, "limit": CASE_TIMEOUT})
 
 
+# --shim with GRUB as the kernel and the disk of shim-disk: the plan names
+# the fw_cfg item that serves etc/boot/shim, then the boot runs until the
+# kernel powers off, or GRUB gives its prompt (a disk it did not find).
+SHIM_ITEM = (r"./cvmm run --plan %s | sed -n "
+             r"'s/^ *file \(0x[0-9a-f]*\) etc\/boot\/shim .*/"
+             r"cvmm-shim-item=\1/p'" "\n")
+SHIM_GRUB_DISK = ["--firmware", "OVMF.inteltdx.ms.fd", "--shim",
+                  "shimx64.efi", "--kernel", "grubx64.efi", "--disk",
+                  "esp.img", "--memory", ESP_MEM, "--apic-bus-ns", "20"]
+
+
+def shim_grub_disk_case():
+    c = until_case("shim-grub-disk", SHIM_GRUB_DISK, "grub>", 0)
+    c.shell = SHIM_ITEM % " ".join(shlex.quote(a)
+                                   for a in SHIM_GRUB_DISK) + c.shell
+    return c
+
+
 CASES = [
     until_case("sev-corrupt", ["--firmware", "OVMF.amdsev.fd", "--kernel",
                                "vmlinuz", "--log-level", "debug"] + BOOT,
                "read item %s to its end" % INITRD, STALL,
                env="CVMM_DEBUG_CORRUPT_SEV_HASH=initrd "),
-    until_case("shim-grub", ["--firmware", "OVMF.inteltdx.ms.fd", "--shim",
-                             "shimx64.efi", "--kernel", "grubx64.efi"] + BOOT,
-               "Welcome to GRUB", 0),
     rigrun.Case("shim-kernel", ["--firmware", "OVMF.inteltdx.ms.fd",
                                 "--shim", "shimx64.efi", "--kernel",
                                 "vmlinuz"] + BOOT, stats=False),
@@ -136,6 +157,7 @@ CASES = [
     rigrun.Case("shim-disk", ["--firmware", "OVMF.inteltdx.ms.fd", "--disk",
                               "esp.img", "--memory", ESP_MEM,
                               "--apic-bus-ns", "20"], timeout=CASE_TIMEOUT),
+    shim_grub_disk_case(),
 ]
 
 
@@ -149,10 +171,15 @@ def make_esp(tmp, initrd):
     kernel, _ = rigrun.rig_kernel(rig)
     img = ["-i", esp]
     run(["mkfs.vfat", "-C", esp, str(ESP_KIB)])
-    run(["mmd"] + img + ["::/EFI", "::/EFI/BOOT"])
+    info = os.path.join(tmp, "info")
+    with open(info, "w") as f:
+        f.write("cvmm test disk\n")
+    run(["mmd"] + img + ["::/EFI", "::/EFI/BOOT", "::/.disk", "::/boot",
+                         "::/boot/grub"])
     for src, dst in ((SHIM, "::/EFI/BOOT/BOOTX64.EFI"),
                      (GRUB, "::/EFI/BOOT/grubx64.efi"),
-                     (cfg, "::/EFI/BOOT/grub.cfg"),
+                     (info, "::/.disk/info"),
+                     (cfg, "::/boot/grub/grub.cfg"),
                      (kernel, "::/vmlinuz"), (initrd, "::/initrd.img")):
         run(["mcopy"] + img + [src, dst])
     return esp
@@ -218,14 +245,6 @@ def check_sev_corrupt(t, c):
 
 
 def check_shim(t, by):
-    c = by["shim-grub"]
-    t.check("shim-grub: the shim started Debian's signed GRUB",
-            "Welcome to GRUB!" in c.output and
-            "Verification failed" not in c.output,
-            "no 'Welcome to GRUB!', or a verification failure", c)
-    t.check("shim-grub: ended by the test's SIGINT",
-            field(c, "cvmm-status") == "130",
-            "cvmm status %s" % field(c, "cvmm-status"), c)
     c = by["shim-kernel"]
     t.check("shim-kernel: exit 2", c.status == 2,
             "exit status %s" % c.status, c)
@@ -248,6 +267,31 @@ def check_shim_disk(t, c):
             "cvmm-fw: done" in c.output,
             "no 'cvmm-fw: secureboot=1' and 'cvmm-fw: done'", c)
     # Debian's kernel locks itself down (integrity) under Secure Boot.
+    t.check(n + ": the kernel is locked down",
+            re.search(r"cvmm-fw: lockdown=.*\[integrity\]", c.output),
+            "no 'cvmm-fw: lockdown=... [integrity]'", c)
+
+
+def check_shim_grub_disk(t, c):
+    n = c.name
+    t.check(n + ": exit 0 (the kernel powered off)",
+            field(c, "cvmm-status") == "0",
+            "cvmm status %s" % field(c, "cvmm-status"), c)
+    item = field(c, "cvmm-shim-item")
+    read = read_to_end(c)
+    t.check(n + ": the firmware read etc/boot/shim (item %s) to its end"
+            % item, item is not None and read is not None and item in read,
+            "fw_cfg items read to their end: %s" % read, c)
+    t.check(n + ": the shim started GRUB, GRUB found the disk",
+            "Welcome to GRUB!" in c.output and
+            "cvmm-grub: booting the kernel from (hd0)" in c.output and
+            "Verification failed" not in c.output,
+            "no 'Welcome to GRUB!' and 'cvmm-grub: booting the kernel from "
+            "(hd0)', or a verification failure", c)
+    t.check(n + ": the rig's kernel reached the initramfs under Secure Boot",
+            "cvmm-fw: secureboot=1" in c.output and
+            "cvmm-fw: done" in c.output,
+            "no 'cvmm-fw: secureboot=1' and 'cvmm-fw: done'", c)
     t.check(n + ": the kernel is locked down",
             re.search(r"cvmm-fw: lockdown=.*\[integrity\]", c.output),
             "no 'cvmm-fw: lockdown=... [integrity]'", c)
@@ -304,6 +348,7 @@ def main():
         check_shim(t, by)
         check_no_shim(t, by["no-shim"])
         check_shim_disk(t, by["shim-disk"])
+        check_shim_grub_disk(t, by["shim-grub-disk"])
     return t.finish(cases)
 
 

@@ -96,7 +96,7 @@ int fw_shim_check_kernel(const struct vm_config *cfg, const uint8_t *buf,
 	    fw_pe_has_section(buf, len, ".sbat"))
 		return 0;
 	snprintf(reason, reason_len,
-		 "kernel '%s' has no .sbat section, and shim '%s' starts no image without one (SBAT, shim 15.3 and later; Debian's kernels are signed for GRUB to start): use a kernel with an .sbat section, or boot without --shim",
+		 "kernel '%s' has no .sbat section, and shim '%s' starts no image without one (SBAT, shim 15.3 and later; Debian's kernels are signed for GRUB to start): use a kernel with an .sbat section, or as --kernel the signed GRUB of the shim's distribution with the kernel on a --disk (docs/linux.md)",
 		 cfg->boot.kernel, cfg->boot.shim);
 	return -EINVAL;
 }
