@@ -12,6 +12,7 @@ host, in Python.
 """
 import base64
 import glob
+import lzma
 import json
 import os
 import shlex
@@ -204,6 +205,27 @@ def rig_kernel(rig):
     if not kernels:
         return None, "no vmlinuz-* in %s" % rig
     return kernels[-1], None
+
+
+def rig_and_kernel_or_skip():
+    """The rig and its guest kernel; the test is skipped without them."""
+    rig, why = rig_dir()
+    if rig is None:
+        main_skip_or_fail(False, why)
+    kernel, why = rig_kernel(rig)
+    if kernel is None:
+        main_skip_or_fail(False, why)
+    return rig, kernel
+
+
+def unpack_firmware(rig, name, tmp):
+    """The fixture firmware NAME (stored as NAME.xz), unpacked into tmp."""
+    out = os.path.join(tmp, name)
+    src = os.path.join(os.path.dirname(rig), "fixtures", "firmware",
+                       name + ".xz")
+    with lzma.open(src) as f, open(out, "wb") as o:
+        o.write(f.read())
+    return out
 
 
 def main_skip_or_fail(ok, why):

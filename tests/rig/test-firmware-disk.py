@@ -132,12 +132,7 @@ def make_disk(tmp, esp):
 
 
 def fw_path(rig, tmp):
-    out = os.path.join(tmp, "OVMF.fd")
-    src = os.path.join(os.path.dirname(rig), "fixtures", "firmware",
-                       "OVMF.fd.xz")
-    with lzma.open(src) as f, open(out, "wb") as o:
-        o.write(f.read())
-    return out
+    return rigrun.unpack_firmware(rig, "OVMF.fd", tmp)
 
 
 def markers(c):
@@ -170,12 +165,7 @@ def check(t, c):
 
 def main():
     cvmm = sys.argv[1]
-    rig, why = rigrun.rig_dir()
-    if rig is None:
-        rigrun.main_skip_or_fail(False, why)
-    kernel, why = rigrun.rig_kernel(rig)
-    if kernel is None:
-        rigrun.main_skip_or_fail(False, why)
+    rig, kernel = rigrun.rig_and_kernel_or_skip()
     fixture = os.path.join(os.path.dirname(rig), "fixtures", "firmware",
                            "OVMF.fd.xz")
     missing = [p for p in (fixture, SYSTEMD_BOOT) if not os.path.exists(p)]

@@ -45,7 +45,6 @@ suite in build/ and again in build-asan/, which has the hooks, and the
 rig's time is short."""
 import base64
 import json
-import lzma
 import os
 import re
 import shlex
@@ -198,11 +197,7 @@ def make_files(tmp, rig):
     files = [initrd + ":initrd.img", SHIM + ":shimx64.efi",
              GRUB + ":grubx64.efi", make_esp(tmp, initrd) + ":esp.img"]
     for name in ("OVMF.amdsev.fd", "OVMF.inteltdx.ms.fd"):
-        fw = os.path.join(tmp, name)
-        src = os.path.join(os.path.dirname(rig), "fixtures", "firmware",
-                           name + ".xz")
-        with lzma.open(src) as f, open(fw, "wb") as out:
-            out.write(f.read())
+        fw = rigrun.unpack_firmware(rig, name, tmp)
         files.append(fw + ":" + name)
     return files
 
@@ -313,12 +308,7 @@ def check_no_shim(t, c):
 
 def main():
     cvmm = sys.argv[1]
-    rig, why = rigrun.rig_dir()
-    if rig is None:
-        rigrun.main_skip_or_fail(False, why)
-    kernel, why = rigrun.rig_kernel(rig)
-    if kernel is None:
-        rigrun.main_skip_or_fail(False, why)
+    rig, kernel = rigrun.rig_and_kernel_or_skip()
     for name in ("OVMF.amdsev.fd.xz", "OVMF.inteltdx.ms.fd.xz"):
         fixture = os.path.join(os.path.dirname(rig), "fixtures", "firmware",
                                name)

@@ -111,12 +111,7 @@ def make_files(tmp, rig):
         f.write(sector + bytes(DISK_SIZE - 512))
     fws = []
     for name in ("OVMF.fd", "OVMF.amdsev.fd"):
-        fw = os.path.join(tmp, name)
-        src = os.path.join(os.path.dirname(rig), "fixtures", "firmware",
-                           name + ".xz")
-        with lzma.open(src) as f, open(fw, "wb") as out:
-            out.write(f.read())
-        fws.append(fw)
+        fws.append(rigrun.unpack_firmware(rig, name, tmp))
     return initrd, disk, fws, hashlib.sha256(sector).hexdigest()
 
 
@@ -140,12 +135,7 @@ def check_boot(t, c, cpus):
 
 def main():
     cvmm = sys.argv[1]
-    rig, why = rigrun.rig_dir()
-    if rig is None:
-        rigrun.main_skip_or_fail(False, why)
-    kernel, why = rigrun.rig_kernel(rig)
-    if kernel is None:
-        rigrun.main_skip_or_fail(False, why)
+    rig, kernel = rigrun.rig_and_kernel_or_skip()
     for name in ("OVMF.fd.xz", "OVMF.amdsev.fd.xz"):
         fixture = os.path.join(os.path.dirname(rig), "fixtures", "firmware",
                                name)

@@ -179,12 +179,7 @@ def check_backing(t, c, backing):
 
 def main():
     cvmm = sys.argv[1]
-    rig, why = rigrun.rig_dir()
-    if rig is None:
-        rigrun.main_skip_or_fail(False, why)
-    kernel, why = rigrun.rig_kernel(rig)
-    if kernel is None:
-        rigrun.main_skip_or_fail(False, why)
+    rig, kernel = rigrun.rig_and_kernel_or_skip()
     with tempfile.TemporaryDirectory() as tmp:
         initrd = os.path.join(tmp, "initrd.img")
         img = initramfs.Image()

@@ -384,12 +384,7 @@ def check_net(t, c):
 
 def main():
     cvmm = sys.argv[1]
-    rig, why = rigrun.rig_dir()
-    if rig is None:
-        rigrun.main_skip_or_fail(False, why)
-    kernel, why = rigrun.rig_kernel(rig)
-    if kernel is None:
-        rigrun.main_skip_or_fail(False, why)
+    rig, kernel = rigrun.rig_and_kernel_or_skip()
     with tempfile.TemporaryDirectory() as tmp:
         (disk, ro), want = make_images(tmp)
         initrd, tun = make_initrd(tmp, rig)

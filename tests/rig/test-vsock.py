@@ -250,12 +250,7 @@ def check_echo(t, c, cid):
 
 def main():
     cvmm, echo = sys.argv[1], sys.argv[2]
-    rig, why = rigrun.rig_dir()
-    if rig is None:
-        rigrun.main_skip_or_fail(False, why)
-    kernel, why = rigrun.rig_kernel(rig)
-    if kernel is None:
-        rigrun.main_skip_or_fail(False, why)
+    rig, kernel = rigrun.rig_and_kernel_or_skip()
     with tempfile.TemporaryDirectory() as tmp:
         files = make_files(tmp, rig, echo)
         ok, why = rigrun.run(cvmm, CASES, timeout=1000, prologue=PROLOGUE,
