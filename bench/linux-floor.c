@@ -13,9 +13,15 @@
  * clock): ports that float (0xff) would keep the guest's rtc_cmos driver
  * waiting for an update that never ends (30 s in one boot). The bzImage
  * is loaded as the 64-bit boot protocol asks (Documentation/arch/x86/
- * boot.rst), at its preferred address, and entered in long mode.
+ * boot.rst), at its preferred address, and entered in long mode. Given
+ * an ELF vmlinux instead, the floor boots it through its PVH entry (the
+ * Xen note PHYS32_ENTRY; arch/x86/platform/pvh): its PT_LOAD segments at
+ * their physical addresses, an hvm_start_info with the same memory map,
+ * the initrd as its one module and the command line, no RSDP (no ACPI:
+ * the guest finds the MP table by its usual scan), entered in 32-bit flat
+ * protected mode with EBX pointing at the start info.
  *
- *     linux-floor BZIMAGE INITRD CMDLINE MEM_MIB [no-tsc-deadline]
+ *     linux-floor BZIMAGE|VMLINUX INITRD CMDLINE MEM_MIB [no-tsc-deadline]
  *
  * no-tsc-deadline hides the TSC-deadline timer from the guest (CPUID.1
  * ECX bit 24), to see what its LAPIC timer then costs in exits.
@@ -29,6 +35,7 @@
  * no seccomp, no privileges dropped. What it measures is the guest's own
  * work on a platform with nothing to probe.
  */
+#include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdint.h>
@@ -44,6 +51,7 @@
 #include "vmm/x86/cpu.h"
 
 #define ZERO_PAGE 0x7000ul
+#define START_INFO 0x6000ul	/* PVH: hvm_start_info, modlist, memmap */
 #define CMDLINE_ADDR 0x20000ul
 #define GDT_ADDR 0x500ul
 #define PML4_ADDR 0x9000ul
@@ -76,6 +84,18 @@
 #define LOADED_HIGH 0x01
 #define CAN_USE_HEAP 0x80
 #define XLF_KERNEL_64 0x01
+
+/* hvm_start_info (xen/include/public/arch-x86/hvm/start_info.h), version 1. */
+#define HVM_START_MAGIC 0x336ec578
+#define SI_NR_MODULES 12
+#define SI_MODLIST 16
+#define SI_CMDLINE 24
+#define SI_MEMMAP 40
+#define SI_MEMMAP_ENTRIES 48
+#define SI_SIZE 56
+#define SI_MOD_SIZE 32		/* paddr, size, cmdline, reserved */
+#define SI_MEMMAP_ENTRY 24	/* addr, size, type, reserved */
+#define XEN_ELFNOTE_PHYS32_ENTRY 18
 
 #define COM1 0x3f8
 #define COM1_IRQ 4
@@ -121,29 +141,48 @@ static void *read_file(const char *path, size_t *size)
 static void put32(uint8_t *p, uint32_t v) { memcpy(p, &v, 4); }
 static void put64(uint8_t *p, uint64_t v) { memcpy(p, &v, 8); }
 
-static void e820(uint8_t *zp, int i, uint64_t start, uint64_t end)
+/* A RAM range: an e820 entry or (with 4 reserved bytes) a PVH memmap one. */
+static void ram_range(uint8_t *e, uint64_t start, uint64_t end)
 {
-	uint8_t *e = zp + BP_E820_TABLE + 20 * i;
-
 	put64(e, start);
 	put64(e + 8, end - start);
 	put32(e + 16, 1);	/* E820_TYPE_RAM */
+}
+
+static void e820(uint8_t *zp, int i, uint64_t start, uint64_t end)
+{
+	ram_range(zp + BP_E820_TABLE + 20 * i, start, end);
 	zp[BP_E820_ENTRIES] = i + 1;
 }
 
-/* The zero page, kernel, initrd and command line in guest RAM. */
-static uint64_t load_linux(uint8_t *ram, size_t ram_size, const char *kpath,
-			   const char *ipath, const char *cmdline)
+/* The command line and the initrd (at the top of RAM below max). */
+static void load_common(uint8_t *ram, uint64_t max, const char *ipath,
+			const char *cmdline, uint32_t *initrd_addr,
+			uint32_t *initrd_size)
 {
-	size_t ksize, isize, setup, hdr_end;
-	uint8_t *k = read_file(kpath, &ksize), *zp = ram + ZERO_PAGE;
+	size_t isize;
 	uint8_t *initrd = read_file(ipath, &isize);
-	uint32_t initrd_max, initrd_addr;
+
+	strcpy((char *)ram + CMDLINE_ADDR, cmdline);
+	*initrd_addr = (max - isize) & ~0xffful;
+	*initrd_size = isize;
+	memcpy(ram + *initrd_addr, initrd, isize);
+	free(initrd);
+}
+
+/* The zero page and the kernel of a bzImage; returns its 64-bit entry. */
+static uint64_t load_bzimage(uint8_t *ram, size_t ram_size, uint8_t *k,
+			     size_t ksize, const char *ipath,
+			     const char *cmdline)
+{
+	size_t setup, hdr_end;
+	uint8_t *zp = ram + ZERO_PAGE;
+	uint32_t initrd_max, initrd_addr, initrd_size;
 	uint64_t kernel_addr;
 
 	if (ksize < 0x1000 || memcmp(k + BP_HEADER_MAGIC, "HdrS", 4) ||
 	    !(k[BP_XLOADFLAGS] & XLF_KERNEL_64)) {
-		fprintf(stderr, "linux-floor: %s: no 64-bit bzImage\n", kpath);
+		fprintf(stderr, "linux-floor: no 64-bit bzImage or ELF\n");
 		exit(2);
 	}
 	setup = ((k[BP_SETUP_SECTS] ? k[BP_SETUP_SECTS] : 4) + 1) * 512;
@@ -157,20 +196,75 @@ static uint64_t load_linux(uint8_t *ram, size_t ram_size, const char *kpath,
 	zp[BP_TYPE_OF_LOADER] = 0xff;
 	zp[BP_LOADFLAGS] |= LOADED_HIGH | CAN_USE_HEAP;
 	put32(zp + BP_HEAP_END, 0xfe00);
-	strcpy((char *)ram + CMDLINE_ADDR, cmdline);
 	put32(zp + BP_CMD_LINE_PTR, CMDLINE_ADDR);
 	memcpy(&initrd_max, k + BP_INITRD_MAX, 4);
 	if (initrd_max > ram_size - 1)
 		initrd_max = ram_size - 1;
-	initrd_addr = (initrd_max + 1 - isize) & ~0xffful;
-	memcpy(ram + initrd_addr, initrd, isize);
+	load_common(ram, initrd_max + 1ull, ipath, cmdline, &initrd_addr,
+		    &initrd_size);
 	put32(zp + BP_RAMDISK_IMAGE, initrd_addr);
-	put32(zp + BP_RAMDISK_SIZE, isize);
+	put32(zp + BP_RAMDISK_SIZE, initrd_size);
 	e820(zp, 0, 0, EBDA_START);
 	e820(zp, 1, LOW_END, ram_size);
-	free(k);
-	free(initrd);
 	return kernel_addr + 0x200;	/* the 64-bit entry point */
+}
+
+/* The PT_LOAD segments of a vmlinux; returns its PHYS32_ENTRY, or 0. */
+static uint32_t load_elf(uint8_t *ram, size_t ram_size, uint8_t *k,
+			 size_t ksize)
+{
+	Elf64_Ehdr *eh = (Elf64_Ehdr *)k;
+	uint32_t entry = 0;
+
+	if (ksize < sizeof(*eh) || eh->e_ident[EI_CLASS] != ELFCLASS64 ||
+	    eh->e_phoff + eh->e_phnum * sizeof(Elf64_Phdr) > ksize)
+		return 0;
+	for (int i = 0; i < eh->e_phnum; i++) {
+		Elf64_Phdr *ph = (Elf64_Phdr *)(k + eh->e_phoff) + i;
+		uint8_t *p = k + ph->p_offset, *end = p + ph->p_filesz;
+
+		if (ph->p_offset + ph->p_filesz > ksize ||
+		    ph->p_paddr + ph->p_memsz > ram_size)
+			return 0;
+		if (ph->p_type == PT_LOAD)	/* RAM is zero: no bss to clear */
+			memcpy(ram + ph->p_paddr, p, ph->p_filesz);
+		while (ph->p_type == PT_NOTE && p + 12 <= end) {
+			uint32_t *n = (uint32_t *)p;	/* namesz, descsz, type */
+
+			if (n[2] == XEN_ELFNOTE_PHYS32_ENTRY && n[0] == 4 &&
+			    !memcmp(p + 12, "Xen", 4))
+				memcpy(&entry, p + 16, 4);
+			p += 12 + ((n[0] + 3) & ~3u) + ((n[1] + 3) & ~3u);
+		}
+	}
+	return entry;
+}
+
+/* A vmlinux and its hvm_start_info; returns the PVH entry point. */
+static uint32_t load_pvh(uint8_t *ram, size_t ram_size, uint8_t *k,
+			 size_t ksize, const char *ipath, const char *cmdline)
+{
+	uint8_t *si = ram + START_INFO, *mod = si + SI_SIZE;
+	uint8_t *mm = mod + SI_MOD_SIZE;
+	uint32_t entry = load_elf(ram, ram_size, k, ksize), addr, size;
+
+	if (!entry) {
+		fprintf(stderr, "linux-floor: no ELF with a PVH entry\n");
+		exit(2);
+	}
+	load_common(ram, ram_size, ipath, cmdline, &addr, &size);
+	put32(si, HVM_START_MAGIC);
+	put32(si + 4, 1);		/* version 1: with the memory map */
+	put32(si + SI_NR_MODULES, 1);
+	put64(si + SI_MODLIST, START_INFO + SI_SIZE);
+	put64(si + SI_CMDLINE, CMDLINE_ADDR);
+	put64(si + SI_MEMMAP, START_INFO + SI_SIZE + SI_MOD_SIZE);
+	put32(si + SI_MEMMAP_ENTRIES, 2);
+	put64(mod, addr);
+	put64(mod + 8, size);
+	ram_range(mm, 0, EBDA_START);
+	ram_range(mm + SI_MEMMAP_ENTRY, LOW_END, ram_size);
+	return entry;
 }
 
 static uint8_t checksum(const uint8_t *p, size_t len)
@@ -230,11 +324,16 @@ static void write_mp_table(uint8_t *ram)
 	cfg[7] = checksum(cfg, e - cfg);
 }
 
-/* Identity map of the first GiB in 2M pages, a flat GDT, long mode. */
-static void long_mode(int vcpu, uint8_t *ram, uint64_t rip)
+/*
+ * Flat segments from a GDT with 64-bit code (0x10), data (0x18) and
+ * 32-bit code (0x20). The bzImage is entered in long mode with the first
+ * GiB identity-mapped in 2M pages and RSI at the zero page; a PVH kernel
+ * in 32-bit protected mode without paging, EBX at its start info.
+ */
+static void enter(int vcpu, uint8_t *ram, uint64_t rip, int pvh)
 {
-	const uint64_t gdt[4] = { 0, 0, 0x00af9b000000ffffull,
-				  0x00cf93000000ffffull };
+	const uint64_t gdt[5] = { 0, 0, 0x00af9b000000ffffull,
+				  0x00cf93000000ffffull, 0x00cf9b000000ffffull };
 	struct kvm_segment cs = {
 		.limit = 0xffffffff, .selector = 0x10, .type = 11,
 		.present = 1, .s = 1, .l = 1, .g = 1,
@@ -242,6 +341,7 @@ static void long_mode(int vcpu, uint8_t *ram, uint64_t rip)
 	struct kvm_sregs sregs;
 	struct kvm_regs regs = {
 		.rip = rip, .rsi = ZERO_PAGE, .rsp = ZERO_PAGE, .rflags = 2,
+		.rbx = START_INFO,
 	};
 
 	put64(ram + PML4_ADDR, PDPT_ADDR | 3);
@@ -263,6 +363,13 @@ static void long_mode(int vcpu, uint8_t *ram, uint64_t rip)
 	sregs.cr4 = 0x20;			/* PAE */
 	sregs.cr0 = 0x80000011;			/* PG, ET, PE */
 	sregs.efer = 0x500;			/* LMA, LME */
+	if (pvh) {
+		sregs.cs.selector = 0x20;
+		sregs.cs.l = 0;
+		sregs.cs.db = 1;
+		sregs.cr3 = sregs.cr4 = sregs.efer = 0;
+		sregs.cr0 = 0x11;		/* ET, PE */
+	}
 	if (ioctl(vcpu, KVM_SET_SREGS, &sregs) < 0 ||
 	    ioctl(vcpu, KVM_SET_REGS, &regs) < 0)
 		die("KVM_SET_SREGS/REGS");
@@ -401,13 +508,13 @@ int main(int argc, char **argv)
 	struct kvm_pit_config pit = { 0 };
 	struct uart uart = { 0 };
 	struct kvm_run *run;
-	size_t ram_size;
-	uint8_t *ram;
-	int kvm, vcpu, r = 0;
+	size_t ram_size, ksize;
+	uint8_t *ram, *kernel;
+	int kvm, vcpu, pvh, r = 0;
 
 	if (argc != 5 && !(argc == 6 && !strcmp(argv[5], "no-tsc-deadline"))) {
-		fprintf(stderr, "usage: linux-floor BZIMAGE INITRD CMDLINE "
-			"MEM_MIB [no-tsc-deadline]\n");
+		fprintf(stderr, "usage: linux-floor BZIMAGE|VMLINUX INITRD "
+			"CMDLINE MEM_MIB [no-tsc-deadline]\n");
 		return 2;
 	}
 	ram_size = strtoul(argv[4], NULL, 0) << 20;
@@ -438,8 +545,13 @@ int main(int argc, char **argv)
 		die("mmap kvm_run");
 	set_cpu(kvm, vcpu, argc == 5);
 	write_mp_table(ram);
-	long_mode(vcpu, ram, load_linux(ram, ram_size, argv[1], argv[2],
-					 argv[3]));
+	kernel = read_file(argv[1], &ksize);
+	pvh = ksize > 4 && !memcmp(kernel, ELFMAG, SELFMAG);
+	enter(vcpu, ram, pvh ? load_pvh(ram, ram_size, kernel, ksize, argv[2],
+					argv[3]) :
+		  load_bzimage(ram, ram_size, kernel, ksize, argv[2], argv[3]),
+	      pvh);
+	free(kernel);
 	while (!r) {
 		if (ioctl(vcpu, KVM_RUN, 0) < 0) {
 			if (errno == EINTR)
