@@ -510,6 +510,7 @@ int main(int argc, char **argv)
 	struct kvm_run *run;
 	size_t ram_size, ksize;
 	uint8_t *ram, *kernel;
+	uint64_t entry;
 	int kvm, vcpu, pvh, r = 0;
 
 	if (argc != 5 && !(argc == 6 && !strcmp(argv[5], "no-tsc-deadline"))) {
@@ -546,12 +547,14 @@ int main(int argc, char **argv)
 	set_cpu(kvm, vcpu, argc == 5);
 	write_mp_table(ram);
 	kernel = read_file(argv[1], &ksize);
-	pvh = ksize > 4 && !memcmp(kernel, ELFMAG, SELFMAG);
-	enter(vcpu, ram, pvh ? load_pvh(ram, ram_size, kernel, ksize, argv[2],
-					argv[3]) :
-		  load_bzimage(ram, ram_size, kernel, ksize, argv[2], argv[3]),
-	      pvh);
+	pvh = ksize > SELFMAG && !memcmp(kernel, ELFMAG, SELFMAG);
+	if (pvh)
+		entry = load_pvh(ram, ram_size, kernel, ksize, argv[2], argv[3]);
+	else
+		entry = load_bzimage(ram, ram_size, kernel, ksize, argv[2],
+				     argv[3]);
 	free(kernel);
+	enter(vcpu, ram, entry, pvh);
 	while (!r) {
 		if (ioctl(vcpu, KVM_RUN, 0) < 0) {
 			if (errno == EINTR)
