@@ -7,6 +7,7 @@
  */
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "cc/plan.h"
 
@@ -22,6 +23,8 @@ struct cc_rule {
 	bool (*ok)(const struct cc_machine *m);
 	/* Writes why it does not. */
 	void (*say)(const struct cc_machine *m, char *buf, size_t len);
+	/* The config field to blame; NULL: cvmm's own choice or the host. */
+	const char *path;
 	bool snp;
 	bool tdx;
 };
@@ -143,15 +146,15 @@ static void shared_bit_say(const struct cc_machine *m, char *buf, size_t len)
 }
 
 static const struct cc_rule rules[] = {
-	{ firmware_ok, firmware_say, .snp = true, .tdx = true },
-	{ readonly_ok, readonly_say, .snp = true, .tdx = true },
-	{ smm_ok, smm_say, .snp = true, .tdx = true },
-	{ pic_ok, pic_say, .tdx = true },
-	{ split_ok, split_say, .tdx = true },
-	{ apic_bus_ok, apic_bus_say, .tdx = true },
-	{ tsc_ok, tsc_say, .tdx = true },
-	{ gpa_width_ok, gpa_width_say, .tdx = true },
-	{ shared_bit_ok, shared_bit_say, .tdx = true },
+	{ firmware_ok, firmware_say, "$.cc.mode", .snp = true, .tdx = true },
+	{ readonly_ok, readonly_say, NULL, .snp = true, .tdx = true },
+	{ smm_ok, smm_say, NULL, .snp = true, .tdx = true },
+	{ pic_ok, pic_say, "$.machine.irqchip", .tdx = true },
+	{ split_ok, split_say, "$.machine.irqchip", .tdx = true },
+	{ apic_bus_ok, apic_bus_say, NULL, .tdx = true },
+	{ tsc_ok, tsc_say, NULL, .tdx = true },
+	{ gpa_width_ok, gpa_width_say, NULL, .tdx = true },
+	{ shared_bit_ok, shared_bit_say, "$.machine.memory", .tdx = true },
 };
 
 void cc_machine_init(const struct vm_config *cfg, struct cc_machine *ret)
@@ -199,9 +202,16 @@ int cc_config_check(const struct vm_config *cfg, char *reason, size_t len)
 	return cc_machine_check(&m, reason, len);
 }
 
+/*
+ * The config layer leaves these rules to this module: an in-kernel irqchip
+ * or a kernel without firmware for a TD is refused here alone, blaming the
+ * field (or flag) that brings the rule. One line per field: a PIC and a
+ * missing split irqchip are one 'in-kernel'.
+ */
 int cc_config_report(const struct vm_config *cfg, struct cfg_diag *d)
 {
 	char reason[CC_REASON_MAX];
+	const char *blamed = NULL;
 	struct cc_machine m;
 	int r = 0;
 
@@ -211,9 +221,15 @@ int cc_config_report(const struct vm_config *cfg, struct cfg_diag *d)
 
 		if (!rule_applies(rule, m.mode) || rule->ok(&m))
 			continue;
-		rule->say(&m, reason, sizeof(reason));
-		cfg_config_error(d, "%s", reason);
 		r = -EINVAL;
+		if (rule->path && blamed && !strcmp(rule->path, blamed))
+			continue;
+		rule->say(&m, reason, sizeof(reason));
+		if (rule->path)
+			cfg_rule_error(d, rule->path, "%s", reason);
+		else
+			cfg_config_error(d, "%s", reason);
+		blamed = rule->path;
 	}
 	return r;
 }

@@ -554,9 +554,9 @@ int cfg_parse_args(enum cfg_command cmd, int argc, char **argv,
 }
 
 int cfg_validate(const struct vm_config *cfg, int parsed, enum vm_use use,
-		 struct cfg_diag *d)
+		 struct cfg_diag *d, struct cc_image *ret_img)
 {
 	if (parsed < 0 && parsed != -EINVAL)
 		return parsed;
-	return worse(parsed, vm_validate(cfg, use, d));
+	return worse(parsed, vm_validate(cfg, use, d, ret_img));
 }

@@ -51,10 +51,11 @@ int __must_check cfg_parse_args(enum cfg_command cmd, int argc, char **argv,
  * After cfg_parse_args() returned @parsed: the one validation of every
  * command (vm_validate()), which runs after parse errors too, so that the
  * rules report what they can in the same pass. Returns 0, -EINVAL,
- * VM_ERR_NO_CAP (host) or -ENOMEM.
+ * VM_ERR_NO_CAP (host) or -ENOMEM. @ret_img: vm_validate()'s.
  */
 int __must_check cfg_validate(const struct vm_config *cfg, int parsed,
-			      enum vm_use use, struct cfg_diag *d);
+			      enum vm_use use, struct cfg_diag *d,
+			      struct cc_image *ret_img);
 
 /* The flag list for a command's --help. */
 void cfg_print_flags(enum cfg_command cmd, FILE *f);

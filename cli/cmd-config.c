@@ -81,7 +81,7 @@ static int show(const struct vm_config *cfg, bool json)
 /* The one validation of every command, for a config that may be measured. */
 static int check(const struct vm_config *cfg, int parsed, struct cfg_diag *d)
 {
-	int r = cfg_validate(cfg, parsed, VM_USE_CHECK, d);
+	int r = cfg_validate(cfg, parsed, VM_USE_CHECK, d, NULL);
 
 	if (r == -ENOMEM)
 		return CVMM_EXIT_FAILURE;

@@ -340,22 +340,19 @@ static void print_json(const struct measure *m)
 	json_object_put(o);
 }
 
-static int run_measure(const struct vm_config *cfg,
+/* @img: the firmware and kernel vm_validate() read, taken over here. */
+static int run_measure(const struct vm_config *cfg, struct cc_image *img,
 		       const struct run_options *opts)
 {
-	struct measure m = { .cfg = cfg };
-	char reason[CC_REASON_MAX], text[2 * SHA384_DIGEST_SIZE + 1];
+	struct measure m = { .cfg = cfg, .img = *img };
+	char text[2 * SHA384_DIGEST_SIZE + 1];
 	int r;
 
+	*img = (struct cc_image){ 0 };
 	if (cfg->cc.mode != CC_MODE_SNP && cfg->cc.mode != CC_MODE_TDX) {
 		fprintf(stderr, "cvmm: error: cc.mode '%s' has no launch measurement; use --cc snp or --cc tdx\n",
 			cc_mode_name(cfg->cc.mode));
 		return CVMM_EXIT_USAGE;
-	}
-	r = cc_image_load(cfg, &m.img, reason, sizeof(reason));
-	if (r < 0) {
-		fprintf(stderr, "cvmm: error: %s\n", reason);
-		return r == -EINVAL ? CVMM_EXIT_USAGE : CVMM_EXIT_FAILURE;
 	}
 	r = apply_options(&m, opts);
 	if (r == 0 && cfg->cc.mode == CC_MODE_SNP) {
@@ -381,6 +378,7 @@ static int run_measure(const struct vm_config *cfg,
 int cmd_measure(int argc, char **argv)
 {
 	struct run_options opts;
+	struct cc_image img = { 0 };
 	struct vm_config cfg;
 	struct cfg_diag d;
 	int status, r;
@@ -391,11 +389,12 @@ int cmd_measure(int argc, char **argv)
 		vm_config_free(&cfg);
 		return CVMM_EXIT_OK;
 	}
-	r = cfg_validate(&cfg, r, VM_USE_MEASURE, &d);
+	r = cfg_validate(&cfg, r, VM_USE_MEASURE, &d, &img);
 	if (r < 0)
 		status = r == -ENOMEM ? CVMM_EXIT_FAILURE : CVMM_EXIT_USAGE;
 	else
-		status = run_measure(&cfg, &opts);
+		status = run_measure(&cfg, &img, &opts);
+	cc_image_free(&img);
 	vm_config_free(&cfg);
 	return status;
 }

@@ -29,16 +29,17 @@ static int exit_status_of(int err)
 
 /*
  * One boot: build the VM, run it, write --stats. Returns cvmm's exit
- * status; *ret_reset says whether the guest ended it by rebooting.
+ * status; *ret_reset says whether the guest ended it by rebooting. @img
+ * (SNP, TDX: what vm_validate() read) goes to the launch.
  */
-static int run_once(const struct vm_config *cfg, uint64_t start,
-		    bool *ret_reset)
+static int run_once(const struct vm_config *cfg, struct cc_image *img,
+		    uint64_t start, bool *ret_reset)
 {
 	struct vm *vm = NULL;
 	int status, r;
 
 	*ret_reset = false;
-	r = vm_build(cfg, start, &vm);
+	r = vm_build(cfg, img, start, &vm);
 	if (r < 0)
 		return exit_status_of(r);
 	log_event("start", "vcpus=%u memory=%llu cc=%s", cfg->machine.vcpus,
@@ -72,8 +73,9 @@ static void forward_signal(int sig)
 		kill(boot_pid, sig);
 }
 
-static int boot_child(const struct vm_config *cfg, uint64_t start,
-		      int reset_fd, pid_t supervisor, const sigset_t *mask)
+static int boot_child(const struct vm_config *cfg, struct cc_image *img,
+		      uint64_t start, int reset_fd, pid_t supervisor,
+		      const sigset_t *mask)
 {
 	bool reset;
 	int status;
@@ -84,7 +86,7 @@ static int boot_child(const struct vm_config *cfg, uint64_t start,
 	/* A boot does not outlive its supervisor. */
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != supervisor)
 		return CVMM_EXIT_FAILURE;
-	status = run_once(cfg, start, &reset);
+	status = run_once(cfg, img, start, &reset);
 	if (reset && write(reset_fd, "r", 1) != 1)
 		status = CVMM_EXIT_FAILURE;
 	return status;
@@ -102,9 +104,13 @@ static int wait_boot(pid_t pid)
 	return WIFSIGNALED(ws) ? 128 + WTERMSIG(ws) : CVMM_EXIT_FAILURE;
 }
 
-/* Start one boot; its status, and in *ret_reset whether it rebooted. */
-static int run_boot(const struct vm_config *cfg, uint64_t start,
-		    bool *ret_reset)
+/*
+ * Start one boot; its status, and in *ret_reset whether it rebooted. The
+ * child launches from its copy of @img: every boot of an SNP or TDX guest
+ * runs the bytes that were checked once.
+ */
+static int run_boot(const struct vm_config *cfg, struct cc_image *img,
+		    uint64_t start, bool *ret_reset)
 {
 	sigset_t block, old;
 	int fds[2], status;
@@ -126,7 +132,7 @@ static int run_boot(const struct vm_config *cfg, uint64_t start,
 	pid = fork();
 	if (pid == 0) {
 		close(fds[0]);
-		exit(boot_child(cfg, start, fds[1], self, &old));
+		exit(boot_child(cfg, img, start, fds[1], self, &old));
 	}
 	boot_pid = pid > 0 ? pid : 0;
 	sigprocmask(SIG_SETMASK, &old, NULL);
@@ -143,7 +149,8 @@ static int run_boot(const struct vm_config *cfg, uint64_t start,
 	return status;
 }
 
-static int supervise(const struct vm_config *cfg, uint64_t start)
+static int supervise(const struct vm_config *cfg, struct cc_image *img,
+		     uint64_t start)
 {
 	struct sigaction sa = { .sa_handler = forward_signal };
 	unsigned int boots = 0;
@@ -155,7 +162,7 @@ static int supervise(const struct vm_config *cfg, uint64_t start)
 	do {
 		if (boots++)
 			log_info("starting boot %u", boots);
-		status = run_boot(cfg, start, &reset);
+		status = run_boot(cfg, img, start, &reset);
 		start = monotonic_ns();
 	} while (reset);
 	return status;
@@ -165,6 +172,7 @@ int cmd_run(int argc, char **argv)
 {
 	uint64_t start = monotonic_ns();
 	struct run_options opts = { 0 };
+	struct cc_image img = { 0 };
 	struct vm_config cfg;
 	struct cfg_diag d;
 	bool reset;
@@ -178,20 +186,19 @@ int cmd_run(int argc, char **argv)
 	}
 	log_set_level(cfg.logging.level);
 	log_set_format(cfg.logging.format);
-	r = cfg_validate(&cfg, r, opts.plan ? VM_USE_PLAN : VM_USE_RUN, &d);
+	r = cfg_validate(&cfg, r, opts.plan ? VM_USE_PLAN : VM_USE_RUN, &d,
+			 &img);
 	if (r < 0) {
-		vm_config_free(&cfg);
-		return exit_status_of(r);
+		status = exit_status_of(r);
+	} else if (opts.plan) {
+		r = launch_plan_print(&cfg, &img, stdout);
+		status = r < 0 ? exit_status_of(r) : CVMM_EXIT_OK;
+	} else if (cfg.machine.on_reboot == ON_REBOOT_RESTART) {
+		status = supervise(&cfg, &img, start);
+	} else {
+		status = run_once(&cfg, &img, start, &reset);
 	}
-	if (opts.plan) {
-		r = launch_plan_print(&cfg, stdout);
-		vm_config_free(&cfg);
-		return r < 0 ? exit_status_of(r) : CVMM_EXIT_OK;
-	}
-	if (cfg.machine.on_reboot == ON_REBOOT_RESTART)
-		status = supervise(&cfg, start);
-	else
-		status = run_once(&cfg, start, &reset);
+	cc_image_free(&img);
 	vm_config_free(&cfg);
 	return status;
 }

@@ -40,7 +40,7 @@ int main(int argc, char **argv)
 		return CVMM_EXIT_OK;
 	}
 	if (!strcmp(argv[1], "--version")) {
-		printf("cvmm %s\n", CVMM_VERSION);
+		printf("cvmm %s (%s)\n", CVMM_VERSION, CVMM_LINKAGE);
 		return CVMM_EXIT_OK;
 	}
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)

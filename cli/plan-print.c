@@ -10,25 +10,22 @@
 #include "vmm/x86/boot-firmware.h"
 #include "vmm/x86/fw-cfg-plan.h"
 
-int launch_plan_print(const struct vm_config *cfg, FILE *f)
+int launch_plan_print(const struct vm_config *cfg, const struct cc_image *img,
+		      FILE *f)
 {
 	_cleanup_free_ struct launch_plan *plan = NULL;
 	bool measured = cc_mode_is_measured(cfg->cc.mode);
-	struct cc_image img = {};
 	char reason[CC_REASON_MAX];
 	struct fw_cfg fc = {};
-	int r = 0;
+	int r;
 
 	if (cfg->boot.firmware && !measured)
 		return boot_firmware_plan(cfg, f);
-	if (measured)
-		r = cc_image_load(cfg, &img, reason, sizeof(reason));
-	if (r == 0)
-		r = launch_plan_build(cfg, measured ? &img : NULL, &plan,
-				      reason, sizeof(reason));
+	r = launch_plan_build(cfg, measured ? img : NULL, &plan, reason,
+			      sizeof(reason));
 	/* Everything checked before the first line is printed. */
 	if (r == 0 && measured)
-		r = fw_cfg_plan_build(cfg, plan, &img, &fc, reason,
+		r = fw_cfg_plan_build(cfg, plan, img, &fc, reason,
 				      sizeof(reason));
 	if (r == -ENOMEM)
 		fprintf(stderr, "cvmm: error: out of memory\n");
@@ -39,6 +36,5 @@ int launch_plan_print(const struct vm_config *cfg, FILE *f)
 	if (r == 0 && measured)
 		fw_cfg_plan_write(cfg, &fc, f);
 	fw_cfg_free(&fc);
-	cc_image_free(&img);
 	return r;
 }

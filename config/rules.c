@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * The cross-field rules of a config that need no host probe, each with its
- * own message, after the range checks of every value alone.
+ * own message, after the range checks of every value alone. The rules of
+ * an SNP or TDX launch (firmware, irqchip, ...) are cc/rules.c's, which
+ * vm_validate() runs once these pass.
  */
 #include <inttypes.h>
 #include <string.h>
@@ -30,11 +32,6 @@ static void check_machine(const struct vm_config *cfg, struct cfg_diag *d)
 {
 	char size[CFG_SIZE_STR_MAX];
 
-	if (cfg->cc.mode == CC_MODE_TDX &&
-	    cfg->machine.irqchip == IRQCHIP_IN_KERNEL &&
-	    KNOWN(d, "$.cc.mode", "$.machine.irqchip"))
-		cfg_rule_error(d, "$.machine.irqchip",
-			  "'in-kernel' is impossible with cc.mode 'tdx': KVM cannot emulate the IOAPIC and PIC of a TD; use \"split\"");
 	if (cfg->machine.backing == BACKING_GUEST_MEMFD &&
 	    cfg->cc.mode != CC_MODE_NONE &&
 	    KNOWN(d, "$.cc.mode", "$.machine.shared_backing"))
@@ -157,11 +154,6 @@ static void check_boot(const struct vm_config *cfg, struct cfg_diag *d)
 		cfg_rule_error(d, "$.machine.apic_bus_ns",
 			  "%u ns with cc.mode '%s': an SNP or TDX launch sets the APIC bus itself; leave it out",
 			  cfg->machine.apic_bus_ns, cc_mode_name(cfg->cc.mode));
-	/* The TDX module starts vCPUs at the reset vector (x86-boot.md). */
-	if (cfg->boot.kernel && !cfg->boot.firmware &&
-	    cfg->cc.mode == CC_MODE_TDX)
-		cfg_rule_error(d, "$.boot.kernel",
-			  "cc.mode 'tdx' cannot start a kernel directly: the TDX module starts vCPUs at the reset vector; add boot.firmware (TDVF)");
 }
 
 static void check_disks(const struct vm_config *cfg, struct cfg_diag *d)

@@ -24,7 +24,7 @@
 #include "memory/convert.h"
 #include "vmm/launch-internal.h"
 
-int launch_prepare(struct vm *vm)
+int launch_prepare(struct vm *vm, struct cc_image *img)
 {
 	const struct vm_config *cfg = vm->cfg;
 	char reason[CC_REASON_MAX];
@@ -38,7 +38,13 @@ int launch_prepare(struct vm *vm)
 		return log_error_errno(-ENOMEM, "allocating the launch");
 	l->sev_fd = -1;
 	vm->cc = l;
-	r = cc_image_load(cfg, &l->img, reason, sizeof(reason));
+	r = 0;
+	if (img && img->fw) {
+		l->img = *img;
+		*img = (struct cc_image){ 0 };
+	} else {
+		r = cc_image_load(cfg, &l->img, reason, sizeof(reason));
+	}
 	if (r == 0)
 		r = launch_plan_build(cfg, &l->img, &l->plan, reason,
 				      sizeof(reason));

@@ -65,11 +65,12 @@ struct cc_launch {
 };
 
 /*
- * Read the firmware and the kernel and build the plan into vm->cc, for a
- * config vm_validate() passed. Logs; returns 0, -EINVAL for a
+ * Take the firmware and the kernel vm_validate() read (@img, left zeroed;
+ * read them when @img is NULL or empty) and build the plan into vm->cc,
+ * for a config vm_validate() passed. Logs; returns 0, -EINVAL for a
  * config that cannot be launched, or another -errno.
  */
-int __must_check launch_prepare(struct vm *vm);
+int __must_check launch_prepare(struct vm *vm, struct cc_image *img);
 
 /* The firmware region vm_build() must map below 4 GiB, 0 for none. */
 uint64_t launch_firmware_size(const struct vm *vm);

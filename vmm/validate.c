@@ -61,9 +61,12 @@ static void check_test_guest(const struct vm_config *cfg, struct cfg_diag *d)
 			       (GUEST_STACK_TOP - 0x10000) / GUEST_STACK_SIZE);
 }
 
-/* The firmware (and kernel hashes) read and checked, and the launch planned. */
+/*
+ * The firmware (and kernel hashes) read and checked, and the launch
+ * planned; the bytes go to @ret_img when the caller uses them.
+ */
 static int check_firmware(const struct vm_config *cfg, enum vm_use use,
-			  struct cfg_diag *d)
+			  struct cfg_diag *d, struct cc_image *ret_img)
 {
 	_cleanup_free_ struct launch_plan *plan = NULL;
 	char reason[CC_REASON_MAX];
@@ -73,9 +76,13 @@ static int check_firmware(const struct vm_config *cfg, enum vm_use use,
 	r = cc_image_load(cfg, &img, reason, sizeof(reason));
 	if (r == 0 && use != VM_USE_MEASURE)
 		r = launch_plan_build(cfg, &img, &plan, reason, sizeof(reason));
-	cc_image_free(&img);
 	if (r < 0 && r != -ENOMEM)
 		cfg_error_line(d, "%s", reason);
+	if (r == 0 && ret_img) {
+		*ret_img = img;
+		return 0;
+	}
+	cc_image_free(&img);
 	return r;
 }
 
@@ -180,7 +187,7 @@ static int check_host(const struct vm_config *cfg)
 }
 
 int vm_validate(const struct vm_config *cfg, enum vm_use use,
-		struct cfg_diag *d)
+		struct cfg_diag *d, struct cc_image *ret_img)
 {
 	int r;
 
@@ -200,6 +207,6 @@ int vm_validate(const struct vm_config *cfg, enum vm_use use,
 		return 0;
 	r = cc_config_report(cfg, d);
 	if (r == 0 && use != VM_USE_CHECK)
-		r = check_firmware(cfg, use, d);
+		r = check_firmware(cfg, use, d, ret_img);
 	return r;
 }

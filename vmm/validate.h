@@ -20,6 +20,7 @@
 #ifndef CVMM_VALIDATE_H
 #define CVMM_VALIDATE_H
 
+#include "cc/image.h"
 #include "config/config.h"
 #include "lib/util.h"
 
@@ -40,8 +41,14 @@ enum vm_use {
  * host problems to the log. Returns 0, -EINVAL for a config that cannot
  * be used (d->errors says how many problems), VM_ERR_NO_CAP for a host
  * that cannot run it, or -ENOMEM.
+ *
+ * @ret_img: NULL, or a zeroed image that receives, on success, the
+ * firmware (and kernel, initrd) an SNP or TDX config's check read, so that
+ * measure, run --plan and vm_build() use those bytes and read no file
+ * twice. It stays zeroed for other modes and for VM_USE_CHECK; the caller
+ * frees it with cc_image_free().
  */
 int __must_check vm_validate(const struct vm_config *cfg, enum vm_use use,
-			     struct cfg_diag *d);
+			     struct cfg_diag *d, struct cc_image *ret_img);
 
 #endif

@@ -163,7 +163,8 @@ static int create_vcpus(struct vm *vm)
 	return 0;
 }
 
-int vm_build(const struct vm_config *cfg, uint64_t start_ns, struct vm **ret_vm)
+int vm_build(const struct vm_config *cfg, struct cc_image *img,
+	     uint64_t start_ns, struct vm **ret_vm)
 {
 	struct vm *vm = calloc(1, sizeof(*vm));
 	char why[320];
@@ -196,7 +197,7 @@ int vm_build(const struct vm_config *cfg, uint64_t start_ns, struct vm **ret_vm)
 		goto err_free;
 	}
 	/* SNP, TDX: the firmware and the plan, up front. */
-	r = launch_prepare(vm);
+	r = launch_prepare(vm, img);
 	if (r < 0)
 		goto err_free;
 

@@ -139,13 +139,18 @@ struct vm {
 	struct vm_times times;
 };
 
+struct cc_image;
+
 /*
  * Build the whole VM, ready to run: every fd opened, memory bound, images
- * written, vCPUs in their initial state. Errors are reported here; the
- * return value is 0, VM_ERR_NO_CAP or another -errno.
+ * written, vCPUs in their initial state. @img: NULL, or what vm_validate()
+ * read for an SNP or TDX launch (cc/image.h), taken over (left zeroed) so
+ * that the firmware and kernel are read once; with NULL or an empty image
+ * the launch reads them itself. Errors are reported here; the return value
+ * is 0, VM_ERR_NO_CAP or another -errno.
  */
-int __must_check vm_build(const struct vm_config *cfg, uint64_t start_ns,
-			  struct vm **ret_vm);
+int __must_check vm_build(const struct vm_config *cfg, struct cc_image *img,
+			  uint64_t start_ns, struct vm **ret_vm);
 
 /* Run the vCPUs until the VM ends; returns the exit status for cvmm. */
 int vm_run(struct vm *vm);

@@ -267,9 +267,6 @@ static const struct bad_config bad_configs[] = {
 	  E "$.boot.kernel: must not be empty\n" },
 
 	/* Contradictions */
-	{ "tdx with an in-kernel irqchip",
-	  "{'machine': {'irqchip': 'in-kernel'}, 'cc': {'mode': 'tdx'}}",
-	  E "$.machine.irqchip: 'in-kernel' is impossible with cc.mode 'tdx': KVM cannot emulate the IOAPIC and PIC of a TD; use \"split\"\n" },
 	{ "2M backing with an odd size",
 	  "{'machine': {'memory': '5M', 'shared_backing': 'hugetlbfs-2M'}}",
 	  E "$.machine.memory: '5M' is not a multiple of 2M, which machine.shared_backing 'hugetlbfs-2M' needs; round it to 2M or pick another backing\n" },
@@ -304,9 +301,6 @@ static const struct bad_config bad_configs[] = {
 	{ "APIC bus period too long",
 	  "{'machine': {'apic_bus_ns': 1001}}",
 	  E "$.machine.apic_bus_ns: 1001 is out of range 0..1000\n" },
-	{ "tdx kernel without firmware",
-	  "{'cc': {'mode': 'tdx'}, 'boot': {'kernel': 'vmlinuz'}}",
-	  E "$.boot.kernel: cc.mode 'tdx' cannot start a kernel directly: the TDX module starts vCPUs at the reset vector; add boot.firmware (TDVF)\n" },
 	{ "the same disk twice",
 	  "{'devices': {'disks': [{'path': 'a.img'}, {'path': 'b.img'}, {'path': './a.img'}]}}",
 	  "" /* filled in by test_bad_configs: names the absolute path */ },
@@ -331,10 +325,10 @@ static const struct bad_config bad_configs[] = {
 	  E "$.devices.vsock.cid: expected an integer, got \"three\"\n" },
 
 	/* Rules run beside value errors, but never on a value in error */
-	{ "unknown key and tdx with in-kernel",
-	  "{'machine': {'vcpu': 2, 'irqchip': 'in-kernel'}, 'cc': {'mode': 'tdx'}}",
+	{ "unknown key and a rule",
+	  "{'machine': {'vcpu': 2, 'shared_backing': 'hugetlbfs-2M'}, 'cc': {'mode': 'sw'}}",
 	  E "$.machine.vcpu: unknown key 'vcpu', did you mean 'vcpus'?\n"
-	  E "$.machine.irqchip: 'in-kernel' is impossible with cc.mode 'tdx': KVM cannot emulate the IOAPIC and PIC of a TD; use \"split\"\n" },
+	  E "$.machine.shared_backing: 'hugetlbfs-2M' cannot back a guest that converts single 4K pages (cc.mode 'sw'): a 4K discard inside a 2M hugetlbfs page is impossible; use \"memfd-thp\" or \"memfd\"\n" },
 	{ "no rule on a bad mode",
 	  "{'cc': {'mode': 'sev', 'tdx': {}}, 'machine': {'shared_backing': 'hugetlbfs-2M'}}",
 	  E "$.cc.mode: 'sev' is not one of none, sw, snp, tdx, pkvm\n" },
@@ -383,6 +377,23 @@ static void test_bad_configs(void)
 		vm_config_free(&cfg);
 	}
 	EXPECT(ARRAY_SIZE(bad_configs) >= 40, "at least 40 bad configs");
+}
+
+/*
+ * A TD's irqchip and firmware are the CC launch's rules (cc/rules.c,
+ * test-plan and test-validate.sh), never also the config's: one owner, so
+ * one line for the user.
+ */
+static void test_tdx_rules_not_config(void)
+{
+	struct vm_config cfg;
+	char *got = load_errors("{'machine': {'irqchip': 'in-kernel'}, 'cc': {'mode': 'tdx'},"
+				" 'boot': {'kernel': 'vmlinuz'}}", false, &cfg);
+
+	EXPECT(got && !*got, "the config's rules should leave TDX's to cc/, gave\n%s",
+	       got ? got : "");
+	free(got);
+	vm_config_free(&cfg);
 }
 
 static void test_error_naming_a_nul_byte(void)
@@ -642,9 +653,9 @@ static const struct bad_flags bad_flags[] = {
 	  "cvmm: error: --net: 't0' is also nets[0]\n" },
 	{ "unknown short option", ARGS("run", "-x"),
 	  "cvmm: error: -x: unknown option (see 'cvmm run --help')\n" },
-	{ "flag error and a rule", ARGS("run", "--vcpus", "0", "--cc", "tdx", "--irqchip", "in-kernel"),
+	{ "flag error and a rule", ARGS("run", "--vcpus", "0", "--cc", "sw", "--backing", "hugetlbfs-2M"),
 	  "cvmm: error: --vcpus: 0 is out of range 1..64\n"
-	  "cvmm: error: --irqchip: 'in-kernel' is impossible with cc.mode 'tdx': KVM cannot emulate the IOAPIC and PIC of a TD; use \"split\"\n" },
+	  "cvmm: error: --backing: 'hugetlbfs-2M' cannot back a guest that converts single 4K pages (cc.mode 'sw'): a 4K discard inside a 2M hugetlbfs page is impossible; use \"memfd-thp\" or \"memfd\"\n" },
 	{ "kernel not a bzImage", ARGS("run", "--kernel", "notkernel"),
 	  "cvmm: error: --kernel: 'notkernel' is not a bzImage (no \"HdrS\" at offset 0x202)\n" },
 	{ "unknown flag", ARGS("run", "--bogus"),
@@ -662,8 +673,6 @@ static const struct bad_flags bad_flags[] = {
 	  "cvmm: error: --memory: '1' is not a multiple of 4K\n"
 	  "cvmm: error: --vcpus: 0 is out of range 1..64\n"
 	  "cvmm: error: --log-level: 'loud' is not one of error, warning, info, debug\n" },
-	{ "tdx with in-kernel by flags", ARGS("run", "--cc", "tdx", "--irqchip", "in-kernel"),
-	  "cvmm: error: --irqchip: 'in-kernel' is impossible with cc.mode 'tdx': KVM cannot emulate the IOAPIC and PIC of a TD; use \"split\"\n" },
 	{ "snp policy without snp", ARGS("run", "--snp-policy", "0x30000"),
 	  "cvmm: error: --snp-policy: SNP settings with cc.mode 'none'; remove them or set cc.mode to \"snp\"\n" },
 	{ "hugetlbfs by flag with sw from a file", ARGS("run", "sw.json", "--backing", "hugetlbfs-2M"),
@@ -1187,6 +1196,7 @@ int main(int argc, char **argv)
 		TEST_CASE(test_sizes),
 		TEST_CASE(test_defaults),
 		TEST_CASE(test_bad_configs),
+		TEST_CASE(test_tdx_rules_not_config),
 		TEST_CASE(test_error_naming_a_nul_byte),
 		TEST_CASE(test_missing_file),
 		TEST_CASE(test_good_config_values),

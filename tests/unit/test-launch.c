@@ -1067,7 +1067,7 @@ static int build(enum cc_mode mode, const char *fw, unsigned int vcpus,
 	cfg->boot.firmware = strdup(fw);
 	vm_config_finish(cfg);
 	model_reset(mode == CC_MODE_SNP ? KVM_X86_SNP_VM : KVM_X86_TDX_VM);
-	return vm_build(cfg, 0, ret);
+	return vm_build(cfg, NULL, 0, ret);
 }
 
 /* Every launched range is private and its shared copy is gone. */
@@ -1278,7 +1278,7 @@ static void test_launch_boot_files(void)
 		cfg.devices.rng = true;
 		vm_config_finish(&cfg);
 		model_reset(cc_mode_vm_type(modes[i]));
-		EXPECT_EQ(vm_build(&cfg, 0, &vm), 0,
+		EXPECT_EQ(vm_build(&cfg, NULL, 0, &vm), 0,
 			  "a %s launch with a kernel, initrd and cmdline should succeed%s%s",
 			  name, m.unknown[0] ? "; unmodelled: " : "", m.unknown);
 		EXPECT_EQ(m.violations, 0, "KVM's rules should hold");
@@ -1452,7 +1452,7 @@ static void test_snp_cpuid_rejected(void)
 	vm_config_finish(&cfg);
 	model_reset(KVM_X86_SNP_VM);
 	m.cpuid_reject = true;
-	r = vm_build(&cfg, 0, &vm);
+	r = vm_build(&cfg, NULL, 0, &vm);
 	fflush(stderr);
 	dup2(saved, STDERR_FILENO);
 	close(saved);
@@ -1508,6 +1508,50 @@ static void test_tdx_launch(void)
 	       "a TD gets the split irqchip, never KVM_CREATE_IRQCHIP");
 	if (vm)
 		check_after_launch(vm);
+	vm = vm_free(vm);
+	vm_config_free(&cfg);
+}
+
+/*
+ * The firmware is read once: vm_validate() reads it for the checks and
+ * hands the bytes to vm_build(), which launches from them. Here the file
+ * is gone before vm_build() runs: the launch still succeeds with the same
+ * MRTD, takes the image (leaves it zeroed), and without the image the
+ * same build fails, since it would have to read the file.
+ */
+static void test_launch_takes_checked_image(void)
+{
+	static const char mrtd[] =
+		"a7a1f751abc454f9cbab198ca8d2edb2821935df525c74182b5e776c"
+		"b0929e8c59aefecce725b0d08a5e9d3d3183bd08";
+	char path[64], reason[CC_REASON_MAX] = "";
+	struct cc_image img = { 0 };
+	struct vm *vm = NULL;
+	struct vm_config cfg;
+	int r;
+
+	write_temp(path, inteltdx, inteltdx_size);
+	vm_config_init(&cfg);
+	cfg.cc.mode = CC_MODE_TDX;
+	cfg.machine.vcpus = 2;
+	cfg.boot.firmware = strdup(path);
+	vm_config_finish(&cfg);
+	r = cc_image_load(&cfg, &img, reason, sizeof(reason));
+	EXPECT_EQ(r, 0, "the TDVF should load: %s", reason);
+	unlink(path);
+	model_reset(KVM_X86_TDX_VM);
+	r = vm_build(&cfg, &img, 0, &vm);
+	EXPECT_EQ(r, 0, "the launch should run from the checked image");
+	EXPECT(!img.fw && !img.fw_size, "vm_build() should take the image");
+	EXPECT(hex_is(m.mrtd_final, mrtd),
+	       "the MRTD of the handed-over bytes should be the file's");
+	vm = vm_free(vm);
+	cc_image_free(&img);
+
+	model_reset(KVM_X86_TDX_VM);
+	r = vm_build(&cfg, NULL, 0, &vm);
+	EXPECT(r < 0 && !vm,
+	       "without the image the launch reads the (removed) file and fails");
 	vm = vm_free(vm);
 	vm_config_free(&cfg);
 }
@@ -1576,7 +1620,7 @@ static void test_tdx_finalize_busy(void)
 	vm_config_finish(&cfg);
 	model_reset(KVM_X86_TDX_VM);
 	m.finalize_always_busy = true;
-	r = vm_build(&cfg, 0, &vm);
+	r = vm_build(&cfg, NULL, 0, &vm);
 	fflush(stderr);
 	dup2(saved, STDERR_FILENO);
 	close(saved);
@@ -1835,7 +1879,7 @@ static void test_snp_launch_inputs(void)
 	cfg.cc.snp.host_data_set = true;
 	vm_config_finish(&cfg);
 	model_reset(KVM_X86_SNP_VM);
-	r = vm_build(&cfg, 0, &vm);
+	r = vm_build(&cfg, NULL, 0, &vm);
 	EXPECT_EQ(r, 0, "an SNP launch with an ID block should succeed%s%s",
 		  m.unknown[0] ? "; unmodelled: " : "", m.unknown);
 	EXPECT_EQ(m.violations, 0, "KVM's rules should hold");
@@ -1851,7 +1895,7 @@ static void test_snp_launch_inputs(void)
 	model_reset(KVM_X86_SNP_VM);
 	saved = dup(STDERR_FILENO);
 	dup2(fileno(f), STDERR_FILENO);
-	r = vm_build(&cfg, 0, &vm);
+	r = vm_build(&cfg, NULL, 0, &vm);
 	fflush(stderr);
 	dup2(saved, STDERR_FILENO);
 	close(saved);
@@ -1892,7 +1936,7 @@ static void test_snp_req_certs_enabled(void)
 	cfg.cc.snp.certs = strdup(path);
 	vm_config_finish(&cfg);
 	model_reset(KVM_X86_SNP_VM);
-	r = vm_build(&cfg, 0, &vm);
+	r = vm_build(&cfg, NULL, 0, &vm);
 	EXPECT_EQ(r, 0, "an SNP launch with certificates should succeed%s%s",
 		  m.unknown[0] ? "; unmodelled: " : "", m.unknown);
 	EXPECT(m.req_certs, "KVM_SEV_SNP_ENABLE_REQ_CERTS should be issued, before the vCPUs");
@@ -1922,7 +1966,7 @@ static void test_tdx_launch_inputs(void)
 	cfg.cc.tdx.mrconfigid_set = cfg.cc.tdx.mrownerconfig_set = true;
 	vm_config_finish(&cfg);
 	model_reset(KVM_X86_TDX_VM);
-	r = vm_build(&cfg, 0, &vm);
+	r = vm_build(&cfg, NULL, 0, &vm);
 	EXPECT_EQ(r, 0, "a TDX launch with owner inputs should succeed%s%s",
 		  m.unknown[0] ? "; unmodelled: " : "", m.unknown);
 	EXPECT(!memcmp(m.td_mr[0], want[0], 48),
@@ -1943,6 +1987,7 @@ int main(void)
 		TEST_CASE(test_fw_cfg_dma_private),
 		TEST_CASE(test_snp_cpuid_rejected),
 		TEST_CASE(test_tdx_launch),
+		TEST_CASE(test_launch_takes_checked_image),
 		TEST_CASE(test_snp_launch_inputs),
 		TEST_CASE(test_snp_req_certs_enabled),
 		TEST_CASE(test_tdx_launch_inputs),

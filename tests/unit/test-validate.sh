@@ -71,7 +71,20 @@ same "flags are named as flags" \
 commands=("config check" "run --plan" "measure")
 echo '{"cc": {"mode": "snp"}}' >snp.json
 same "snp needs firmware (a CC rule)" \
-	"^cvmm: error: snp.json: cc.mode 'snp' needs boot.firmware" snp.json
+	"^cvmm: error: snp.json: \\\$\\.cc\\.mode: cc.mode 'snp' needs boot.firmware" snp.json
+
+# The TDX rules live in cc/rules.c alone (not also in config/rules.c): a
+# TD with an in-kernel irqchip and no firmware gets one line per field.
+echo '{"cc": {"mode": "tdx"}}' >tdx.json
+same "tdx rules once each, naming the field or flag" \
+	"^cvmm: error: --irqchip: cc.mode 'tdx' cannot have a PIC" \
+	tdx.json --irqchip in-kernel
+if [[ $(grep -c '^cvmm: error: ' err) -eq 2 ]] &&
+   grep -q "^cvmm: error: tdx.json: \\\$\\.cc\\.mode: cc.mode 'tdx' needs boot.firmware" err; then
+	ok "tdx: two problems, two lines"
+else
+	bad "tdx: two problems, two lines" "expected \$.cc.mode and --irqchip"; cat err
+fi
 
 echo "passed $passed, failed $failed"
 [[ $failed -eq 0 ]]
