@@ -4,26 +4,24 @@
  * (the guest starts its secondaries with CPU_ON, handled in the kernel,
  * and ends the VM with SYSTEM_OFF or SYSTEM_RESET, which reach us as
  * KVM_EXIT_SYSTEM_EVENT), a PMUv3 where KVM offers one. The exit handler
- * is a plain switch, as on x86 (vmm/vcpu.c); a guest can end its own VM
- * but not crash cvmm.
+ * is a plain switch, called by the vCPU thread (vmm/vcpu.c); a guest can
+ * end its own VM but not crash cvmm.
  */
-#include <signal.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
-#include "lib/clock.h"
 #include "lib/kvm.h"
 #include "lib/log.h"
+#include "vmm/arch.h"
 #include "vmm/arm64/arm64.h"
 #include "vmm/arm64/layout.h"
-#include "vmm/seccomp.h"
 
 #define CORE_REG(field)                                          \
 	(KVM_REG_ARM64 | KVM_REG_SIZE_U64 | KVM_REG_ARM_CORE |   \
 	 (offsetof(struct kvm_regs, field) / sizeof(__u32)))
 
-int arm64_vcpu_init(struct vm *vm, struct vcpu *vcpu)
+int arch_vcpu_init(struct vm *vm, struct vcpu *vcpu)
 {
 	struct kvm_vcpu_init init = vm->arm64->vcpu_init;
 	int r;
@@ -32,7 +30,9 @@ int arm64_vcpu_init(struct vm *vm, struct vcpu *vcpu)
 	if (vcpu->id > 0)
 		init.features[0] |= 1u << KVM_ARM_VCPU_POWER_OFF;
 	r = kvm_ioctl(vcpu->fd, KVM_ARM_VCPU_INIT, &init);
-	return r < 0 ? r : 0;
+	if (r < 0)
+		return log_error_errno(r, "KVM_ARM_VCPU_INIT on vCPU %u", vcpu->id);
+	return 0;
 }
 
 /* After the GIC's CTRL_INIT: KVM checks the PPI against it. */
@@ -154,6 +154,7 @@ enum vcpu_action vcpu_handle_exit(struct vcpu *vcpu)
 	uint32_t reason = run->exit_reason;
 
 	vcpu->exits[MIN(reason, VM_EXIT_REASONS)]++;
+	vcpu_note_exit(vcpu);
 	switch (reason) {
 	case KVM_EXIT_MMIO:
 		return handle_mmio(vcpu);
@@ -180,59 +181,13 @@ enum vcpu_action vcpu_handle_exit(struct vcpu *vcpu)
 	}
 }
 
-static void *vcpu_thread(void *arg)
+void arch_vcpu_log_registers(struct vcpu *vcpu)
 {
-	struct vcpu *vcpu = arg;
-	struct vm *vm = vcpu->vm;
-	enum vcpu_action action = VCPU_CONTINUE;
-	int r;
-
-	r = seccomp_install(SECCOMP_ROLE_VCPU, vm->cfg);
-	if (r < 0) {
-		log_error_errno(r, "vcpu%u: installing its seccomp filter",
-				vcpu->id);
-		action = VCPU_FAIL;
-	}
-	while (action == VCPU_CONTINUE) {
-		if (__atomic_load_n(&vm->stopping, __ATOMIC_ACQUIRE))
-			break;
-		if (!vm->times.first_run)
-			__atomic_store_n(&vm->times.first_run, monotonic_ns(),
-					 __ATOMIC_RELAXED);
-		if (ioctl(vcpu->fd, KVM_RUN, 0) < 0) {
-			if (errno == EINTR || errno == EAGAIN)
-				continue;
-			log_error_errno(-errno, "vcpu%u: KVM_RUN failed at pc 0x%llx",
-					vcpu->id,
-					(unsigned long long)vcpu_pc(vcpu));
-			action = VCPU_FAIL;
-		} else {
-			action = vcpu_handle_exit(vcpu);
-		}
-	}
-	if (action == VCPU_FAIL)
-		vm_request_stop(vm, 1);
-	if (__atomic_sub_fetch(&vm->vcpus_running, 1, __ATOMIC_ACQ_REL) == 0)
-		event_loop_stop(&vm->loop);
-	return NULL;
+	log_error("vcpu%u: pc 0x%llx", vcpu->id,
+		  (unsigned long long)vcpu_pc(vcpu));
 }
 
-static void kick_handler(int sig)
+void arch_vcpu_log_state(struct vcpu *vcpu)
 {
-	(void)sig;
-}
-
-int vcpu_start(struct vcpu *vcpu)
-{
-	static const struct sigaction sa = { .sa_handler = kick_handler };
-	int r;
-
-	/* No SA_RESTART: the kick must make KVM_RUN return EINTR. */
-	if (sigaction(SIGUSR1, &sa, NULL) < 0)
-		return -errno;
-	r = pthread_create(&vcpu->thread, NULL, vcpu_thread, vcpu);
-	if (r)
-		return -r;
-	vcpu->started = true;
-	return 0;
+	arch_vcpu_log_registers(vcpu);
 }
