@@ -181,13 +181,16 @@ enum vcpu_action vcpu_handle_exit(struct vcpu *vcpu)
 	}
 }
 
+/* After a failed KVM_RUN (vmm/vcpu.c): where the guest was. */
 void arch_vcpu_log_registers(struct vcpu *vcpu)
 {
-	log_error("vcpu%u: pc 0x%llx", vcpu->id,
+	log_error("vcpu%u: stopped at pc 0x%llx", vcpu->id,
 		  (unsigned long long)vcpu_pc(vcpu));
 }
 
+/* SIGQUIT, SIGUSR2: where the vCPU is (vm-run.c logs its last exit). */
 void arch_vcpu_log_state(struct vcpu *vcpu)
 {
-	arch_vcpu_log_registers(vcpu);
+	log_error("vcpu%u: pc 0x%llx", vcpu->id,
+		  (unsigned long long)vcpu_pc(vcpu));
 }
