@@ -41,4 +41,21 @@ void arch_vcpu_log_registers(struct vcpu *vcpu);
 /* SIGQUIT, SIGUSR2: log where the vCPU is, from its own thread. */
 void arch_vcpu_log_state(struct vcpu *vcpu);
 
+/* The guest's program counter for messages (~0 if unreadable), its name. */
+uint64_t arch_vcpu_pc(struct vcpu *vcpu);
+extern const char arch_pc_name[];
+
+/*
+ * For the exit handlers (vmm/vcpu-bus.c): what a bus access's result r
+ * means for the vCPU, reported; r made 0 for an access nobody claims
+ * under VM_IO_PROBE; KVM_EXIT_MMIO.
+ */
+enum vcpu_action vcpu_bus_result(struct vcpu *vcpu, int r, const char *what,
+				 uint64_t addr, uint32_t size, bool is_write,
+				 uint64_t value);
+int vcpu_probe_unknown(struct vcpu *vcpu, int r, const char *what,
+		       uint64_t addr, uint8_t *data, uint32_t size,
+		       bool is_write);
+enum vcpu_action vcpu_handle_mmio(struct vcpu *vcpu);
+
 #endif

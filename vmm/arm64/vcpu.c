@@ -8,8 +8,6 @@
  * end its own VM but not crash cvmm.
  */
 #include <stddef.h>
-#include <stdio.h>
-#include <string.h>
 
 #include "lib/kvm.h"
 #include "lib/log.h"
@@ -78,8 +76,10 @@ int arm64_vcpu_set_entry(struct vcpu *vcpu, uint64_t pc, uint64_t x0)
 	return r;
 }
 
+const char arch_pc_name[] = "pc";
+
 /* For error reports; arm64 has no KVM_GET_REGS, one register at a time. */
-static uint64_t vcpu_pc(struct vcpu *vcpu)
+uint64_t arch_vcpu_pc(struct vcpu *vcpu)
 {
 	uint64_t pc;
 	struct kvm_one_reg reg = { .id = CORE_REG(regs.pc), .addr = (uintptr_t)&pc };
@@ -87,43 +87,6 @@ static uint64_t vcpu_pc(struct vcpu *vcpu)
 	if (kvm_ioctl(vcpu->fd, KVM_GET_ONE_REG, &reg) < 0)
 		return ~0ull;
 	return pc;
-}
-
-static enum vcpu_action handle_mmio(struct vcpu *vcpu)
-{
-	struct kvm_run *run = vcpu->run;
-	uint32_t len = run->mmio.len;
-	uint64_t value = 0;
-	int r;
-
-	if (len == 0 || len > sizeof(run->mmio.data))
-		return VCPU_FAIL;
-	memcpy(&value, run->mmio.data, len);
-	r = bus_access(&vcpu->vm->mmio, run->mmio.phys_addr, run->mmio.data,
-		       len, run->mmio.is_write);
-	/* A kernel probes: absent hardware reads all-ones, writes vanish. */
-	if (r == -ENODEV && vcpu->vm->io_policy == VM_IO_PROBE) {
-		if (!run->mmio.is_write)
-			memset(run->mmio.data, 0xff, len);
-		return VCPU_CONTINUE;
-	}
-	if (r == BUS_STOP_VCPU)
-		return vcpu->vm->stopping ? VCPU_SHUTDOWN : VCPU_PAUSE;
-	if (r >= 0)
-		return VCPU_CONTINUE;
-	if (r == -ENODEV && run->mmio.is_write)
-		log_error("vcpu%u: guest wrote 0x%llx to unknown MMIO address 0x%llx (size %u) at pc 0x%llx",
-			  vcpu->id, (unsigned long long)value,
-			  (unsigned long long)run->mmio.phys_addr, len,
-			  (unsigned long long)vcpu_pc(vcpu));
-	else if (r == -ENODEV)
-		log_error("vcpu%u: guest read unknown MMIO address 0x%llx (size %u) at pc 0x%llx",
-			  vcpu->id, (unsigned long long)run->mmio.phys_addr,
-			  len, (unsigned long long)vcpu_pc(vcpu));
-	else
-		log_error_errno(r, "vcpu%u: MMIO 0x%llx access failed",
-				vcpu->id, (unsigned long long)run->mmio.phys_addr);
-	return VCPU_FAIL;
 }
 
 static enum vcpu_action handle_system_event(struct vcpu *vcpu)
@@ -143,7 +106,7 @@ static enum vcpu_action handle_system_event(struct vcpu *vcpu)
 		log_error("vcpu%u: system event %u (data[0] 0x%llx) at pc 0x%llx",
 			  vcpu->id, run->system_event.type,
 			  (unsigned long long)run->system_event.data[0],
-			  (unsigned long long)vcpu_pc(vcpu));
+			  (unsigned long long)arch_vcpu_pc(vcpu));
 		return VCPU_FAIL;
 	}
 }
@@ -157,7 +120,7 @@ enum vcpu_action vcpu_handle_exit(struct vcpu *vcpu)
 	vcpu_note_exit(vcpu);
 	switch (reason) {
 	case KVM_EXIT_MMIO:
-		return handle_mmio(vcpu);
+		return vcpu_handle_mmio(vcpu);
 	case KVM_EXIT_SYSTEM_EVENT:
 		return handle_system_event(vcpu);
 	case KVM_EXIT_INTR:
@@ -166,17 +129,17 @@ enum vcpu_action vcpu_handle_exit(struct vcpu *vcpu)
 		log_error("vcpu%u: guest access to 0x%llx that KVM cannot decode (KVM_EXIT_ARM_NISV, esr 0x%llx) at pc 0x%llx",
 			  vcpu->id, (unsigned long long)run->arm_nisv.fault_ipa,
 			  (unsigned long long)run->arm_nisv.esr_iss,
-			  (unsigned long long)vcpu_pc(vcpu));
+			  (unsigned long long)arch_vcpu_pc(vcpu));
 		return VCPU_FAIL;
 	case KVM_EXIT_INTERNAL_ERROR:
 		log_error("vcpu%u: KVM internal error, suberror %u at pc 0x%llx",
 			  vcpu->id, run->internal.suberror,
-			  (unsigned long long)vcpu_pc(vcpu));
+			  (unsigned long long)arch_vcpu_pc(vcpu));
 		return VCPU_FAIL;
 	default:
 		log_error("vcpu%u: unexpected exit KVM_EXIT_%s (%u) at pc 0x%llx",
 			  vcpu->id, kvm_exit_reason_name(reason), reason,
-			  (unsigned long long)vcpu_pc(vcpu));
+			  (unsigned long long)arch_vcpu_pc(vcpu));
 		return VCPU_FAIL;
 	}
 }
@@ -185,12 +148,12 @@ enum vcpu_action vcpu_handle_exit(struct vcpu *vcpu)
 void arch_vcpu_log_registers(struct vcpu *vcpu)
 {
 	log_error("vcpu%u: stopped at pc 0x%llx", vcpu->id,
-		  (unsigned long long)vcpu_pc(vcpu));
+		  (unsigned long long)arch_vcpu_pc(vcpu));
 }
 
 /* SIGQUIT, SIGUSR2: where the vCPU is (vm-run.c logs its last exit). */
 void arch_vcpu_log_state(struct vcpu *vcpu)
 {
 	log_error("vcpu%u: pc 0x%llx", vcpu->id,
-		  (unsigned long long)vcpu_pc(vcpu));
+		  (unsigned long long)arch_vcpu_pc(vcpu));
 }

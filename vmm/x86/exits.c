@@ -22,7 +22,9 @@
 
 typedef enum vcpu_action (*exit_handler_fn)(struct vcpu *vcpu);
 
-static uint64_t vcpu_rip(struct vcpu *vcpu)
+const char arch_pc_name[] = "rip";
+
+uint64_t arch_vcpu_pc(struct vcpu *vcpu)
 {
 	struct kvm_regs regs;
 
@@ -43,49 +45,6 @@ static enum vcpu_action fail_with_registers(struct vcpu *vcpu)
 {
 	arch_vcpu_log_registers(vcpu);
 	return VCPU_FAIL;
-}
-
-static enum vcpu_action bus_result(struct vcpu *vcpu, int r, const char *what,
-				   uint64_t addr, uint32_t size, bool is_write,
-				   uint64_t value)
-{
-	if (r == BUS_STOP_VCPU)
-		return vcpu->vm->stopping ? VCPU_SHUTDOWN : VCPU_PAUSE;
-	if (r >= 0)
-		return VCPU_CONTINUE;
-	if (r == -ENODEV) {
-		if (is_write)
-			log_error("vcpu%u: guest wrote 0x%llx to unknown %s 0x%llx (size %u) at rip 0x%llx",
-				  vcpu->id, (unsigned long long)value, what,
-				  (unsigned long long)addr, size,
-				  (unsigned long long)vcpu_rip(vcpu));
-		else
-			log_error("vcpu%u: guest read unknown %s 0x%llx (size %u) at rip 0x%llx",
-				  vcpu->id, what, (unsigned long long)addr, size,
-				  (unsigned long long)vcpu_rip(vcpu));
-		return VCPU_FAIL;
-	}
-	log_error_errno(r, "vcpu%u: %s 0x%llx access failed", vcpu->id, what,
-			(unsigned long long)addr);
-	return VCPU_FAIL;
-}
-
-/*
- * VM_IO_PROBE: as on a PC, nobody answering means reads float to
- * all-ones and writes vanish. Kernels probe ports to find hardware.
- */
-static int probe_unknown(struct vcpu *vcpu, int r, const char *what,
-			 uint64_t addr, uint8_t *data, uint32_t size,
-			 bool is_write)
-{
-	if (r != -ENODEV || vcpu->vm->io_policy != VM_IO_PROBE)
-		return r;
-	if (!is_write)
-		memset(data, 0xff, size);
-	log_debug("vcpu%u: %s unknown %s 0x%llx (size %u), ignoring",
-		  vcpu->id, is_write ? "write to" : "read of", what,
-		  (unsigned long long)addr, size);
-	return 0;
 }
 
 static enum vcpu_action handle_io(struct vcpu *vcpu)
@@ -115,30 +74,12 @@ static enum vcpu_action handle_io(struct vcpu *vcpu)
 
 		memcpy(&value, data, size);
 		r = bus_access(&vcpu->vm->pio, io.port, data, size, is_write);
-		r = probe_unknown(vcpu, r, "port", io.port, data, size,
-				  is_write);
-		action = bus_result(vcpu, r, "port", io.port, size, is_write,
-				    value);
+		r = vcpu_probe_unknown(vcpu, r, "port", io.port, data, size,
+				       is_write);
+		action = vcpu_bus_result(vcpu, r, "port", io.port, size,
+					 is_write, value);
 	}
 	return action;
-}
-
-static enum vcpu_action handle_mmio(struct vcpu *vcpu)
-{
-	struct kvm_run *run = vcpu->run;
-	uint32_t len = run->mmio.len;
-	uint64_t value = 0;
-	int r;
-
-	if (len == 0 || len > sizeof(run->mmio.data))
-		return VCPU_FAIL;
-	memcpy(&value, run->mmio.data, len);
-	r = bus_access(&vcpu->vm->mmio, run->mmio.phys_addr, run->mmio.data,
-		       len, run->mmio.is_write);
-	r = probe_unknown(vcpu, r, "MMIO address", run->mmio.phys_addr,
-			  run->mmio.data, len, run->mmio.is_write);
-	return bus_result(vcpu, r, "MMIO address", run->mmio.phys_addr, len,
-			  run->mmio.is_write, value);
 }
 
 /*
@@ -167,7 +108,7 @@ static enum vcpu_action handle_hlt(struct vcpu *vcpu)
 static enum vcpu_action handle_shutdown(struct vcpu *vcpu)
 {
 	log_error("vcpu%u: triple fault (KVM_EXIT_SHUTDOWN) at rip 0x%llx",
-		  vcpu->id, (unsigned long long)vcpu_rip(vcpu));
+		  vcpu->id, (unsigned long long)arch_vcpu_pc(vcpu));
 	if (log_get_level() >= LOG_LEVEL_DEBUG)
 		return fail_with_registers(vcpu);
 	return VCPU_FAIL;
@@ -319,7 +260,7 @@ static enum vcpu_action handle_ioapic_eoi(struct vcpu *vcpu)
 
 static const exit_handler_fn exit_handlers[] = {
 	[KVM_EXIT_IO] = handle_io,
-	[KVM_EXIT_MMIO] = handle_mmio,
+	[KVM_EXIT_MMIO] = vcpu_handle_mmio,
 	[KVM_EXIT_HLT] = handle_hlt,
 	[KVM_EXIT_SHUTDOWN] = handle_shutdown,
 	[KVM_EXIT_HYPERCALL] = handle_hypercall,
