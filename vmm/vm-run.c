@@ -8,9 +8,10 @@
 
 #include "lib/log.h"
 #include "memory/convert.h"
+#include "vmm/arch.h"
+#include "vmm/console.h"
 #include "vmm/seccomp.h"
 #include "vmm/vm.h"
-#include "vmm/x86/pc.h"
 
 static void on_stop_signal(void *opaque, int signo)
 {
@@ -54,14 +55,15 @@ static int watch_stop_signals(struct vm *vm)
 
 int vm_run(struct vm *vm)
 {
+	struct console *console = arch_vm_console(vm);
 	int r;
 
 	/* Everything privileged is open, and threads inherit what is left. */
 	r = privs_drop(&vm->privs);
 	if (r == 0)
 		r = watch_stop_signals(vm);
-	if (r == 0 && vm->pc)
-		r = console_start(&vm->pc->console);
+	if (r == 0 && console)
+		r = console_start(console);
 	/* All of them, so that an early return cannot stop the loop. */
 	vm->vcpus_running = vm->nr_vcpus;
 	for (unsigned int i = 0; i < vm->nr_vcpus && r == 0; i++) {
@@ -86,14 +88,15 @@ int vm_run(struct vm *vm)
 	for (unsigned int i = 0; i < vm->nr_vcpus; i++)
 		if (vm->vcpus[i].started)
 			pthread_join(vm->vcpus[i].thread, NULL);
-	if (vm->pc)
-		console_stop(&vm->pc->console);
+	if (console)
+		console_stop(console);
 	uart_flush(&vm->uart);
 	r = mem_convert_flush(&vm->mem);
 	if (r < 0)
 		log_warning_errno(r, "discarding the dead side of converted memory (%llu discards failed during the run)",
 				  (unsigned long long)vm->mem.stats.discard_failures);
 	vm->times.end = monotonic_ns();
+	arch_vm_stopped(vm);
 	if (!vm->stopping) {
 		log_error("every vCPU stopped but the guest never ended the VM");
 		return 1;

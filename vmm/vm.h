@@ -160,7 +160,7 @@ struct vm *vm_free(struct vm *vm);
 /* End the VM with status (the first request wins) and kick the vCPUs. */
 void vm_request_stop(struct vm *vm, int status);
 
-/* x86: have every vCPU log its state at once and run on (vcpu.c). */
+/* Have every vCPU log its state at once and run on (vcpu.c). */
 void vm_request_dump(struct vm *vm);
 
 /*

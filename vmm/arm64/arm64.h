@@ -54,7 +54,6 @@ int __must_check arm64_pci_create(struct vm *vm);
 void arm64_pci_destroy(struct arm64_machine *m);
 
 /* vmm/arm64/vcpu.c */
-int __must_check arm64_vcpu_init(struct vm *vm, struct vcpu *vcpu);
 int __must_check arm64_vcpu_init_pmu(struct vm *vm, struct vcpu *vcpu);
 int __must_check arm64_vcpu_set_entry(struct vcpu *vcpu, uint64_t pc,
 				      uint64_t x0);

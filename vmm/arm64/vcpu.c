@@ -4,26 +4,22 @@
  * (the guest starts its secondaries with CPU_ON, handled in the kernel,
  * and ends the VM with SYSTEM_OFF or SYSTEM_RESET, which reach us as
  * KVM_EXIT_SYSTEM_EVENT), a PMUv3 where KVM offers one. The exit handler
- * is a plain switch, as on x86 (vmm/vcpu.c); a guest can end its own VM
- * but not crash cvmm.
+ * is a plain switch, called by the vCPU thread (vmm/vcpu.c); a guest can
+ * end its own VM but not crash cvmm.
  */
-#include <signal.h>
 #include <stddef.h>
-#include <stdio.h>
-#include <string.h>
 
-#include "lib/clock.h"
 #include "lib/kvm.h"
 #include "lib/log.h"
+#include "vmm/arch.h"
 #include "vmm/arm64/arm64.h"
 #include "vmm/arm64/layout.h"
-#include "vmm/seccomp.h"
 
 #define CORE_REG(field)                                          \
 	(KVM_REG_ARM64 | KVM_REG_SIZE_U64 | KVM_REG_ARM_CORE |   \
 	 (offsetof(struct kvm_regs, field) / sizeof(__u32)))
 
-int arm64_vcpu_init(struct vm *vm, struct vcpu *vcpu)
+int arch_vcpu_init(struct vm *vm, struct vcpu *vcpu)
 {
 	struct kvm_vcpu_init init = vm->arm64->vcpu_init;
 	int r;
@@ -32,7 +28,9 @@ int arm64_vcpu_init(struct vm *vm, struct vcpu *vcpu)
 	if (vcpu->id > 0)
 		init.features[0] |= 1u << KVM_ARM_VCPU_POWER_OFF;
 	r = kvm_ioctl(vcpu->fd, KVM_ARM_VCPU_INIT, &init);
-	return r < 0 ? r : 0;
+	if (r < 0)
+		return log_error_errno(r, "KVM_ARM_VCPU_INIT on vCPU %u", vcpu->id);
+	return 0;
 }
 
 /* After the GIC's CTRL_INIT: KVM checks the PPI against it. */
@@ -78,8 +76,10 @@ int arm64_vcpu_set_entry(struct vcpu *vcpu, uint64_t pc, uint64_t x0)
 	return r;
 }
 
+const char arch_pc_name[] = "pc";
+
 /* For error reports; arm64 has no KVM_GET_REGS, one register at a time. */
-static uint64_t vcpu_pc(struct vcpu *vcpu)
+uint64_t arch_vcpu_pc(struct vcpu *vcpu)
 {
 	uint64_t pc;
 	struct kvm_one_reg reg = { .id = CORE_REG(regs.pc), .addr = (uintptr_t)&pc };
@@ -87,43 +87,6 @@ static uint64_t vcpu_pc(struct vcpu *vcpu)
 	if (kvm_ioctl(vcpu->fd, KVM_GET_ONE_REG, &reg) < 0)
 		return ~0ull;
 	return pc;
-}
-
-static enum vcpu_action handle_mmio(struct vcpu *vcpu)
-{
-	struct kvm_run *run = vcpu->run;
-	uint32_t len = run->mmio.len;
-	uint64_t value = 0;
-	int r;
-
-	if (len == 0 || len > sizeof(run->mmio.data))
-		return VCPU_FAIL;
-	memcpy(&value, run->mmio.data, len);
-	r = bus_access(&vcpu->vm->mmio, run->mmio.phys_addr, run->mmio.data,
-		       len, run->mmio.is_write);
-	/* A kernel probes: absent hardware reads all-ones, writes vanish. */
-	if (r == -ENODEV && vcpu->vm->io_policy == VM_IO_PROBE) {
-		if (!run->mmio.is_write)
-			memset(run->mmio.data, 0xff, len);
-		return VCPU_CONTINUE;
-	}
-	if (r == BUS_STOP_VCPU)
-		return vcpu->vm->stopping ? VCPU_SHUTDOWN : VCPU_PAUSE;
-	if (r >= 0)
-		return VCPU_CONTINUE;
-	if (r == -ENODEV && run->mmio.is_write)
-		log_error("vcpu%u: guest wrote 0x%llx to unknown MMIO address 0x%llx (size %u) at pc 0x%llx",
-			  vcpu->id, (unsigned long long)value,
-			  (unsigned long long)run->mmio.phys_addr, len,
-			  (unsigned long long)vcpu_pc(vcpu));
-	else if (r == -ENODEV)
-		log_error("vcpu%u: guest read unknown MMIO address 0x%llx (size %u) at pc 0x%llx",
-			  vcpu->id, (unsigned long long)run->mmio.phys_addr,
-			  len, (unsigned long long)vcpu_pc(vcpu));
-	else
-		log_error_errno(r, "vcpu%u: MMIO 0x%llx access failed",
-				vcpu->id, (unsigned long long)run->mmio.phys_addr);
-	return VCPU_FAIL;
 }
 
 static enum vcpu_action handle_system_event(struct vcpu *vcpu)
@@ -143,7 +106,7 @@ static enum vcpu_action handle_system_event(struct vcpu *vcpu)
 		log_error("vcpu%u: system event %u (data[0] 0x%llx) at pc 0x%llx",
 			  vcpu->id, run->system_event.type,
 			  (unsigned long long)run->system_event.data[0],
-			  (unsigned long long)vcpu_pc(vcpu));
+			  (unsigned long long)arch_vcpu_pc(vcpu));
 		return VCPU_FAIL;
 	}
 }
@@ -154,9 +117,10 @@ enum vcpu_action vcpu_handle_exit(struct vcpu *vcpu)
 	uint32_t reason = run->exit_reason;
 
 	vcpu->exits[MIN(reason, VM_EXIT_REASONS)]++;
+	vcpu_note_exit(vcpu);
 	switch (reason) {
 	case KVM_EXIT_MMIO:
-		return handle_mmio(vcpu);
+		return vcpu_handle_mmio(vcpu);
 	case KVM_EXIT_SYSTEM_EVENT:
 		return handle_system_event(vcpu);
 	case KVM_EXIT_INTR:
@@ -165,74 +129,31 @@ enum vcpu_action vcpu_handle_exit(struct vcpu *vcpu)
 		log_error("vcpu%u: guest access to 0x%llx that KVM cannot decode (KVM_EXIT_ARM_NISV, esr 0x%llx) at pc 0x%llx",
 			  vcpu->id, (unsigned long long)run->arm_nisv.fault_ipa,
 			  (unsigned long long)run->arm_nisv.esr_iss,
-			  (unsigned long long)vcpu_pc(vcpu));
+			  (unsigned long long)arch_vcpu_pc(vcpu));
 		return VCPU_FAIL;
 	case KVM_EXIT_INTERNAL_ERROR:
 		log_error("vcpu%u: KVM internal error, suberror %u at pc 0x%llx",
 			  vcpu->id, run->internal.suberror,
-			  (unsigned long long)vcpu_pc(vcpu));
+			  (unsigned long long)arch_vcpu_pc(vcpu));
 		return VCPU_FAIL;
 	default:
 		log_error("vcpu%u: unexpected exit KVM_EXIT_%s (%u) at pc 0x%llx",
 			  vcpu->id, kvm_exit_reason_name(reason), reason,
-			  (unsigned long long)vcpu_pc(vcpu));
+			  (unsigned long long)arch_vcpu_pc(vcpu));
 		return VCPU_FAIL;
 	}
 }
 
-static void *vcpu_thread(void *arg)
+/* After a failed KVM_RUN (vmm/vcpu.c): where the guest was. */
+void arch_vcpu_log_registers(struct vcpu *vcpu)
 {
-	struct vcpu *vcpu = arg;
-	struct vm *vm = vcpu->vm;
-	enum vcpu_action action = VCPU_CONTINUE;
-	int r;
-
-	r = seccomp_install(SECCOMP_ROLE_VCPU, vm->cfg);
-	if (r < 0) {
-		log_error_errno(r, "vcpu%u: installing its seccomp filter",
-				vcpu->id);
-		action = VCPU_FAIL;
-	}
-	while (action == VCPU_CONTINUE) {
-		if (__atomic_load_n(&vm->stopping, __ATOMIC_ACQUIRE))
-			break;
-		if (!vm->times.first_run)
-			__atomic_store_n(&vm->times.first_run, monotonic_ns(),
-					 __ATOMIC_RELAXED);
-		if (ioctl(vcpu->fd, KVM_RUN, 0) < 0) {
-			if (errno == EINTR || errno == EAGAIN)
-				continue;
-			log_error_errno(-errno, "vcpu%u: KVM_RUN failed at pc 0x%llx",
-					vcpu->id,
-					(unsigned long long)vcpu_pc(vcpu));
-			action = VCPU_FAIL;
-		} else {
-			action = vcpu_handle_exit(vcpu);
-		}
-	}
-	if (action == VCPU_FAIL)
-		vm_request_stop(vm, 1);
-	if (__atomic_sub_fetch(&vm->vcpus_running, 1, __ATOMIC_ACQ_REL) == 0)
-		event_loop_stop(&vm->loop);
-	return NULL;
+	log_error("vcpu%u: stopped at pc 0x%llx", vcpu->id,
+		  (unsigned long long)arch_vcpu_pc(vcpu));
 }
 
-static void kick_handler(int sig)
+/* SIGQUIT, SIGUSR2: where the vCPU is (vm-run.c logs its last exit). */
+void arch_vcpu_log_state(struct vcpu *vcpu)
 {
-	(void)sig;
-}
-
-int vcpu_start(struct vcpu *vcpu)
-{
-	static const struct sigaction sa = { .sa_handler = kick_handler };
-	int r;
-
-	/* No SA_RESTART: the kick must make KVM_RUN return EINTR. */
-	if (sigaction(SIGUSR1, &sa, NULL) < 0)
-		return -errno;
-	r = pthread_create(&vcpu->thread, NULL, vcpu_thread, vcpu);
-	if (r)
-		return -r;
-	vcpu->started = true;
-	return 0;
+	log_error("vcpu%u: pc 0x%llx", vcpu->id,
+		  (unsigned long long)arch_vcpu_pc(vcpu));
 }

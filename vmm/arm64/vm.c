@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * Building, running and tearing down an arm64 VM. vm_build() reads top
- * to bottom in the order KVM/arm64 requires: the VM, RAM, the UART, every
- * vCPU created and initialised (KVM_ARM_VCPU_INIT), then the GICv3 whose
+ * The arm64 VM behind vmm/arch.h, in the order KVM/arm64 requires: the
+ * VM, RAM, the UART, every vCPU created and initialised
+ * (KVM_ARM_VCPU_INIT, vmm/arm64/vcpu.c), then the GICv3 whose
  * redistributors cover them, its CTRL_INIT, the PMU, the PCIe host with
  * its virtio devices (their irqfds need the vGIC initialised), and last
  * the images (a kernel, or without one the embedded test guest).
@@ -10,28 +10,18 @@
  * --cc pkvm: a protected VM (KVM_VM_TYPE_ARM_PROTECTED) from anonymous
  * RAM, its images written before the first KVM_RUN; the config rules
  * (config/rules.c) refuse what would need its memory afterwards.
- *
- * vm_run(), vm_free() and the stop requests are the same as on x86
- * (vmm/vm.c); they sit here until the VM life cycle is split into a
- * shared part and per-architecture builders.
  */
-#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/resource.h>
-#include <time.h>
 #include <unistd.h>
 
-#include "lib/clock.h"
 #include "lib/kvm.h"
 #include "lib/log.h"
-#include "memory/convert.h"
+#include "vmm/arch.h"
 #include "vmm/arm64/arm64.h"
 #include "vmm/arm64/layout.h"
 #include "vmm/caps.h"
-#include "vmm/kvm-stats.h"
-#include "vmm/seccomp.h"
 #include "vmm/vm.h"
 
 static int check_host(struct vm *vm)
@@ -215,68 +205,6 @@ static int prepare_vcpu_init(struct vm *vm)
 	return 0;
 }
 
-/* --stats reads KVM's counters at exit, when no ioctl() is allowed. */
-static int open_stats(struct vm *vm, int fd, int *ret_stats_fd)
-{
-	int r;
-
-	if (!vm->cfg->stats.path)
-		return 0;
-	r = kvm_stats_open(fd);
-	if (r < 0)
-		return log_error_errno(r, "KVM_GET_STATS_FD for --stats");
-	*ret_stats_fd = r;
-	return 0;
-}
-
-static int create_vcpu(struct vm *vm, struct vcpu *vcpu, uint32_t id)
-{
-	void *run;
-	int r;
-
-	*vcpu = (struct vcpu){ .vm = vm, .id = id, .fd = -1, .stats_fd = -1 };
-	vcpu->fd = kvm_ioctl_val(vm->vm_fd, KVM_CREATE_VCPU, id);
-	if (vcpu->fd < 0)
-		return log_error_errno(vcpu->fd, "KVM_CREATE_VCPU(%u)", id);
-	run = mmap(NULL, vm->run_size, PROT_READ | PROT_WRITE, MAP_SHARED,
-		   vcpu->fd, 0);
-	if (run == MAP_FAILED)
-		return log_error_errno(-errno, "mapping vCPU %u's kvm_run", id);
-	vcpu->run = run;
-	r = open_stats(vm, vcpu->fd, &vcpu->stats_fd);
-	if (r < 0)
-		return r;
-	r = arm64_vcpu_init(vm, vcpu);
-	if (r < 0)
-		return log_error_errno(r, "KVM_ARM_VCPU_INIT on vCPU %u", id);
-	return 0;
-}
-
-static int create_vcpus(struct vm *vm)
-{
-	int r;
-
-	r = kvm_ioctl_val(vm->kvm_fd, KVM_GET_VCPU_MMAP_SIZE, 0);
-	if (r < 0)
-		return log_error_errno(r, "KVM_GET_VCPU_MMAP_SIZE");
-	vm->run_size = r;
-	r = prepare_vcpu_init(vm);
-	if (r < 0)
-		return r;
-	vm->vcpus = calloc(vm->cfg->machine.vcpus, sizeof(*vm->vcpus));
-	if (!vm->vcpus)
-		return log_error_errno(-ENOMEM, "allocating vCPUs");
-	vm->nr_vcpus = vm->cfg->machine.vcpus;
-	for (uint32_t i = 0; i < vm->nr_vcpus; i++)
-		vm->vcpus[i].fd = vm->vcpus[i].stats_fd = -1;
-	for (uint32_t i = 0; i < vm->nr_vcpus; i++) {
-		r = create_vcpu(vm, &vm->vcpus[i], i);
-		if (r < 0)
-			return r;
-	}
-	return 0;
-}
-
 static int init_pmus(struct vm *vm)
 {
 	for (uint32_t i = 0; i < vm->nr_vcpus; i++) {
@@ -298,179 +226,80 @@ static struct arm64_machine *machine_new(void)
 }
 
 /* arm64 has no measured launch: @img is always empty. */
-int vm_build(const struct vm_config *cfg, struct cc_image *img,
-	     uint64_t start_ns, struct vm **ret_vm)
+int arch_vm_create(struct vm *vm, struct cc_image *img)
 {
-	struct vm *vm = calloc(1, sizeof(*vm));
 	int r;
 
 	(void)img;
-	if (!vm)
-		return log_error_errno(-ENOMEM, "allocating the VM");
-	vm->cfg = cfg;
-	vm->kvm_fd = vm->vm_fd = vm->stats_fd = -1;
-	vm->times.start = start_ns;
-	pthread_mutex_init(&vm->lock, NULL);
-	r = event_loop_init(&vm->loop);
-	if (r < 0) {
-		(void)log_error_errno(r, "creating the event loop");
-		goto err_free;
-	}
 	vm->arm64 = machine_new();
-	if (!vm->arm64) {
-		r = log_error_errno(-ENOMEM, "allocating the arm64 machine");
-		goto err_free;
-	}
-	r = privs_lookup(cfg, &vm->privs);
-	if (r < 0)
-		goto err_free;
-	vm->kvm_fd = kvm_open();
-	if (vm->kvm_fd < 0) {
-		(void)log_error_errno(vm->kvm_fd, "cannot open %s", KVM_DEVICE_PATH);
-		r = VM_ERR_NO_CAP;
-		goto err_free;
-	}
+	if (!vm->arm64)
+		return log_error_errno(-ENOMEM, "allocating the arm64 machine");
 	r = check_host(vm);
 	if (r < 0)
-		goto err_free;
-	r = create_vm(vm);
-	if (r < 0)
-		goto err_free;
-	r = open_stats(vm, vm->vm_fd, &vm->stats_fd);
-	if (r < 0)
-		goto err_free;
+		return r;
+	return create_vm(vm);
+}
+
+int arch_vm_setup(struct vm *vm)
+{
+	int r;
+
 	r = create_memory(vm);
 	if (r < 0)
-		goto err_free;
+		return r;
 	r = create_devices(vm);
 	if (r < 0)
-		goto err_free;
-	r = create_vcpus(vm);
-	if (r < 0)
-		goto err_free;
+		return r;
+	return prepare_vcpu_init(vm);
+}
+
+int arch_vm_finish(struct vm *vm)
+{
+	int r;
+
 	/* The redistributor region must cover every vCPU: after them. */
 	r = arm64_gic_create(vm);
 	if (r < 0)
-		goto err_free;
+		return r;
 	r = arm64_gic_init(vm);
 	if (r < 0)
-		goto err_free;
+		return r;
 	r = init_pmus(vm);
 	if (r < 0)
-		goto err_free;
+		return r;
 	r = arm64_pci_create(vm);
 	if (r < 0)
-		goto err_free;
+		return r;
 	/*
 	 * The device tree says whether the ITS exists: images last. With
 	 * --cc pkvm this is the only time cvmm writes guest memory: pKVM
 	 * donates each page to the guest when it first touches it, and a
 	 * host access afterwards faults.
 	 */
-	r = cfg->boot.kernel ? arm64_boot_load(vm) : arm64_boot_test_guest(vm);
+	r = vm->cfg->boot.kernel ? arm64_boot_load(vm) : arm64_boot_test_guest(vm);
 	if (r < 0)
-		goto err_free;
-	*ret_vm = vm;
-	return 0;
-
-err_free:
-	vm_free(vm);
-	return r;
-}
-
-static void on_stop_signal(void *opaque, int signo)
-{
-	log_info("received %s; ending the VM", strsignal(signo));
-	vm_request_stop(opaque, 128 + signo);
-}
-
-static int watch_stop_signals(struct vm *vm)
-{
-	sigset_t set;
-	int r;
-
-	sigemptyset(&set);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGHUP);
-	r = event_loop_watch_signals(&vm->loop, &set, on_stop_signal, vm);
-	return r < 0 ? log_error_errno(r, "watching SIGINT, SIGTERM, SIGHUP") : 0;
-}
-
-int vm_run(struct vm *vm)
-{
-	int r;
-
+		return r;
 	arm64_debug_read_prepare();
-	r = privs_drop(&vm->privs);
-	if (r == 0)
-		r = watch_stop_signals(vm);
-	if (r == 0)
-		r = console_start(&vm->arm64->console);
-	vm->vcpus_running = vm->nr_vcpus;
-	for (unsigned int i = 0; i < vm->nr_vcpus && r == 0; i++) {
-		r = vcpu_start(&vm->vcpus[i]);
-		if (r < 0)
-			log_error_errno(r, "starting vCPU %u's thread", i);
-	}
-	if (r == 0) {
-		r = seccomp_install(SECCOMP_ROLE_MAIN, vm->cfg);
-		if (r < 0)
-			log_error_errno(r, "installing the main thread's seccomp filter");
-	}
-	if (r < 0)
-		vm_request_stop(vm, 1);
-	r = event_loop_run(&vm->loop);
-	if (r < 0) {
-		log_error_errno(r, "event loop");
-		vm_request_stop(vm, 1);
-	}
-	for (unsigned int i = 0; i < vm->nr_vcpus; i++)
-		if (vm->vcpus[i].started)
-			pthread_join(vm->vcpus[i].thread, NULL);
-	console_stop(&vm->arm64->console);
-	uart_flush(&vm->uart);
-	vm->times.end = monotonic_ns();
-	arm64_debug_read_guest(vm);
-	if (!vm->stopping) {
-		log_error("every vCPU stopped but the guest never ended the VM");
-		return 1;
-	}
-	return vm->exit_status;
+	return 0;
 }
 
-struct vm *vm_free(struct vm *vm)
+void arch_vm_free(struct vm *vm)
 {
-	if (!vm)
-		return NULL;
-	for (unsigned int i = 0; vm->vcpus && i < vm->nr_vcpus; i++) {
-		struct vcpu *v = &vm->vcpus[i];
+	if (!vm->arm64)
+		return;
+	if (vm->arm64->console_ready)
+		console_fini(&vm->arm64->console);
+	arm64_pci_destroy(vm->arm64);
+	arm64_gic_destroy(vm->arm64);
+	free(vm->arm64);
+}
 
-		if (v->run)
-			munmap(v->run, vm->run_size);
-		if (v->fd >= 0)
-			close(v->fd);
-		if (v->stats_fd >= 0)
-			close(v->stats_fd);
-	}
-	free(vm->vcpus);
-	if (vm->arm64) {
-		if (vm->arm64->console_ready)
-			console_fini(&vm->arm64->console);
-		arm64_pci_destroy(vm->arm64);
-		arm64_gic_destroy(vm->arm64);
-		free(vm->arm64);
-	}
-	event_loop_fini(&vm->loop);
-	bus_free(&vm->pio);
-	bus_free(&vm->mmio);
-	mem_destroy(&vm->mem);
-	if (vm->stats_fd >= 0)
-		close(vm->stats_fd);
-	if (vm->vm_fd >= 0)
-		close(vm->vm_fd);
-	if (vm->kvm_fd >= 0)
-		close(vm->kvm_fd);
-	free(vm);
-	return NULL;
+struct console *arch_vm_console(struct vm *vm)
+{
+	return &vm->arm64->console;
+}
+
+void arch_vm_stopped(struct vm *vm)
+{
+	arm64_debug_read_guest(vm);
 }
