@@ -201,7 +201,7 @@ static int place_kernel(struct vm *vm, const char *path,
 }
 
 int boot_read_into_guest(struct vm *vm, int fd, uint64_t off, uint64_t gpa,
-			   uint64_t len)
+			 uint64_t len)
 {
 	uint8_t *dst = mem_gpa_to_hva(&vm->mem, gpa, len);
 	int r;
