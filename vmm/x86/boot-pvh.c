@@ -140,7 +140,8 @@ static int find_entry_note(const uint8_t *p, uint64_t size, uint64_t align,
 		uint64_t desc = name + ALIGN_UP((uint64_t)namesz, align);
 		uint64_t value;
 
-		if (desc > size || ALIGN_UP((uint64_t)descsz, align) > size - desc)
+		if (desc > size ||
+		    ALIGN_UP((uint64_t)descsz, align) > size - desc)
 			return reject("program header %u: a note at offset 0x%llx runs past the PT_NOTE segment's 0x%llx bytes",
 				      seg, ULL(off), ULL(size));
 		off = desc + ALIGN_UP((uint64_t)descsz, align);
@@ -185,7 +186,8 @@ static int add_segment(const struct elf_layout *l, const uint8_t *ph,
 	for (unsigned int i = 0; i < img->nr_segments; i++) {
 		const struct pvh_segment *o = &img->segments[i];
 
-		if (s.paddr < o->paddr + o->memsz && o->paddr < s.paddr + s.memsz)
+		if (s.paddr < o->paddr + o->memsz &&
+		    o->paddr < s.paddr + s.memsz)
 			return reject("program header %u (0x%llx-0x%llx) overlaps an earlier PT_LOAD segment (0x%llx-0x%llx)",
 				      seg, ULL(s.paddr), ULL(s.paddr + s.memsz),
 				      ULL(o->paddr), ULL(o->paddr + o->memsz));
@@ -202,7 +204,7 @@ static int check_header(const uint8_t *buf, size_t len,
 			size_t reason_len)
 {
 	const struct elf_layout *l;
-	uint16_t machine, type;
+	uint16_t machine, type, phentsize;
 
 	if (!pvh_is_elf(buf, len))
 		return reject("not an ELF file (no 7f 45 4c 46 at offset 0)");
@@ -228,9 +230,10 @@ static int check_header(const uint8_t *buf, size_t len,
 	if (type != ET_EXEC)
 		return reject("e_type %u is not ET_EXEC (2): not an executable kernel",
 			      type);
-	if (get_le16(buf + l->phentsize) != l->ph_size)
+	phentsize = get_le16(buf + l->phentsize);
+	if (phentsize != l->ph_size)
 		return reject("e_phentsize %u is not %u, the size of an ELF%u program header",
-			      get_le16(buf + l->phentsize), l->ph_size, l->bits);
+			      phentsize, l->ph_size, l->bits);
 	*ret = l;
 	return 0;
 }
@@ -240,7 +243,7 @@ int pvh_elf_parse(const uint8_t *buf, size_t len, struct pvh_image *ret,
 {
 	struct pvh_image img = { 0 };
 	const struct elf_layout *l;
-	uint64_t phoff, phnum;
+	uint64_t phoff, phnum, align;
 	bool found = false;
 	int r;
 
@@ -263,15 +266,16 @@ int pvh_elf_parse(const uint8_t *buf, size_t len, struct pvh_image *ret,
 
 		switch (get_le32(ph)) {
 		case PT_LOAD:
-			r = add_segment(l, ph, len, i, &img, reason, reason_len);
+			r = add_segment(l, ph, len, i, &img, reason,
+					reason_len);
 			break;
 		case PT_NOTE:
 			if (!in_file(off, size, len))
 				return reject("program header %u: its notes 0x%llx+0x%llx run past the end of the file (0x%zx bytes): truncated",
 					      i, ULL(off), ULL(size), len);
-			r = find_entry_note(buf + off, size,
-					    get_addr(l, ph + l->p_align) == 8 ? 8 : 4,
-					    i, &img, &found, reason, reason_len);
+			align = get_addr(l, ph + l->p_align) == 8 ? 8 : 4;
+			r = find_entry_note(buf + off, size, align, i, &img,
+					    &found, reason, reason_len);
 			break;
 		default:
 			r = 0;
@@ -342,7 +346,8 @@ static int check_placement(struct vm *vm, const char *path,
 
 		if (s->paddr < BOOT_LOW_MEMORY_END) {
 			log_error("kernel '%s': PT_LOAD segment 0x%llx-0x%llx lies below 1 MiB, over cvmm's boot structures, ACPI tables and BIOS area",
-				  path, ULL(s->paddr), ULL(s->paddr + s->memsz));
+				  path, ULL(s->paddr),
+				  ULL(s->paddr + s->memsz));
 			return -EINVAL;
 		}
 		if (s->paddr + s->memsz > ram) {
