@@ -140,11 +140,11 @@ static int find_entry_note(const uint8_t *p, uint64_t size, uint64_t align,
 		uint64_t desc = name + ALIGN_UP((uint64_t)namesz, align);
 		uint64_t value;
 
-		if (desc > size ||
-		    ALIGN_UP((uint64_t)descsz, align) > size - desc)
+		if (desc > size || descsz > size - desc)
 			return reject("program header %u: a note at offset 0x%llx runs past the PT_NOTE segment's 0x%llx bytes",
 				      seg, ULL(off), ULL(size));
-		off = desc + ALIGN_UP((uint64_t)descsz, align);
+		/* The last value's padding may lie past the segment. */
+		off = MIN(desc + ALIGN_UP((uint64_t)descsz, align), size);
 		if (type != XEN_ELFNOTE_PHYS32_ENTRY || namesz != 4 ||
 		    memcmp(p + name, "Xen", 4))
 			continue;
