@@ -87,6 +87,12 @@ int cc_boot_files_load(const struct vm_config *cfg, struct cc_image *img,
 	return 0;
 }
 
+/* The ELF magic: a vmlinux, not a bzImage or an EFI application. */
+static bool is_vmlinux(const uint8_t *kernel, size_t size)
+{
+	return size >= 4 && !memcmp(kernel, "\x7f" "ELF", 4);
+}
+
 static const char *parse_error(int r)
 {
 	switch (r) {
@@ -188,6 +194,10 @@ int cc_image_load(const struct vm_config *cfg, struct cc_image *ret,
 	/* SNP measures the hashes; TDVF measures what fw_cfg hands it. */
 	if (cfg->boot.kernel) {
 		r = cc_boot_files_load(cfg, &img, reason, len);
+		if (r == 0 && is_vmlinux(img.kernel, img.kernel_size))
+			r = fail(reason, len, -EINVAL,
+				 "%s: a vmlinux (ELF) cannot be measured: cc.mode '%s' boots a bzImage through the firmware; give the bzImage",
+				 cfg->boot.kernel, cc_mode_name(cfg->cc.mode));
 		if (r < 0)
 			goto err_free;
 		img.has_kernel_hashes = cfg->cc.mode == CC_MODE_SNP;

@@ -30,7 +30,9 @@ int __must_check boot_test_write_info(struct vm *vm, uint64_t gpa,
 /*
  * Load cfg->boot.kernel, initrd and command line into guest memory, write
  * the zero page and ACPI tables, and put the boot vCPU at the 64-bit
- * entry. Bad files and sizes are reported, naming the file: -EINVAL.
+ * entry; a vmlinux (ELF) goes through its PVH entry instead
+ * (vmm/x86/boot-pvh.h). Bad files and sizes are reported, naming the
+ * file: -EINVAL.
  */
 int __must_check boot_linux(struct vm *vm);
 

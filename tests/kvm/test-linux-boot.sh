@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Linux direct boot on this host, with synthetic bzImages: every bad image,
+# Linux direct boot on this host, with synthetic bzImages and vmlinux
+# files (the PVH entry): every bad image,
 # initrd or command line is refused with exit 2 and a message that names
 # the file and the reason, before any vCPU runs. One good image whose
 # "kernel" is a few instructions at the 64-bit entry checks the boot
@@ -58,6 +59,43 @@ for spec in sys.argv[1:]:
 PY
 }
 
+# vmlinuxes SPEC...: write synthetic vmlinux files (ELF64, a PT_LOAD of
+# 4 KiB and a PT_NOTE with XEN_ELFNOTE_PHYS32_ENTRY at the segment's
+# start). SPEC is FILE[,field=value...]: paddr (of the segment), note
+# (its type; 18 is the PVH entry), machine, size (truncate), initrd=1 (the
+# code exits with the initrd's first byte instead of the command line's).
+vmlinuxes() {
+	python3 - "$@" <<'PY'
+import struct, sys
+for spec in sys.argv[1:]:
+    path, *fields = spec.split(",")
+    f = {k: int(v, 0) for k, v in (a.split("=", 1) for a in fields)}
+    paddr = f.get("paddr", 0x1000000)
+    ehdr = bytearray(64)
+    ehdr[:7] = b"\x7fELF\x02\x01\x01"
+    struct.pack_into("<HHIQQQIHHHHHH", ehdr, 16, 2, f.get("machine", 62),
+                     1, paddr, 64, 0, 0, 64, 56, 2, 64, 0, 0)
+    phdrs = struct.pack("<IIQQQQQQ", 1, 5, 0x1000, paddr, paddr, 0x1000,
+                        0x1000, 0x1000)
+    phdrs += struct.pack("<IIQQQQQQ", 4, 4, 0x100, 0, 0, 24, 24, 4)
+    note = struct.pack("<III4sQ", 4, 8, f.get("note", 18), b"Xen", paddr)
+    # 32-bit protected mode, EBX = hvm_start_info: exit 7 unless its magic
+    # is right; else load the command line (cmdline_paddr, +0x18) or the
+    # first module's address (modlist_paddr, +0x10), and out 0x500 (debug
+    # exit) its first byte.
+    load = ("8b4310" "8b00") if f.get("initrd") else ("8b4318" "9090")
+    code = bytes.fromhex("813b78c56e33" "7510" + load + "0fb600"
+                         "66ba0005" "ef" "f4" "ebfd"
+                         "b007" "66ba0005" "ee" "f4" "ebfd")
+    data = bytearray(0x2000)
+    data[:64] = ehdr
+    data[64:64 + len(phdrs)] = phdrs
+    data[0x100:0x100 + len(note)] = note
+    data[0x1000:0x1000 + len(code)] = code
+    open(path, "wb").write(bytes(data[:f.get("size", len(data))]))
+PY
+}
+
 # expect NAME STATUS PATTERN -- ARGS
 expect() {
 	local name=$1 want=$2 pattern=$3
@@ -100,6 +138,26 @@ expect missing-initrd 2 "$tmp/no-such-initrd.*does not exist" -- \
 truncate -s 300M "$tmp/big-initrd"
 expect initrd-too-big 2 "initrd '$tmp/big-initrd'.*does not fit" -- \
 	--kernel "$k" --initrd "$tmp/big-initrd" --memory 256M
+
+# A vmlinux through its PVH entry: the boot state (EBX, hvm_start_info's
+# magic, command line and initrd module), then each bad image.
+v=$tmp/vmlinux
+vmlinuxes "$v" "$v.initrd,initrd=1" "$v.nonote,note=17" "$v.low,paddr=0x80000" \
+	"$v.high,paddr=0x20000000" "$v.short,size=0x1800" "$v.i386,machine=3"
+expect pvh-boots-to-entry 66 "" -- --kernel "$v" --initrd "$tmp/initrd" \
+	--cmdline "B console=ttyS0"
+expect pvh-initrd-module 105 "" -- --kernel "$v.initrd" \
+	--initrd "$tmp/initrd"
+expect pvh-no-note 2 \
+	"$v.nonote.*vmlinux has no XEN_ELFNOTE_PHYS32_ENTRY; build with CONFIG_PVH or use the bzImage" -- \
+	--kernel "$v.nonote"
+expect pvh-segment-low 2 "$v.low.*0x80000-0x81000 lies below 1 MiB" -- \
+	--kernel "$v.low"
+expect pvh-segment-beyond-ram 2 "$v.high.*beyond guest RAM below 0x10000000" -- \
+	--kernel "$v.high" --memory 256M
+expect pvh-truncated 2 "$v.short.*truncated" -- --kernel "$v.short"
+expect pvh-machine 2 "$v.i386.*e_machine 3 in an ELF64 file" -- \
+	--kernel "$v.i386"
 
 # From a terminal: raw mode while the VM runs, Ctrl-A x ends it (exit 0),
 # and the terminal's settings are back afterwards.

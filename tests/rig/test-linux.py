@@ -2,7 +2,9 @@
 """Linux guests in the rig: the rig's own kernel with a busybox initramfs
 built here, booted by cvmm with 1 and 2 vCPUs, in a DEFAULT and a
 SW_PROTECTED VM, and with the split irqchip (no PIC); power-off and reboot end cvmm with 0, and a line sent on
-stdin reaches the guest's shell. All cases in one rig boot.
+stdin reaches the guest's shell. The vmlinux inside the same bzImage boots
+through its PVH entry, in a DEFAULT and a SW_PROTECTED VM. All cases in
+one rig boot.
 Usage: test-linux.py CVMM
 
 The guest's /init prints "cvmm-test:" lines (CPUs, online mask, serial
@@ -10,6 +12,7 @@ interrupts, RTC, interrupt chip) and acts on cvmmtest= from the kernel command l
 kernel hands unknown parameters to init as environment variables)."""
 import os
 import re
+import subprocess
 import sys
 import tempfile
 import time
@@ -17,6 +20,7 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import initramfs  # noqa: E402
 import rigrun  # noqa: E402
+import vmlinux  # noqa: E402
 
 INIT = r"""#!/bin/busybox sh
 /bin/busybox --install -s /bin
@@ -26,6 +30,9 @@ mount -t sysfs sys /sys
 echo "cvmm-test: cpus=$(grep -c ^processor /proc/cpuinfo)"
 echo "cvmm-test: online=$(cat /sys/devices/system/cpu/online)"
 echo "cvmm-test: rtc=$(cat /sys/class/rtc/rtc0/since_epoch 2>/dev/null)"
+# boot_params.hdr.type_of_loader: cvmm writes 0xff for a bzImage, Linux's
+# PVH entry 0xb0 (arch/x86/platform/pvh/enlighten.c).
+echo "cvmm-test: loader=$(od -An -tx1 -j528 -N1 /sys/kernel/boot_params/data | tr -d ' ')"
 if [ "$cvmmtest" = echo ]; then
 	echo "cvmm-test: ready"
 	read -r line
@@ -64,8 +71,8 @@ CMDLINE = "console=ttyS0 quiet panic=-1 cvmmtest=%s"
 CASE_TIMEOUT = 150
 
 
-def linux(name, mode="poweroff", *extra):
-    return rigrun.Case(name, ["--kernel", "vmlinuz", "--initrd",
+def linux(name, mode="poweroff", *extra, kernel="vmlinuz"):
+    return rigrun.Case(name, ["--kernel", kernel, "--initrd",
                               "initrd.img", "--memory", MEM, "--cmdline",
                               CMDLINE % mode] + list(extra),
                        timeout=CASE_TIMEOUT)
@@ -94,6 +101,10 @@ CASES = [
     # guest_memfd, mapped 4K by 4K.
     linux("reboot", "reboot", "--backing", "guest_memfd"),
     linux("sw-2cpu", "poweroff", "--cc", "sw", "--vcpus", "2"),
+    # The vmlinux through its PVH entry: no decompression in the guest.
+    linux("pvh-1cpu", kernel="vmlinux"),
+    linux("pvh-sw-2cpu", "poweroff", "--cc", "sw", "--vcpus", "2",
+          kernel="vmlinux"),
     # The userspace IOAPIC of KVM's split irqchip; no PIC, no PIT.
     linux("split-1cpu", "poweroff", "--irqchip", "split"),
     linux("split-2cpu", "poweroff", "--irqchip", "split", "--vcpus", "2"),
@@ -130,9 +141,22 @@ def check_boot(t, c, cpus):
             rtc.isdigit() and abs(int(rtc) - time.time()) < 3600,
             "rtc=%s, host %d" % (rtc, time.time()), c)
     s = c.stats_json or {}
+    # The guest's clock at power-off: the rest of the wall time is cvmm's
+    # start-up and what the guest does before its clock starts (for a
+    # bzImage, decompressing itself).
+    clock = re.findall(r"^\[\s*([\d.]+)\] reboot: ", c.output, re.M)
     if "total_ms" in s:
-        print("     %s: %.1f s from start to exit, %d exits" % (
-            c.name, s["total_ms"] / 1000, s["exits"]["total"]))
+        print("     %s: %.1f s from start to exit (guest clock %s s), "
+              "%d exits" % (c.name, s["total_ms"] / 1000,
+                            clock[-1] if clock else "?",
+                            s["exits"]["total"]))
+
+
+def check_loader(t, c, pvh):
+    got, want = markers(c).get("loader"), "b0" if pvh else "ff"
+    t.check(c.name + ": entered through the %s (type_of_loader %s)" % (
+        "PVH entry" if pvh else "bzImage's 64-bit entry", want),
+        got == want, "loader=%s" % got, c)
 
 
 def check_irqchip(t, c, split):
@@ -186,8 +210,13 @@ def main():
         img.add_file("init", INIT, 0o755)
         with open(initrd, "wb") as f:
             f.write(img.cpio())
-        ok, why = rigrun.run(cvmm, CASES, timeout=900,
-                             files=[kernel + ":vmlinuz",
+        try:
+            pvh = vmlinux.extract(kernel, tmp)
+        except (ValueError, OSError, subprocess.CalledProcessError) as e:
+            rigrun.main_skip_or_fail(None, "no vmlinux for the PVH cases: %s"
+                                     % e)
+        ok, why = rigrun.run(cvmm, CASES, timeout=1100,
+                             files=[kernel + ":vmlinuz", pvh + ":vmlinux",
                                     initrd + ":initrd.img"])
     if not ok:
         rigrun.main_skip_or_fail(ok, why)
@@ -197,6 +226,12 @@ def main():
     check_boot(t, by["1cpu"], 1)
     check_boot(t, by["2cpu"], 2)
     check_boot(t, by["sw-2cpu"], 2)
+    check_boot(t, by["pvh-1cpu"], 1)
+    check_boot(t, by["pvh-sw-2cpu"], 2)
+    check_loader(t, by["1cpu"], False)
+    check_loader(t, by["pvh-1cpu"], True)
+    check_loader(t, by["pvh-sw-2cpu"], True)
+    check_irqchip(t, by["pvh-1cpu"], False)
     check_boot(t, by["split-1cpu"], 1)
     check_boot(t, by["split-2cpu"], 2)
     check_irqchip(t, by["1cpu"], False)

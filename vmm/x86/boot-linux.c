@@ -27,6 +27,7 @@
 #include "lib/log.h"
 #include "vmm/x86/acpi.h"
 #include "vmm/x86/boot-linux.h"
+#include "vmm/x86/boot-pvh.h"
 #include "vmm/x86/cpu.h"
 #include "vmm/x86/pc.h"
 #include "vmm/boot.h"
@@ -37,9 +38,9 @@
 #define ZERO_PAGE_GPA 0x7000ull
 #define GDT_GPA 0x8000ull
 #define PML4_GPA 0x9000ull
-#define CMDLINE_GPA 0x20000ull
+#define CMDLINE_GPA BOOT_CMDLINE_GPA
 #define KERNEL_DEFAULT_GPA 0x1000000ull
-#define LOW_MEMORY_END 0x100000ull
+#define LOW_MEMORY_END BOOT_LOW_MEMORY_END
 /* Conventional memory ends where the EBDA and the VGA hole begin. */
 #define EBDA_START 0x9fc00ull
 
@@ -99,7 +100,6 @@ static const uint8_t reset_vector[] = {
 #define BP_EXT_CMD_LINE_PTR 0x0c8
 #define BP_E820_ENTRIES 0x1e8
 #define BP_E820_TABLE 0x2d0
-#define BP_E820_MAX 128
 #define E820_ENTRY_SIZE 20
 
 enum e820_type {
@@ -120,6 +120,8 @@ int bzimage_parse(const uint8_t *buf, size_t len, uint64_t file_size,
 	unsigned int sects;
 	uint32_t align;
 
+	if (pvh_is_elf(buf, len))
+		return reject("an ELF vmlinux, not a bzImage: a vmlinux boots only without firmware, through its PVH entry");
 	if (len < HDR_MIN_LEN)
 		return reject("%llu bytes is too short for a setup header",
 			      (unsigned long long)file_size);
@@ -158,7 +160,7 @@ int bzimage_parse(const uint8_t *buf, size_t len, uint64_t file_size,
 	return 0;
 }
 
-static uint64_t low_ram_end(struct vm *vm)
+uint64_t boot_low_ram_end(struct vm *vm)
 {
 	return MIN(vm->cfg->machine.memory_size, MEM_HOLE_START);
 }
@@ -173,7 +175,7 @@ static int place_kernel(struct vm *vm, const char *path,
 			uint64_t *ret_end)
 {
 	uint64_t span = MAX((uint64_t)img->init_size, img->payload_size);
-	uint64_t ram = low_ram_end(vm), load = img->pref_address;
+	uint64_t ram = boot_low_ram_end(vm), load = img->pref_address;
 
 	if (load < LOW_MEMORY_END || load + span > ram ||
 	    (img->relocatable && !IS_ALIGNED(load, img->kernel_alignment))) {
@@ -198,9 +200,8 @@ static int place_kernel(struct vm *vm, const char *path,
 	return 0;
 }
 
-/* pread() all of [off, off + len) of fd into guest memory at gpa. */
-static int read_into_guest(struct vm *vm, int fd, uint64_t off, uint64_t gpa,
-			   uint64_t len)
+int boot_read_into_guest(struct vm *vm, int fd, uint64_t off, uint64_t gpa,
+			 uint64_t len)
 {
 	uint8_t *dst = mem_gpa_to_hva(&vm->mem, gpa, len);
 	int r;
@@ -213,7 +214,7 @@ static int read_into_guest(struct vm *vm, int fd, uint64_t off, uint64_t gpa,
 	return r;
 }
 
-static int open_file(const char *what, const char *path, uint64_t *ret_size)
+int boot_open_file(const char *what, const char *path, uint64_t *ret_size)
 {
 	struct stat st;
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -232,10 +233,8 @@ static int open_file(const char *what, const char *path, uint64_t *ret_size)
 	return fd;
 }
 
-/* The initrd goes as high as allowed, page aligned, above the kernel. */
-static int load_initrd(struct vm *vm, const struct bzimage *img,
-		       uint64_t kernel_end, uint64_t *ret_gpa,
-		       uint64_t *ret_size)
+int boot_load_initrd(struct vm *vm, uint64_t addr_max, uint64_t kernel_end,
+		     uint64_t *ret_gpa, uint64_t *ret_size)
 {
 	const char *path = vm->cfg->boot.initrd;
 	_cleanup_close_ int fd = -1;
@@ -245,10 +244,10 @@ static int load_initrd(struct vm *vm, const struct bzimage *img,
 	*ret_gpa = *ret_size = 0;
 	if (!path)
 		return 0;
-	fd = open_file("initrd", path, &size);
+	fd = boot_open_file("initrd", path, &size);
 	if (fd < 0)
 		return fd;
-	limit = MIN((uint64_t)img->initrd_addr_max + 1, low_ram_end(vm));
+	limit = MIN(addr_max + 1, boot_low_ram_end(vm));
 	gpa = size < limit ? ALIGN_DOWN(limit - size, PAGE_SIZE) : 0;
 	if (size >= limit || gpa < ALIGN_UP(kernel_end, PAGE_SIZE)) {
 		log_error("initrd '%s' (%llu bytes) does not fit between the kernel's end 0x%llx and 0x%llx (initrd_addr_max or the end of RAM below 3 GiB)",
@@ -257,7 +256,7 @@ static int load_initrd(struct vm *vm, const struct bzimage *img,
 			  (unsigned long long)limit);
 		return -EINVAL;
 	}
-	r = read_into_guest(vm, fd, 0, gpa, size);
+	r = boot_read_into_guest(vm, fd, 0, gpa, size);
 	if (r < 0) {
 		log_error("initrd '%s' cannot be read: %s", path, strerror(-r));
 		return -EINVAL;
@@ -267,34 +266,28 @@ static int load_initrd(struct vm *vm, const struct bzimage *img,
 	return 0;
 }
 
-static int write_cmdline(struct vm *vm, const struct bzimage *img,
-			 const char *kernel)
+int boot_write_cmdline(struct vm *vm, uint32_t max, const char *kernel)
 {
 	const char *cmdline = vm->cfg->boot.cmdline ? vm->cfg->boot.cmdline :
 						      DEFAULT_CMDLINE;
 	size_t len = strlen(cmdline);
 	int r;
 
-	if (len > img->cmdline_size) {
+	if (len > max) {
 		log_error("command line is %zu bytes, longer than the %u bytes kernel '%s' accepts (cmdline_size)",
-			  len, img->cmdline_size, kernel);
+			  len, max, kernel);
 		return -EINVAL;
 	}
 	r = mem_populate(&vm->mem, CMDLINE_GPA, cmdline, len + 1);
 	return r < 0 ? log_error_errno(r, "writing the command line") : 0;
 }
 
-static void e820_add(uint8_t *bp, uint64_t addr, uint64_t size,
+static void e820_add(struct boot_e820 *map, uint64_t addr, uint64_t size,
 		     enum e820_type type)
 {
-	uint8_t *e = bp + BP_E820_TABLE + bp[BP_E820_ENTRIES] * E820_ENTRY_SIZE;
-
-	if (bp[BP_E820_ENTRIES] == BP_E820_MAX || !size)
+	if (map->nr == BOOT_E820_MAX || !size)
 		return;
-	put_le64(e, addr);
-	put_le64(e + 8, size);
-	put_le32(e + 16, type);
-	bp[BP_E820_ENTRIES]++;
+	map->e[map->nr++] = (struct boot_e820_entry){ addr, size, type };
 }
 
 /*
@@ -302,24 +295,40 @@ static void e820_add(uint8_t *bp, uint64_t addr, uint64_t size,
  * EBDA and 1 MiB; the BIOS area with the ACPI tables and the PCI ECAM
  * reserved. Fewer than a dozen entries: no SETUP_E820_EXT needed.
  */
-static void write_e820(struct vm *vm, uint8_t *bp)
+void boot_e820_build(struct vm *vm, struct boot_e820 *map)
 {
+	map->nr = 0;
 	for (unsigned int i = 0; i < vm->mem.nr_regions; i++) {
 		const struct mem_region *r = &vm->mem.regions[i];
 
 		if (r->kind != MEM_REGION_RAM)
 			continue;
 		if (r->gpa != 0) {
-			e820_add(bp, r->gpa, r->size, E820_RAM);
+			e820_add(map, r->gpa, r->size, E820_RAM);
 			continue;
 		}
-		e820_add(bp, 0, EBDA_START, E820_RAM);
-		e820_add(bp, ACPI_TABLES_GPA, LOW_MEMORY_END - ACPI_TABLES_GPA,
+		e820_add(map, 0, EBDA_START, E820_RAM);
+		e820_add(map, ACPI_TABLES_GPA, LOW_MEMORY_END - ACPI_TABLES_GPA,
 			 E820_RESERVED);
-		e820_add(bp, LOW_MEMORY_END, r->size - LOW_MEMORY_END,
+		e820_add(map, LOW_MEMORY_END, r->size - LOW_MEMORY_END,
 			 E820_RAM);
 	}
-	e820_add(bp, PCI_ECAM_BASE, PCI_ECAM_SIZE, E820_RESERVED);
+	e820_add(map, PCI_ECAM_BASE, PCI_ECAM_SIZE, E820_RESERVED);
+}
+
+static void write_e820(struct vm *vm, uint8_t *bp)
+{
+	struct boot_e820 map;
+
+	boot_e820_build(vm, &map);
+	for (unsigned int i = 0; i < map.nr; i++) {
+		uint8_t *e = bp + BP_E820_TABLE + i * E820_ENTRY_SIZE;
+
+		put_le64(e, map.e[i].addr);
+		put_le64(e + 8, map.e[i].size);
+		put_le32(e + 16, map.e[i].type);
+	}
+	bp[BP_E820_ENTRIES] = map.nr;
 }
 
 static int write_zero_page(struct vm *vm, const uint8_t *hdr,
@@ -350,21 +359,30 @@ static int write_zero_page(struct vm *vm, const uint8_t *hdr,
 }
 
 /*
- * Every vCPU gets the MSRs and LAPIC of a PC at reset; the boot vCPU also
- * the 64-bit entry state. The others wait in KVM (UNINITIALIZED, as the
- * in-kernel LAPIC makes every vCPU but 0) for the kernel's INIT-SIPI.
+ * The vCPUs but the boot one wait in KVM (UNINITIALIZED, as the in-kernel
+ * LAPIC makes every vCPU but 0) for the kernel's INIT-SIPI.
  */
-static int setup_vcpus(struct vm *vm, uint64_t entry)
+int boot_reset_vcpus(struct vm *vm)
 {
-	int r;
-
 	for (uint32_t i = 0; i < vm->nr_vcpus; i++) {
-		r = cpu_init_pc_state(vm->vcpus[i].fd,
-				      cpu_cpuid_xcr0(vm->cpuid));
+		int r = cpu_init_pc_state(vm->vcpus[i].fd,
+					  cpu_cpuid_xcr0(vm->cpuid));
+
 		if (r < 0)
 			return log_error_errno(r, "setting vCPU %u's MSRs and LAPIC",
 					       i);
 	}
+	return 0;
+}
+
+/* The boot vCPU at the 64-bit entry. */
+static int setup_vcpus(struct vm *vm, uint64_t entry)
+{
+	int r;
+
+	r = boot_reset_vcpus(vm);
+	if (r < 0)
+		return r;
 	r = x86_write_boot_tables(&vm->mem, PML4_GPA, GDT_GPA);
 	if (r < 0)
 		return log_error_errno(r, "writing the boot page tables");
@@ -406,6 +424,17 @@ static int write_acpi(struct vm *vm, uint64_t *ret_rsdp)
 	return r < 0 ? log_error_errno(r, "writing the ACPI tables") : 0;
 }
 
+int boot_write_platform(struct vm *vm, uint64_t *ret_rsdp)
+{
+	int r = write_acpi(vm, ret_rsdp);
+
+	if (r < 0)
+		return r;
+	r = mem_populate(&vm->mem, RESET_VECTOR_GPA, reset_vector,
+			 sizeof(reset_vector));
+	return r < 0 ? log_error_errno(r, "writing the reset vector") : 0;
+}
+
 int boot_linux(struct vm *vm)
 {
 	const char *path = vm->cfg->boot.kernel;
@@ -415,33 +444,33 @@ int boot_linux(struct vm *vm)
 	struct bzimage img;
 	int r;
 
-	fd = open_file("kernel", path, &size);
+	fd = boot_open_file("kernel", path, &size);
 	if (fd < 0)
 		return fd;
+	if (pvh_file_is_elf(fd))
+		return boot_pvh(vm, fd, path, size);
 	r = read_header(fd, path, size, hdr, &img);
 	if (r < 0)
 		return r;
-	r = write_cmdline(vm, &img, path);
+	r = boot_write_cmdline(vm, img.cmdline_size, path);
 	if (r < 0)
 		return r;
 	r = place_kernel(vm, path, &img, &load, &end);
 	if (r < 0)
 		return r;
-	r = read_into_guest(vm, fd, img.setup_size, load, img.payload_size);
+	r = boot_read_into_guest(vm, fd, img.setup_size, load,
+				 img.payload_size);
 	if (r < 0) {
 		log_error("kernel '%s' cannot be read: %s", path, strerror(-r));
 		return -EINVAL;
 	}
-	r = load_initrd(vm, &img, end, &initrd_gpa, &initrd_size);
+	r = boot_load_initrd(vm, img.initrd_addr_max, end, &initrd_gpa,
+			     &initrd_size);
 	if (r < 0)
 		return r;
-	r = write_acpi(vm, &rsdp);
+	r = boot_write_platform(vm, &rsdp);
 	if (r < 0)
 		return r;
-	r = mem_populate(&vm->mem, RESET_VECTOR_GPA, reset_vector,
-			 sizeof(reset_vector));
-	if (r < 0)
-		return log_error_errno(r, "writing the reset vector");
 	r = write_zero_page(vm, hdr, &img, initrd_gpa, initrd_size, rsdp);
 	if (r < 0)
 		return log_error_errno(r, "writing the zero page");

@@ -26,8 +26,9 @@
 #define EFER_LME (1ull << 8)
 #define EFER_LMA (1ull << 10)
 
-/* Flat 64-bit code (L=1) and flat data descriptors. */
+/* Flat 64-bit code (L=1), flat 32-bit code (D=1) and flat data. */
 #define GDT_CODE64 0x00af9b000000ffffull
+#define GDT_CODE32 0x00cf9b000000ffffull
 #define GDT_DATA 0x00cf93000000ffffull
 
 int x86_write_boot_tables(struct guest_memory *mem, uint64_t pml4_gpa,
@@ -56,8 +57,9 @@ int x86_write_boot_tables(struct guest_memory *mem, uint64_t pml4_gpa,
 	return 0;
 }
 
+/* code64: a 64-bit code segment (L=1); the others are 32-bit (D/B=1). */
 static struct kvm_segment flat_segment(uint16_t selector, uint8_t type,
-				       bool code)
+				       bool code64)
 {
 	return (struct kvm_segment){
 		.base = 0,
@@ -66,8 +68,8 @@ static struct kvm_segment flat_segment(uint16_t selector, uint8_t type,
 		.type = type,
 		.present = 1,
 		.s = 1,
-		.l = code,
-		.db = !code,
+		.l = code64,
+		.db = !code64,
 		.g = 1,
 	};
 }
@@ -97,6 +99,58 @@ int x86_enter_long_mode(int vcpu_fd, uint64_t pml4_gpa, uint64_t gdt_gpa,
 	sregs.cr4 = CR4_PAE;
 	sregs.cr0 = CR0_PE | CR0_MP | CR0_ET | CR0_NE | CR0_PG;
 	sregs.efer = EFER_LME | EFER_LMA;
+	r = kvm_ioctl(vcpu_fd, KVM_SET_SREGS, &sregs);
+	if (r < 0)
+		return r;
+	r = kvm_ioctl(vcpu_fd, KVM_SET_REGS, &regs);
+	return r < 0 ? r : 0;
+}
+
+int x86_write_gdt32(struct guest_memory *mem, uint64_t gdt_gpa)
+{
+	uint64_t *gdt = mem_gpa_to_hva(mem, gdt_gpa, 3 * sizeof(uint64_t));
+
+	if (!gdt)
+		return -EFAULT;
+	gdt[0] = 0;
+	gdt[X86_PVH_CS / 8] = GDT_CODE32;
+	gdt[X86_PVH_DS / 8] = GDT_DATA;
+	mem->stats.bytes_populated += 3 * sizeof(uint64_t);
+	return 0;
+}
+
+/*
+ * Xen's PVH ABI (docs/misc/pvh.pandoc): CR0.PE set and the other writable
+ * bits clear (ET reads as 1 anyway), paging off, TR a 32-bit TSS of limit
+ * 0x67, EFLAGS.IF clear. The kernel loads its own GDT and stack at once.
+ */
+int x86_enter_protected_mode(int vcpu_fd, uint64_t gdt_gpa, uint32_t eip,
+			     uint32_t ebx)
+{
+	struct kvm_sregs sregs;
+	struct kvm_regs regs = {
+		.rip = eip,
+		.rbx = ebx,
+		.rflags = 0x2,
+	};
+	int r;
+
+	r = kvm_ioctl(vcpu_fd, KVM_GET_SREGS, &sregs);
+	if (r < 0)
+		return r;
+	sregs.cs = flat_segment(X86_PVH_CS, 0xb, false);
+	sregs.ds = sregs.es = sregs.fs = sregs.gs = sregs.ss =
+		flat_segment(X86_PVH_DS, 0x3, false);
+	sregs.tr.base = 0;
+	sregs.tr.limit = 0x67;
+	sregs.tr.type = 0xb;
+	sregs.tr.present = 1;
+	sregs.gdt.base = gdt_gpa;
+	sregs.gdt.limit = 3 * sizeof(uint64_t) - 1;
+	sregs.cr0 = CR0_PE | CR0_ET;
+	sregs.cr3 = 0;
+	sregs.cr4 = 0;
+	sregs.efer = 0;
 	r = kvm_ioctl(vcpu_fd, KVM_SET_SREGS, &sregs);
 	if (r < 0)
 		return r;

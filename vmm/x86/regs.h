@@ -29,6 +29,21 @@ int __must_check x86_enter_long_mode(int vcpu_fd, uint64_t pml4_gpa,
 				     uint64_t gdt_gpa, uint64_t rip,
 				     uint64_t rsp, uint64_t rsi, uint64_t rdi);
 
+/* The PVH entry's GDT selectors: flat 32-bit code and data. */
+#define X86_PVH_CS 0x08
+#define X86_PVH_DS 0x10
+
+/* A GDT with those two descriptors (three entries) at gdt_gpa. */
+int __must_check x86_write_gdt32(struct guest_memory *mem, uint64_t gdt_gpa);
+
+/*
+ * Put vcpu_fd in 32-bit protected mode with paging off (CR0 = PE, CR4 and
+ * EFER 0), flat 4 GiB segments from x86_write_gdt32()'s GDT, at eip with
+ * ebx as given: the PVH entry state.
+ */
+int __must_check x86_enter_protected_mode(int vcpu_fd, uint64_t gdt_gpa,
+					  uint32_t eip, uint32_t ebx);
+
 /*
  * KVM_GET_SUPPORTED_CPUID (request on /dev/kvm) or KVM_GET_CPUID2 (on a
  * vCPU) into a malloc'ed kvm_cpuid2, grown until it fits.
