@@ -41,6 +41,9 @@ const char *launch_op_name(enum launch_op op)
 		[LAUNCH_TDX_FINALIZE_VM] = "KVM_TDX_FINALIZE_VM",
 		[LAUNCH_DISCARD_SHARED] = "discard",
 		[LAUNCH_RUN] = "KVM_RUN",
+		[LAUNCH_ARM_VCPU_INIT] = "KVM_ARM_VCPU_INIT",
+		[LAUNCH_ARM_CREATE_GIC] = "KVM_CREATE_DEVICE",
+		[LAUNCH_ARM_SET_ENTRY] = "KVM_SET_ONE_REG",
 	};
 
 	return (unsigned int)op < ARRAY_SIZE(names) && names[op] ? names[op] :
@@ -131,6 +134,17 @@ static const char *src_text(enum launch_src src)
 	}
 }
 
+/* arm64: a default VM (40-bit IPA) or a protected one with its IPA size. */
+static const char *vm_type_text(const struct launch_plan *plan,
+				unsigned long type)
+{
+	if (!plan->arm64)
+		return kvm_vm_type_macro(type);
+	if (type & LAUNCH_ARM64_PROTECTED)
+		return "KVM_VM_TYPE_ARM_PROTECTED | IPA 40 bits (the host's limit if lower)";
+	return "default (40-bit IPA)";
+}
+
 static void hex_text(char *buf, size_t len, const char *prefix,
 		     const uint8_t *d, size_t n)
 {
@@ -163,6 +177,15 @@ static void describe_vcpu(const struct launch_plan *plan,
 	case LAUNCH_SET_LONG_MODE:
 		snprintf(buf, len, "vCPU %u: 64-bit mode, RIP 0x%llx", s->vcpu,
 			 GUEST_LOAD_GPA);
+		break;
+	case LAUNCH_ARM_VCPU_INIT:
+		snprintf(buf, len,
+			 "vCPU %u: KVM_ARM_PREFERRED_TARGET's target, PSCI 0.2, PMUv3 where offered%s%s",
+			 s->vcpu,
+			 plan->mode == CC_MODE_PKVM ?
+				 ", pointer authentication where offered" : "",
+			 s->vcpu ? "; powered off until the guest's PSCI CPU_ON" :
+				   "");
 		break;
 	default:
 		snprintf(buf, len, "vCPU %u", s->vcpu);
@@ -246,8 +269,9 @@ void launch_step_describe(const struct launch_plan *plan,
 	buf[0] = '\0';
 	switch (s->op) {
 	case LAUNCH_CREATE_VM:
-		snprintf(buf, len, "type %s (%" PRIu64 ")",
-			 kvm_vm_type_macro(s->arg), s->arg);
+		snprintf(buf, len, plan->arm64 ? "type %s (0x%" PRIx64 ")" :
+						 "type %s (%" PRIu64 ")",
+			 vm_type_text(plan, s->arg), s->arg);
 		break;
 	case LAUNCH_ENABLE_CAP:
 		snprintf(buf, len, "%s, args[0] 0x%" PRIx64, cap_text(s->cap),
@@ -300,6 +324,18 @@ void launch_step_describe(const struct launch_plan *plan,
 		snprintf(buf, len, "%" PRIu64 " vCPU thread%s", s->arg,
 			 s->arg == 1 ? "" : "s");
 		break;
+	case LAUNCH_ARM_CREATE_GIC:
+		snprintf(buf, len,
+			 "KVM_DEV_TYPE_ARM_VGIC_V3: distributor, redistributors for %" PRIu64
+			 " vCPU%s, CTRL_INIT; an ITS where KVM offers one",
+			 s->arg, s->arg == 1 ? "" : "s");
+		break;
+	case LAUNCH_ARM_SET_ENTRY:
+		snprintf(buf, len,
+			 "vCPU 0: pc 0x%" PRIx64 " (the test guest), x0 0x%" PRIx64
+			 " (its boot info)",
+			 s->gpa, s->arg);
+		break;
 	case LAUNCH_CREATE_GUEST_MEMFD:
 	case LAUNCH_SET_MEMSLOT:
 		describe_memory(plan, s, buf, len);
@@ -310,12 +346,25 @@ void launch_step_describe(const struct launch_plan *plan,
 	case LAUNCH_TDX_GET_CPUID:
 	case LAUNCH_SET_RESET_STATE:
 	case LAUNCH_SET_LONG_MODE:
+	case LAUNCH_ARM_VCPU_INIT:
 		describe_vcpu(plan, s, buf, len);
 		break;
 	default:
 		describe_launch(plan, s, buf, len);
 		break;
 	}
+}
+
+static void write_header_arm64(const struct launch_plan *plan,
+			       const struct vm_config *cfg, FILE *f)
+{
+	fprintf(f, "machine: arm64, the embedded test guest (guest/arm64/), RAM from 0x%llx\n",
+		GUEST_ARM64_RAM_GPA);
+	if (plan->mem.use_gmem && cfg->machine.backing == BACKING_AUTO)
+		fprintf(f, "guest RAM: a guest_memfd MMAP|INIT_SHARED where the host offers one (as below), a memfd otherwise\n");
+	if (plan->mode == CC_MODE_PKVM)
+		fprintf(f, "protected VM: pKVM takes each page the guest touches; cvmm writes guest memory only before the first KVM_RUN, and serves no test device\n");
+	fprintf(f, "stage: when (vm, memory, vcpus, irq: building the VM; load: the images; run)\n");
 }
 
 static void write_header(const struct launch_plan *plan,
@@ -325,8 +374,12 @@ static void write_header(const struct launch_plan *plan,
 
 	cfg_format_size(plan->ram_size, size);
 	fprintf(f, "cvmm launch plan: cc.mode %s, %s, %u vCPU%s, %s RAM\n",
-		cc_mode_name(plan->mode), kvm_vm_type_macro(plan->vm_type),
+		cc_mode_name(plan->mode), vm_type_text(plan, plan->vm_type),
 		plan->nr_vcpus, plan->nr_vcpus == 1 ? "" : "s", size);
+	if (plan->arm64) {
+		write_header_arm64(plan, cfg, f);
+		return;
+	}
 	if (plan->fw_size) {
 		cfg_format_size(plan->fw_size, size);
 		fprintf(f, "firmware: %s, %s at 0x%" PRIx64 "\n",

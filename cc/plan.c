@@ -33,6 +33,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "build-config.h"
 #include "cc/plan-internal.h"
 #include "cc/tdx-measure.h"
 
@@ -460,6 +461,8 @@ int launch_plan_build(const struct vm_config *cfg, const struct cc_image *img,
 	struct planner p = { .plan = plan, .reason = reason, .len = len };
 	int r;
 
+	if (CONFIG_ARM64)
+		return launch_plan_build_arm64(cfg, ret, reason, len);
 	if (!plan)
 		return -ENOMEM;
 	r = plan_init(&p, cfg, img);

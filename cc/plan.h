@@ -67,6 +67,10 @@ enum launch_op {
 	LAUNCH_DISCARD_SHARED,		/* gpa, len */
 	LAUNCH_RUN,			/* arg: vCPU threads */
 	LAUNCH_SNP_ENABLE_REQ_CERTS,	/* KVM_EXIT_SNP_REQ_CERTS to cvmm */
+	/* arm64 (cc/plan-arm64.c) */
+	LAUNCH_ARM_VCPU_INIT,		/* vcpu */
+	LAUNCH_ARM_CREATE_GIC,		/* arg: vCPUs its redistributors cover */
+	LAUNCH_ARM_SET_ENTRY,		/* gpa: vCPU 0's pc, arg: its x0 */
 };
 
 /* What bytes a WRITE or a launch command's source holds. */
@@ -114,6 +118,7 @@ struct launch_step {
 #define LAUNCH_TDX_APIC_BUS_NS 40
 
 struct launch_plan {
+	bool arm64;			/* launch_plan_build_arm64()'s */
 	enum cc_mode mode;
 	unsigned long vm_type;
 	unsigned int nr_vcpus;
@@ -158,6 +163,20 @@ int __must_check launch_plan_build(const struct vm_config *cfg,
 				   const struct cc_image *img,
 				   struct launch_plan **ret, char *reason,
 				   size_t len);
+
+/*
+ * cc/plan-arm64.c: the plan of the arm64 test guest, which
+ * launch_plan_build() gives on arm64 builds; built on every host.
+ */
+int __must_check launch_plan_build_arm64(const struct vm_config *cfg,
+					 struct launch_plan **ret,
+					 char *reason, size_t len);
+
+/* KVM_VM_TYPE_ARM_PROTECTED (<linux/kvm.h> of Linux 7.2, arm64 only). */
+#define LAUNCH_ARM64_PROTECTED (1ul << 31)
+
+/* The arm64 VM type of @mode, an IPA size of 40 bits for a protected VM. */
+unsigned long launch_arm64_vm_type(enum cc_mode mode);
 
 /* The TD HOB's RAM ranges: the guest RAM regions of @mem. */
 unsigned int launch_ram_ranges(const struct mem_plan *mem,

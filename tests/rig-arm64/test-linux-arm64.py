@@ -10,13 +10,15 @@ The two default boots have virtio-pci devices on the ECAM host, the
 guest's modules loaded from the initramfs: each reads its own disk image
 of known bytes (checksum), writes a marker back (checked on the host
 after cvmm exited, with the rest of the image) and reads virtio-rng (the
-THP boot also writes to virtio-console's hvc0); the THP boot's devices
-interrupt through MSI-X and the ITS, the guest_memfd one's through INTx
-(pci=nomsi). The guest_memfd boot also runs vsock
+THP boot also writes to virtio-console's hvc0, and exchanges pings and a
+TCP line with the rig through virtio-net on a TAP); the THP boot's
+devices interrupt through MSI-X and the ITS, the guest_memfd one's
+through INTx (pci=nomsi). The guest_memfd boot also runs vsock
 (vhost-vsock in the rig) both ways with tests/rig/vsock-echo.c built for
-aarch64. Three Linux boots, one per property set, in two rig
-boots (the second with pKVM, which also runs `cvmm caps` and the
-embedded test guest as a protected VM).
+aarch64. `cvmm run --plan` prints the arm64 test guest's plan. Three
+Linux boots, one per property set, in two rig boots that run at the same
+time, each in its own QEMU (the second with pKVM, which also runs `cvmm
+caps` and the embedded test guest as a protected VM).
 
 Usage: test-linux-arm64.py SOURCE_ROOT
 The aarch64 cvmm is built first with scripts/build --arm64 (or taken from
@@ -33,6 +35,7 @@ import struct
 import subprocess
 import sys
 import tempfile
+import threading
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(os.path.dirname(HERE), "rig"))
@@ -73,6 +76,29 @@ virtio() {
 		/proc/interrupts)"
 }
 
+# virtio-net: eth0 on the host's TAP (10.0.2.1). The guest pings the host,
+# says net-up once it listens on TCP 5000, then waits for the host's
+# pings and its line over TCP.
+net() {
+	ip link set lo up
+	ip addr add 10.0.2.2/24 dev eth0
+	ip link set eth0 up
+	say "mac=$(cat /sys/class/net/eth0/address)"
+	ping -c 2 -W 10 10.0.2.1 >/dev/null 2>&1
+	say "guest-ping=$?"
+	timeout 300 nc -l -p 5000 > /tmp/msg &
+	n=0
+	while ! netstat -ltn | grep -q ':5000 ' && [ $n -lt 100 ]; do
+		sleep 0.1; n=$((n + 1))
+	done
+	say "net-up"
+	wait
+	say "net-msg=[$(cat /tmp/msg)]"
+	say "in-echos=$(awk '/^Icmp:/ { if (!n) { n = 1;
+		for (i = 1; i <= NF; i++) if ($i == "InEchos") c = i }
+		else print $c }' /proc/net/snmp)"
+}
+
 # vsock both ways: to the host's listener, then the host to ours. The
 # host starts its listener when it sees vsock-up: until then a connection
 # is reset, so try again for a while.
@@ -82,9 +108,9 @@ vsock() {
 	while :; do
 		vsock-echo connect 2 %(hport)d "$cvmmmark-g2h" >/tmp/g2h 2>&1
 		st=$?
-		[ $st -eq 0 ] || [ $n -ge 30 ] && break
+		[ $st -eq 0 ] || [ $n -ge 100 ] && break
 		n=$((n + 1))
-		sleep 1
+		sleep 0.3
 	done
 	cat /tmp/g2h
 	say "guest-connect=$st"
@@ -102,6 +128,7 @@ vsock() {
 }
 
 [ -n "$cvmmmark" ] && virtio
+[ -n "$cvmmnet" ] && net
 [ -n "$cvmmvsock" ] && vsock
 echo "cvmm-test: cpus=$(grep -c ^processor /proc/cpuinfo)"
 echo "cvmm-test: online=$(cat /sys/devices/system/cpu/online)"
@@ -118,6 +145,9 @@ irqs=$(awk '/ttyS0/ { s = 0; for (i = 2; i <= NF; i++)
 	if ($i ~ /^[0-9]+$/) s += $i; print s }' /proc/interrupts)
 echo "cvmm-test: serial-irqs=$irqs"
 echo "cvmm-test: done"
+# reboot -f and poweroff -f do not wait for the UART to send what the tty
+# still holds: under a loaded rig the last line was lost once.
+sleep 0.5
 if [ "$cvmmtest" = reboot ]; then
 	reboot -f
 fi
@@ -129,9 +159,11 @@ MEM = "256M"
 CMDLINE = "console=ttyS0 quiet panic=-1 cvmmtest=%s"
 # The guest's virtio modules, in the order their dependencies need (rig
 # README); vhost_vsock in the rig needs the transport's common part too.
-MODULES = ["virtio_blk", "virtio-rng", "vsock",
+MODULES = ["virtio_blk", "failover", "net_failover", "virtio_net",
+           "virtio-rng", "vsock",
            "vmw_vsock_virtio_transport_common", "vmw_vsock_virtio_transport"]
-HOST_MODULES = [("host", "vhost_iotlb"), ("host", "vhost"), ("guest", "vsock"),
+HOST_MODULES = [("host", "tun"), ("host", "vhost_iotlb"), ("host", "vhost"),
+                ("guest", "vsock"),
                 ("guest", "vmw_vsock_virtio_transport_common"),
                 ("host", "vhost_vsock")]
 # Each boot with a disk gets its own image of known bytes, reads it whole
@@ -170,25 +202,44 @@ def linux(name, mode="poweroff", *extra, cvmm="cvmm", timeout=CASE_TIMEOUT,
 READ = "debug: host read of guest page 0x80000000: "
 
 
-# A line on stdin once the guest asks for it; closing it then is EOF.
+# The TAP of the THP boot's virtio-net, made in the prologue.
+GUEST_MAC = "52:54:00:12:34:56"
+
+# virtio-net: the rig pings the guest (small and near-MTU packets) and
+# sends it a line over TCP once the guest says net-up; then a line on
+# stdin once the guest asks for it; closing it then is EOF. A write to
+# the FIFO after cvmm died is a SIGPIPE: in a subshell, which it ends,
+# not the script of every case.
 CONSOLE_SHELL = r"""rm -f /tmp/cin /tmp/cout; mkfifo /tmp/cin
 timeout %d ./cvmm-debug run --kernel Image --initrd initrd.img \
 	--memory %s --vcpus 2 --cmdline '%s' --stats /tmp/cstats.json \
 	%s </tmp/cin >/tmp/cout 2>&1 &
 pid=$!
 exec 3>/tmp/cin
+until grep -q "cvmm-test: net-up" /tmp/cout 2>/dev/null ||
+	! kill -0 $pid 2>/dev/null; do
+	sleep 0.2
+done
+ping -c 3 -W 10 10.0.2.2 >/tmp/ping 2>&1
+echo "cvmm-host: ping=$?"
+ping -c 2 -s 1400 -W 10 10.0.2.2 >>/tmp/ping 2>&1
+echo "cvmm-host: ping-big=$?"
+echo hello-over-tcp | timeout 20 nc 10.0.2.2 5000
+echo "cvmm-host: nc=$?"
 while ! grep -q 'cvmm-test: ready' /tmp/cout && kill -0 $pid 2>/dev/null
 do
-	sleep 0.5
+	sleep 0.2
 done
-echo 'hello-from-host' >&3
+(echo 'hello-from-host' >&3) 2>/dev/null
 exec 3>&-
 wait $pid; st=$?
-cat /tmp/cout
+cat /tmp/cout /tmp/ping
 echo "cvmm-test: backing=$(grep -o '"backing": *"[a-z_-]*"' /tmp/cstats.json)"
-(exit $st)""" % (CASE_TIMEOUT, MEM,
-                 CMDLINE % "echo" + virtio_args("2cpu-thp")[1],
-                 " ".join(virtio_args("2cpu-thp")[0] + ["--console"]))
+(exit $st)""" % (
+    CASE_TIMEOUT, MEM,
+    CMDLINE % "echo" + virtio_args("2cpu-thp")[1] + " cvmmnet=1",
+    " ".join(virtio_args("2cpu-thp")[0] +
+             ["--console", "--net", "tap=tap0,mac=" + GUEST_MAC]))
 
 # guest_memfd (MMAP|INIT_SHARED) as the only RAM, images in place, 1 vCPU,
 # ending in a reboot (PSCI SYSTEM_RESET); without MSI (pci=nomsi): the
@@ -202,13 +253,13 @@ VSOCK_SHELL = r"""timeout {t} ./cvmm run --kernel Image --initrd initrd.img \
 pid=$!
 while ! grep -q "cvmm-test: vsock-up" /tmp/vout && kill -0 $pid 2>/dev/null
 do
-	sleep 0.5
+	sleep 0.2
 done
 ./vsock-echo listen {hport} >/tmp/host-listen 2>&1 &
 hl=$!
 while ! grep -q "cvmm-test: vsock-listening" /tmp/vout &&
 	kill -0 $pid 2>/dev/null; do
-	sleep 0.5
+	sleep 0.2
 done
 ./vsock-echo connect {cid} {gport} hello-from-host
 echo "cvmm-host: host-connect=$?"
@@ -236,9 +287,14 @@ DISK_SHELL = "\n".join(
     'count={len} 2>/dev/null)"'.format(n=n, off=MARK_OFF, len=len(mark(n)))
     for n in DISKS)
 
-# vhost-vsock in the rig's kernel, before the first case.
+# vhost-vsock in the rig's kernel, and tun with the TAP of the THP boot's
+# virtio-net, before the first case.
 PROLOGUE = "\n".join(["insmod ./%s.ko" % m for _, m in HOST_MODULES] + [
-    "[ -c /dev/vhost-vsock ] || mknod /dev/vhost-vsock c 10 241"])
+    "[ -c /dev/vhost-vsock ] || mknod /dev/vhost-vsock c 10 241",
+    "[ -c /dev/net/tun ] || { mkdir -p /dev/net; "
+    "mknod /dev/net/tun c 10 200; }",
+    "tunctl -t tap0 >/dev/null", "ip addr add 10.0.2.1/24 dev tap0",
+    "ip link set tap0 up"])
 
 CASES = [
     # Linux gets anonymous THP RAM by default (auto); this boot also reads
@@ -255,6 +311,8 @@ CASES = [
                 stats=False),
     rigrun.Case("too-small-ram", ["--kernel", "Image", "--memory", "4M"],
                 stats=False),
+    # --plan of the arm64 test guest (cc/plan-arm64.c), not the x86 one's.
+    rigrun.Case("plan", ["--plan", "--vcpus", "2"], stats=False),
     # This rig's KVM runs in VHE mode: no protected VMs.
     rigrun.Case("pkvm-without-pkvm", ["--cc", "pkvm", "--kernel", "Image",
                                       "--memory", MEM], stats=False),
@@ -269,6 +327,7 @@ PKVM_CASES = [
     rigrun.Case("pkvm-memfd", ["--cc", "pkvm", "--kernel", "Image",
                                "--memory", MEM, "--backing", "memfd"],
                 stats=False),
+    rigrun.Case("plan-pkvm", ["--plan", "--cc", "pkvm"], stats=False),
     # cvmm caps under pKVM (without it: test-guest-arm64.py).
     capscheck.case("caps-protected"),
     # The embedded test guest (the rest of it: test-guest-arm64.py) as a
@@ -377,8 +436,30 @@ def check_vsock(t, c):
             "host-listen=%s" % m.get("host-listen"), c)
 
 
+def check_net(t, c):
+    """virtio-net both ways through the rig's TAP, under MSI-X."""
+    m, n = markers(c), c.name
+    h = host_markers(c)
+    t.check(n + ": virtio-net: the guest has the configured MAC",
+            m.get("mac") == GUEST_MAC, "mac=%s" % m.get("mac"), c)
+    t.check(n + ": virtio-net: the guest pings the host's TAP",
+            m.get("guest-ping") == "0", "guest-ping=%s" % m.get("guest-ping"),
+            c)
+    t.check(n + ": virtio-net: the guest answers the host's pings",
+            h.get("ping") == "0", "ping=%s" % h.get("ping"), c)
+    t.check(n + ": virtio-net: and near-MTU ones", h.get("ping-big") == "0",
+            "ping-big=%s" % h.get("ping-big"), c)
+    echos = m.get("in-echos", "")
+    t.check(n + ": virtio-net: the guest counted the 5 echo requests",
+            echos.isdigit() and int(echos) >= 5, "in-echos=%s" % echos, c)
+    t.check(n + ": virtio-net: a line over TCP reached the guest",
+            m.get("net-msg") == "[hello-over-tcp]" and h.get("nc") == "0",
+            "net-msg=%s nc=%s" % (m.get("net-msg"), h.get("nc")), c)
+
+
 def check(t, by):
     check_boot(t, by["2cpu-thp"], 2)
+    check_net(t, by["2cpu-thp"])
     check_boot(t, by["1cpu-gmem-reboot"], 1)
     check_virtio(t, by["2cpu-thp"], by["disks"], msix=True)
     check_virtio(t, by["1cpu-gmem-reboot"], by["disks"], msix=False)
@@ -426,11 +507,36 @@ def check(t, by):
     t.check("pkvm-without-pkvm: names what is missing",
             "kvm-arm.mode=protected" in c.output and
             "KVM_VM_TYPE_ARM_PROTECTED" in c.output, "message", c)
+    check_plan(t, by["plan"], (
+        "cc.mode none, default (40-bit IPA), 2 vCPUs",
+        "KVM_SET_USER_MEMORY_REGION2  slot 0, gpa 0x80000000",
+        "KVM_ARM_VCPU_INIT            vCPU 1:",
+        "powered off until the guest's PSCI CPU_ON",
+        "KVM_CREATE_DEVICE            KVM_DEV_TYPE_ARM_VGIC_V3",
+        "gpa 0x80100000, len 0x", "gpa 0x80007000, len 0x",
+        "vCPU 0: pc 0x80100000 (the test guest), x0 0x80007000",
+        "KVM_RUN                      2 vCPU threads"))
     c = by["too-small-ram"]
     t.check("too-small-ram: exit 1", c.status == 1, "status %s" % c.status, c)
     t.check("too-small-ram: names image_size",
             "image_size" in c.output and "do not fit" in c.output,
             "message", c)
+
+
+# Words of the x86 test guest's plan (cc/plan-boot.c) and of x86's KVM.
+X86_PLAN = ("KVM_SET_CPUID2", "64-bit mode", "page tables", "KVM_X86_",
+            "KVM_CREATE_IRQCHIP")
+
+
+def check_plan(t, c, want):
+    """cvmm run --plan on arm64 prints the arm64 test guest's plan."""
+    t.check(c.name + ": exit 0", c.status == 0, "status %s" % c.status, c)
+    missing = [w for w in want if w not in c.output]
+    t.check(c.name + ": the arm64 test guest's steps", not missing,
+            "missing %s" % missing, c)
+    x86 = [w for w in X86_PLAN if w in c.output]
+    t.check(c.name + ": nothing of the x86 guest's", not x86,
+            "has %s" % x86, c)
 
 
 def check_pkvm_guest(t, by):
@@ -472,6 +578,11 @@ def check_pkvm(t, by, root):
     t.check("pkvm-virtio: one line saying why",
             "virtio devices with cc.mode 'pkvm'" in c.output and
             len(c.output.strip().splitlines()) == 1, "message", c)
+    check_plan(t, by["plan-pkvm"], (
+        "KVM_VM_TYPE_ARM_PROTECTED | IPA 40 bits",
+        "flags 0, RAM, shared side anonymous",
+        "pointer authentication where offered",
+        "vCPU 0: pc 0x80100000 (the test guest)"))
     c = by["pkvm-memfd"]
     t.check("pkvm-memfd: refused at start (exit 2)", c.status == 2,
             "status %s" % c.status, c)
@@ -577,6 +688,26 @@ def write_files(tmp, rig, echo):
     return paths
 
 
+def run_rigs(cvmm, files, env, runs):
+    """The rig boots at once, each in its own QEMU (one host CPU each):
+    the test takes as long as the longest, not the sum. Their results in
+    the order of runs."""
+    results = [(None, "the rig run raised an exception")] * len(runs)
+
+    def run(i):
+        results[i] = rigrun.run(cvmm, runs[i].pop("cases"), files=files,
+                                timeout=2400, mem=1024,
+                                verbose="-v" in sys.argv, env=env,
+                                **runs[i])
+    threads = [threading.Thread(target=run, args=(i,))
+               for i in range(len(runs))]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    return results
+
+
 def main():
     root = os.path.abspath(sys.argv[1])
     rig, why = rig_arm64(root)
@@ -599,16 +730,11 @@ def main():
             print("FAIL building vsock-echo for aarch64")
             return 1
         files = write_files(tmp, rig, echo) + [cvmm_debug + ":cvmm-debug"]
-        ok, why = rigrun.run(cvmm, CASES, files=files, timeout=2400,
-                             mem=1024, verbose="-v" in sys.argv,
-                             env=env, prologue=PROLOGUE)
-        if not ok:
-            rigrun.main_skip_or_fail(ok, why)
-        ok, why = rigrun.run(cvmm, PKVM_CASES, files=files, timeout=2400,
-                             mem=1024, verbose="-v" in sys.argv,
-                             env=env, rig_args=["--protected"])
-        if not ok:
-            rigrun.main_skip_or_fail(ok, why)
+        runs = [dict(cases=CASES, prologue=PROLOGUE),
+                dict(cases=PKVM_CASES, rig_args=["--protected"])]
+        for (ok, why) in run_rigs(cvmm, files, env, runs):
+            if not ok:
+                rigrun.main_skip_or_fail(ok, why)
     t = rigrun.Checker()
     check(t, {c.name: c for c in CASES})
     check_pkvm(t, {c.name: c for c in PKVM_CASES}, root)
