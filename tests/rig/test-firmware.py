@@ -8,8 +8,11 @@ initramfs built here prints what it sees (CPUs, EFI, ACPI tables, its
 virtio disk) and powers off: 2 vCPUs with a virtio disk whose first
 sector the guest reads back, and --cc sw; and OVMF.amdsev.fd, whose
 kernel loader boots the kernel only if it matches the SEV hashes table
-cvmm filled. The three boots and the SIGINT case take 3-4 minutes of
-rig time on a loaded 2-core host, each case's time printed at the end.
+cvmm filled. The three boots and the SIGINT case took 4-7 minutes of
+rig time on a 2-core host at load 12-15 (each case's time is printed at
+the end); in one rig run there, the 2-vCPU boot, the disk boot and the
+90 s SIGINT case of before took 262 s, the 2-vCPU disk boot and this
+SIGINT case 151 s.
 Bad firmware files end cvmm with 2 naming the file and the reason.
 
 The cases pass --apic-bus-ns 20: the rig's QEMU (TCG) aborts when a nested
