@@ -4,7 +4,7 @@ corpus/. Each seed reaches one path worth mutating (a good request of each
 device, and each way a chain or a driver can go wrong); the name says
 which. Usage: make-virtio-seeds.py [CORPUS_DIR]
 
-make-virtio-seeds.py --check (a unit test) fails when fuzz-virtio-pci.c's
+make-virtio-seeds.py --check (a unit test) fails when the targets'
 operation numbers (enum op) are not those written here, or when the
 committed corpus is not what this script writes: a seed whose kind bytes
 meant another operation than its name says would otherwise go unnoticed
@@ -18,7 +18,13 @@ import tempfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
-# fuzz-virtqueue: setup bits, lengths by index (pick_len), operations.
+# fuzz-virtqueue: setup bits, lengths by index (pick_len), operations
+# (enum op in fuzz-virtqueue.c, checked by --check).
+VQ_OPS = {"OP_DESC": 0, "OP_PUBLISH": 1, "OP_AVAIL_IDX": 2, "OP_CONVERT": 3,
+          "OP_CONVERT_TOO": 4, "OP_RUN": 5, "OP_AVAIL_WORD": 6,
+          "OP_INDIRECT": 7, "OP_DATA": 8, "OP_PACKET": 9,
+          "OP_RINGS_PRIVATE": 10}
+VQ = {k[3:].lower(): v for k, v in VQ_OPS.items()}
 RAW, BLK, RNG, CONSOLE, NET = range(5)
 INDIRECT, EVENT_IDX, READONLY = 0x08, 0x10, 0x20
 LEN = {0: 0, 1: 1, 16: 2, 512: 3, 4096: 4, 0xffffffff: 9, 12: 10,
@@ -45,26 +51,26 @@ def desc_body(where, length, flags, nxt=0):
 
 
 def desc(i, where, length, flags, nxt=0):
-    return bytes([0, i]) + desc_body(where, length, flags, nxt)
+    return bytes([VQ["desc"], i]) + desc_body(where, length, flags, nxt)
 
 
 def avail(head):
-    return bytes([1, head])
+    return bytes([VQ["publish"], head])
 
 
 def avail_idx(v):
-    return bytes([2]) + struct.pack("<H", v)
+    return bytes([VQ["avail_idx"]]) + struct.pack("<H", v)
 
 
 def private(where, pages=1):
-    return bytes([3, 1]) + where + bytes([pages - 1])
+    return bytes([VQ["convert"], 1]) + where + bytes([pages - 1])
 
 
-RUN = bytes([5])
+RUN = bytes([VQ["run"]])
 
 
 def indirect(where, descs):
-    out = bytes([7]) + where + bytes([len(descs)])
+    out = bytes([VQ["indirect"]]) + where + bytes([len(descs)])
     for d in descs:
         out += desc_body(*d)
     return out
@@ -72,15 +78,15 @@ def indirect(where, descs):
 
 def data(where, payload):
     payload = payload.ljust(16, b"\0")
-    return bytes([8]) + where + payload + bytes([16])
+    return bytes([VQ["data"]]) + where + payload + bytes([16])
 
 
 def packet(length, fill=0x11):
-    return bytes([9]) + struct.pack("<H", length) + bytes([fill])
+    return bytes([VQ["packet"]]) + struct.pack("<H", length) + bytes([fill])
 
 
 def rings_private(which):
-    return bytes([10, which])
+    return bytes([VQ["rings_private"], which])
 
 
 def blk_hdr(kind, sector=0):
@@ -281,10 +287,12 @@ def c_ops(path):
 
 def check():
     bad = []
-    ops = c_ops(os.path.join(HERE, "fuzz-virtio-pci.c"))
-    if ops != PCI_OPS:
-        bad.append("fuzz-virtio-pci.c's enum op is %s, the seeds use %s"
-                   % (ops, PCI_OPS))
+    for target, want in (("fuzz-virtqueue", VQ_OPS),
+                         ("fuzz-virtio-pci", PCI_OPS)):
+        ops = c_ops(os.path.join(HERE, target + ".c"))
+        if ops != want:
+            bad.append("%s.c's enum op is %s, the seeds use %s"
+                       % (target, ops, want))
     with tempfile.TemporaryDirectory() as tmp:
         for name, seeds in (("fuzz-virtqueue", VQ_SEEDS),
                             ("fuzz-virtio-pci", PCI_SEEDS)):
