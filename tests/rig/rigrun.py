@@ -71,7 +71,9 @@ class Case:
 
 def _case_script(i, case):
     stats = "/tmp/stats-%d.json" % i
-    lines = ['echo "%s begin %d"' % (MARK, i), "t0=$(cut -d' ' -f1 /proc/uptime)"]
+    # The case's wall time by the rig's clock, on its status line.
+    lines = ['echo "%s begin %d"' % (MARK, i),
+             "rig_t0=$(cut -d' ' -f1 /proc/uptime)"]
     if case.shell:
         lines.append(case.shell)
     else:
@@ -87,8 +89,8 @@ def _case_script(i, case):
             lines.append('s=$?; if [ $s -eq 143 ] || [ $s -eq 124 ]; then '
                          'echo "%s retry %d"; %s; else (exit $s); fi'
                          % (MARK, i, cmd))
-    lines.append('echo "%s status %d $? $t0 $(cut -d\' \' -f1 /proc/uptime)"'
-                 % (MARK, i))
+    lines.append('echo "%s status %d $? $rig_t0 '
+                 '$(cut -d\' \' -f1 /proc/uptime)"' % (MARK, i))
     if case.stats and not case.shell:
         lines.append('[ -f %s ] && { echo "%s stats %d"; base64 %s; echo; }'
                      % (stats, MARK, i, stats))

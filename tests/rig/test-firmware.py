@@ -85,7 +85,8 @@ SIGINT_WAIT = 150  # seconds at most before the signal
 SIGINT_SHELL = (
     "./cvmm run --firmware OVMF.fd --memory %s --apic-bus-ns 20 "
     ">/tmp/sigint.out 2>&1 </dev/null & p=$!; n=0; "
-    "while [ $n -lt %d ] && kill -0 $p 2>/dev/null && ! grep -q 'BdsDxe: No bootable' /tmp/sigint.out; "
+    "while [ $n -lt %d ] && kill -0 $p 2>/dev/null && "
+    "! grep -q 'BdsDxe: No bootable' /tmp/sigint.out; "
     "do sleep 1; n=$((n + 1)); done; "
     "echo \"cvmm-sigint: waited=$n\"; sleep 1; kill -INT $p; wait $p; s=$?; "
     "cat /tmp/sigint.out; (exit $s)" % (MEM, SIGINT_WAIT))

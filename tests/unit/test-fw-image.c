@@ -220,7 +220,8 @@ static void test_cc_launch(void)
 		write_file(path, img, size);
 		EXPECT_EQ(validate_launch(fws[i].mode, "noloader.fd", &out),
 			  -EINVAL, "%s without its loader", fws[i].name);
-		EXPECT(out && strstr(out, "noloader.fd' has no kernel loader (no QemuKernelLoaderFsDxe"),
+		EXPECT(out && strstr(out, "noloader.fd' has no kernel loader") &&
+			       strstr(out, "(no QemuKernelLoaderFsDxe in its volumes)"),
 		       "%s: the error names the firmware and why: %s",
 		       fws[i].name, out);
 		free(out);
