@@ -16,6 +16,7 @@
 #include "vmm/caps.h"
 #include "vmm/validate.h"
 #include "vmm/vm.h"
+#include "vmm/x86/fw-image.h"
 
 static bool has_pci_devices(const struct vm_config *cfg)
 {
@@ -62,8 +63,9 @@ static void check_test_guest(const struct vm_config *cfg, struct cfg_diag *d)
 }
 
 /*
- * The firmware (and kernel hashes) read and checked, and the launch
- * planned; the bytes go to @ret_img when the caller uses them.
+ * The firmware (and kernel hashes) read and checked, its kernel loader
+ * there for boot.kernel, and the launch planned; the bytes go to @ret_img
+ * when the caller uses them.
  */
 static int check_firmware(const struct vm_config *cfg, enum vm_use use,
 			  struct cfg_diag *d, struct cc_image *ret_img)
@@ -74,6 +76,9 @@ static int check_firmware(const struct vm_config *cfg, enum vm_use use,
 	int r;
 
 	r = cc_image_load(cfg, &img, reason, sizeof(reason));
+	if (r == 0)
+		r = fw_image_check_kernel(cfg, img.fw, img.fw_size, reason,
+					  sizeof(reason));
 	if (r == 0 && use != VM_USE_MEASURE)
 		r = launch_plan_build(cfg, &img, &plan, reason, sizeof(reason));
 	if (r < 0 && r != -ENOMEM)

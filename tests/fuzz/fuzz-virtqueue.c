@@ -40,6 +40,26 @@
 
 enum kind { KIND_RAW, KIND_BLK, KIND_RNG, KIND_CONSOLE, KIND_NET, NR_KINDS };
 
+/*
+ * The operations, by their kind byte modulo NR_OPS. The seeds
+ * (make-virtio-seeds.py, which checks its numbers against these) spell
+ * the bytes out: a new operation goes at the end.
+ */
+enum op {
+	OP_DESC = 0,
+	OP_PUBLISH = 1,
+	OP_AVAIL_IDX = 2,
+	OP_CONVERT = 3,
+	OP_CONVERT_TOO = 4,	/* the same, twice as likely */
+	OP_RUN = 5,
+	OP_AVAIL_WORD = 6,
+	OP_INDIRECT = 7,
+	OP_DATA = 8,
+	OP_PACKET = 9,
+	OP_RINGS_PRIVATE = 10,
+	NR_OPS
+};
+
 static struct {
 	struct virtio_device *vdev;
 	struct virtqueue *vq;
@@ -284,26 +304,26 @@ static void operation(struct fuzz_input *in)
 	uint64_t gpa;
 	uint16_t v;
 
-	switch (fuzz_u8(in) % 11) {
-	case 0:
+	switch (fuzz_u8(in) % NR_OPS) {
+	case OP_DESC:
 		put_desc(DESC_GPA, fuzz_u8(in), in);
 		break;
-	case 1:
+	case OP_PUBLISH:
 		v = fuzz_u8(in);
 		publish(v < 250 ? v : fuzz_u16(in));
 		break;
-	case 2:
+	case OP_AVAIL_IDX:
 		s.avail_idx = fuzz_u16(in);
 		guest_write(AVAIL_GPA + 2, &s.avail_idx, sizeof(s.avail_idx));
 		break;
-	case 3:
-	case 4:
+	case OP_CONVERT:
+	case OP_CONVERT_TOO:
 		convert(in, fuzz_u8(in) & 1);
 		break;
-	case 5:
+	case OP_RUN:
 		run();
 		break;
-	case 6:
+	case OP_AVAIL_WORD:
 		/* Avail flags, or used_event after the ring. */
 		v = fuzz_u16(in);
 		gpa = AVAIL_GPA;
@@ -311,21 +331,21 @@ static void operation(struct fuzz_input *in)
 			gpa += 4 + 2 * (uint64_t)s.vq->size;
 		guest_write(gpa, &v, sizeof(v));
 		break;
-	case 7:
+	case OP_INDIRECT:
 		gpa = pick_gpa(in) & ~15ull;
 		for (unsigned int n = fuzz_u8(in) % 16, i = 0; i < n; i++)
 			put_desc(gpa, i, in);
 		break;
-	case 8:
+	case OP_DATA:
 		gpa = pick_gpa(in);
 		for (unsigned int i = 0; i < sizeof(data); i++)
 			data[i] = fuzz_u8(in);
 		guest_write(gpa, data, fuzz_u8(in) % (sizeof(data) + 1));
 		break;
-	case 9:
+	case OP_PACKET:
 		packet(in);
 		break;
-	default:
+	case OP_RINGS_PRIVATE:
 		rings_private(in);
 		break;
 	}

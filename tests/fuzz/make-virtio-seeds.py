@@ -3,14 +3,28 @@
 corpus/. Each seed reaches one path worth mutating (a good request of each
 device, and each way a chain or a driver can go wrong); the name says
 which. Usage: make-virtio-seeds.py [CORPUS_DIR]
+
+make-virtio-seeds.py --check (a unit test) fails when the targets'
+operation numbers (enum op) are not those written here, or when the
+committed corpus is not what this script writes: a seed whose kind bytes
+meant another operation than its name says would otherwise go unnoticed
+(as "rings-go-private" did when the BAR move became operation 8).
 """
 import os
+import re
 import struct
 import sys
+import tempfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
-# fuzz-virtqueue: setup bits, lengths by index (pick_len), operations.
+# fuzz-virtqueue: setup bits, lengths by index (pick_len), operations
+# (enum op in fuzz-virtqueue.c, checked by --check).
+VQ_OPS = {"OP_DESC": 0, "OP_PUBLISH": 1, "OP_AVAIL_IDX": 2, "OP_CONVERT": 3,
+          "OP_CONVERT_TOO": 4, "OP_RUN": 5, "OP_AVAIL_WORD": 6,
+          "OP_INDIRECT": 7, "OP_DATA": 8, "OP_PACKET": 9,
+          "OP_RINGS_PRIVATE": 10}
+VQ = {k[3:].lower(): v for k, v in VQ_OPS.items()}
 RAW, BLK, RNG, CONSOLE, NET = range(5)
 INDIRECT, EVENT_IDX, READONLY = 0x08, 0x10, 0x20
 LEN = {0: 0, 1: 1, 16: 2, 512: 3, 4096: 4, 0xffffffff: 9, 12: 10,
@@ -37,26 +51,26 @@ def desc_body(where, length, flags, nxt=0):
 
 
 def desc(i, where, length, flags, nxt=0):
-    return bytes([0, i]) + desc_body(where, length, flags, nxt)
+    return bytes([VQ["desc"], i]) + desc_body(where, length, flags, nxt)
 
 
 def avail(head):
-    return bytes([1, head])
+    return bytes([VQ["publish"], head])
 
 
 def avail_idx(v):
-    return bytes([2]) + struct.pack("<H", v)
+    return bytes([VQ["avail_idx"]]) + struct.pack("<H", v)
 
 
 def private(where, pages=1):
-    return bytes([3, 1]) + where + bytes([pages - 1])
+    return bytes([VQ["convert"], 1]) + where + bytes([pages - 1])
 
 
-RUN = bytes([5])
+RUN = bytes([VQ["run"]])
 
 
 def indirect(where, descs):
-    out = bytes([7]) + where + bytes([len(descs)])
+    out = bytes([VQ["indirect"]]) + where + bytes([len(descs)])
     for d in descs:
         out += desc_body(*d)
     return out
@@ -64,15 +78,15 @@ def indirect(where, descs):
 
 def data(where, payload):
     payload = payload.ljust(16, b"\0")
-    return bytes([8]) + where + payload + bytes([16])
+    return bytes([VQ["data"]]) + where + payload + bytes([16])
 
 
 def packet(length, fill=0x11):
-    return bytes([9]) + struct.pack("<H", length) + bytes([fill])
+    return bytes([VQ["packet"]]) + struct.pack("<H", length) + bytes([fill])
 
 
 def rings_private(which):
-    return bytes([10, which])
+    return bytes([VQ["rings_private"], which])
 
 
 def blk_hdr(kind, sector=0):
@@ -161,36 +175,59 @@ VQ_SEEDS = {
 
 
 # fuzz-virtio-pci: devices 0 blk, 1 net, 2 rng, 3 console in slots 1-4.
+# Its operations (enum op in fuzz-virtio-pci.c, checked by --check).
+PCI_OPS = {"OP_CONFIG": 0, "OP_CONFIG_TOO": 1, "OP_BAR": 2, "OP_START": 3,
+           "OP_REQUEST": 4, "OP_DISPATCH": 5, "OP_STORE": 6, "OP_PACKET": 7,
+           "OP_MOVE_BAR": 8, "OP_RING_PRIVATE": 9}
+OP = {k[3:].lower(): v for k, v in PCI_OPS.items()}
+
+
 def cfg(slot, reg, size, value=0, write=True, ecam=True):
     how = {1: 0, 2: 1, 4: 2}[size] | (4 if write else 0)
-    return bytes([0, 1 if ecam else 0, how, slot]) + struct.pack(
+    return bytes([OP["config"], 1 if ecam else 0, how, slot]) + struct.pack(
         "<HI", reg, value)
 
 
 def bar(dev, region, off, size, value=0, write=True):
     """region: 0 common, 1 ISR, 2 device, 3 notify, 4 MSI-X, 5 PBA."""
     how = {1: 0, 2: 1, 4: 2, 8: 3}[size] | (4 if write else 0) | region << 3
-    return bytes([2, how, dev, off]) + struct.pack("<Q", value)
+    return bytes([OP["bar"], how, dev, off]) + struct.pack("<Q", value)
 
 
 def start(dev, arg=0x0e):
     """arg: bit 0 all features, bits 1-4 queue size log2, bit 7 no MSI-X."""
-    return bytes([3, dev, arg])
+    return bytes([OP["start"], dev, arg])
 
 
 def request(dev, q, i, flags, length, page, nxt=0):
-    return bytes([4, dev, q, i, flags]) + struct.pack("<H", length) + bytes(
-        [page, nxt])
+    return bytes([OP["request"], dev, q, i, flags]) + struct.pack(
+        "<H", length) + bytes([page, nxt])
 
 
-DISPATCH = bytes([5])
+def move_bar(dev, to=None, onto=None, decode_off=False, decode_on=False):
+    """to: a BAR_SIZE slot above 0xc0000000, or onto another device's."""
+    how = (1 if onto is not None else 0) | (2 if decode_off else 0) | (
+        4 if decode_on else 0)
+    where = bytes([onto]) if onto is not None else struct.pack("<H", to)
+    return bytes([OP["move_bar"], dev, how]) + where
+
+
+def packet_in(length):
+    return bytes([OP["packet"], length])
+
+
+def ring_private(dev):
+    return bytes([OP["ring_private"], dev])
+
+
+DISPATCH = bytes([OP["dispatch"]])
 
 PCI_SEEDS = {
     "start-every-device": b"".join(start(d, 0x0f) for d in range(4))
     + DISPATCH,
     "requests-on-every-queue": b"".join(start(d, 0x0f) for d in range(4))
     + b"".join(request(d, q, 0, 2, 512, 1) for d in range(4)
-               for q in range(2)) + bytes([7, 64]) + DISPATCH + DISPATCH,
+               for q in range(2)) + packet_in(64) + DISPATCH + DISPATCH,
     "intx-and-isr": start(2, 0x8f) + request(2, 0, 0, 2, 64, 1) + DISPATCH
     + bar(2, 1, 0, 1, write=False) + bar(2, 1, 0, 1, write=False),
     "bar-sizing-and-move": cfg(1, 0x10, 4, 0xffffffff)
@@ -216,8 +253,15 @@ PCI_SEEDS = {
     + request(2, 0, 0, 2, 64, 1) + DISPATCH,
     "reset-with-queues-live": start(0) + request(0, 0, 0, 1, 16, 1, 1)
     + bar(0, 0, 0x14, 1, 0) + DISPATCH + start(0) + DISPATCH,
-    "rings-go-private": start(2) + bytes([8, 2]) + request(2, 0, 0, 2, 64, 1)
-    + DISPATCH,
+    "rings-go-private": start(2) + ring_private(2)
+    + request(2, 0, 0, 2, 64, 1) + DISPATCH,
+    # Queues live: the rng's BAR moved while decoding, with decoding off
+    # and on again, then onto the disk's; a kick at each place.
+    "bar-move-with-queues-live": start(2) + start(0)
+    + move_bar(2, to=0x40) + request(2, 0, 0, 2, 64, 1) + DISPATCH
+    + move_bar(2, to=0x48, decode_off=True, decode_on=True)
+    + request(2, 0, 1, 2, 64, 2) + DISPATCH
+    + move_bar(2, onto=0) + request(0, 0, 0, 1, 16, 1, 1) + DISPATCH,
     "queue-enable-bad-rings": cfg(3, 0x04, 2, 2) + bar(2, 0, 0x14, 1, 3)
     + bar(2, 0, 0x0c, 4, 0) + bar(2, 0, 0x08, 4, 1) + bar(2, 0, 0x0c, 4, 1)
     + bar(2, 0, 0x14, 1, 0xb) + bar(2, 0, 0x18, 2, 3)
@@ -233,12 +277,50 @@ def write(corpus, name, seeds):
             f.write(data)
 
 
+def c_ops(path):
+    """enum op of a fuzz target: {name: value}."""
+    with open(path) as f:
+        body = re.search(r"enum op \{(.*?)\};", f.read(), re.S).group(1)
+    return {m.group(1): int(m.group(2))
+            for m in re.finditer(r"(OP_\w+) = (\d+)", body)}
+
+
+def check():
+    bad = []
+    for target, want in (("fuzz-virtqueue", VQ_OPS),
+                         ("fuzz-virtio-pci", PCI_OPS)):
+        ops = c_ops(os.path.join(HERE, target + ".c"))
+        if ops != want:
+            bad.append("%s.c's enum op is %s, the seeds use %s"
+                       % (target, ops, want))
+    with tempfile.TemporaryDirectory() as tmp:
+        for name, seeds in (("fuzz-virtqueue", VQ_SEEDS),
+                            ("fuzz-virtio-pci", PCI_SEEDS)):
+            write(tmp, name, seeds)
+            have = os.path.join(HERE, "corpus", name)
+            for seed in sorted(set(seeds) | set(os.listdir(have))):
+                a = os.path.join(have, seed)
+                b = os.path.join(tmp, name, seed)
+                if not (os.path.exists(a) and os.path.exists(b)
+                        and open(a, "rb").read() == open(b, "rb").read()):
+                    bad.append("corpus/%s/%s is not what this script writes"
+                               % (name, seed))
+    for b in bad:
+        print("FAIL " + b)
+    print("%d problems (run tests/fuzz/make-virtio-seeds.py)" % len(bad)
+          if bad else "ok   the seeds match the targets' operations")
+    return 1 if bad else 0
+
+
 def main():
+    if sys.argv[1:] == ["--check"]:
+        return check()
     corpus = sys.argv[1] if len(sys.argv) > 1 else os.path.join(HERE,
                                                                  "corpus")
     write(corpus, "fuzz-virtqueue", VQ_SEEDS)
     write(corpus, "fuzz-virtio-pci", PCI_SEEDS)
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

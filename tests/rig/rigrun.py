@@ -62,6 +62,7 @@ class Case:
         self.timeout = timeout
         # Filled in after the run:
         self.retried = False
+        self.seconds = None  # the case's wall time by the rig's clock
         self.status = None
         self.output = ""
         self.stats_json = None
@@ -70,7 +71,9 @@ class Case:
 
 def _case_script(i, case):
     stats = "/tmp/stats-%d.json" % i
-    lines = ['echo "%s begin %d"' % (MARK, i)]
+    # The case's wall time by the rig's clock, on its status line.
+    lines = ['echo "%s begin %d"' % (MARK, i),
+             "rig_t0=$(cut -d' ' -f1 /proc/uptime)"]
     if case.shell:
         lines.append(case.shell)
     else:
@@ -86,7 +89,8 @@ def _case_script(i, case):
             lines.append('s=$?; if [ $s -eq 143 ] || [ $s -eq 124 ]; then '
                          'echo "%s retry %d"; %s; else (exit $s); fi'
                          % (MARK, i, cmd))
-    lines.append('echo "%s status %d $?"' % (MARK, i))
+    lines.append('echo "%s status %d $? $rig_t0 '
+                 '$(cut -d\' \' -f1 /proc/uptime)"' % (MARK, i))
     if case.stats and not case.shell:
         lines.append('[ -f %s ] && { echo "%s stats %d"; base64 %s; echo; }'
                      % (stats, MARK, i, stats))
@@ -109,6 +113,8 @@ def _parse(out, cases):
                 mode = "out"
             if kind == "status":
                 cases[idx].status = int(words[2])
+                if len(words) == 5:
+                    cases[idx].seconds = float(words[4]) - float(words[3])
             elif kind == "stats":
                 stats[idx] = []
             continue
@@ -191,6 +197,10 @@ class Checker:
             return False
 
     def finish(self, cases=()):
+        timed = [c for c in cases if c.seconds is not None]
+        if timed:
+            print("rig time by case: " + ", ".join(
+                "%s %.1f s" % (c.name, c.seconds) for c in timed))
         for c in cases:
             if c.retried:
                 print("note: %s hung once (killed by its timeout) and passed "

@@ -3,13 +3,19 @@
  * Whether a firmware image has QEMU's kernel loader (vmm/x86/fw-image.c):
  * images built here (an FFS driver file header inside an LZMA-compressed
  * GUID-defined section, or plain; the same without it; a section that
- * does not decompress), and the three fixtures, which all have one.
+ * does not decompress), and the three fixtures, which all have one; and
+ * the check of an SNP or TDX launch (vm_validate()) on the SNP and TDX
+ * fixtures, as they are (they boot --kernel) and with their compressed
+ * volumes hidden (no loader: refused, naming the firmware and why).
  */
+#include <errno.h>
 #include <lzma.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "tests/test.h"
 #include "tests/unit/fixture.h"
+#include "vmm/validate.h"
 #include "vmm/x86/fw-image.h"
 
 #define OVMF_SHA256 \
@@ -136,5 +142,100 @@ static void test_fixtures(void)
 	}
 }
 
+static char scratch[] = "/tmp/test-fw-image-XXXXXX";
+
+static void write_file(const char *path, const uint8_t *buf, size_t size)
+{
+	FILE *f = fopen(path, "wb");
+
+	EXPECT(f && fwrite(buf, 1, size, f) == size && !fclose(f),
+	       "writing %s", path);
+}
+
+/* vm_validate() of a measured launch of @fw with --kernel; its errors. */
+static int validate_launch(enum cc_mode mode, const char *fw, char **ret_out)
+{
+	struct vm_config cfg;
+	struct cfg_diag d;
+	size_t len = 0;
+	char path[64];
+	FILE *f;
+	int r;
+
+	vm_config_init(&cfg);
+	cfg.cc.mode = mode;
+	snprintf(path, sizeof(path), "%s/%s", scratch, fw);
+	cfg.boot.firmware = strdup(path);
+	snprintf(path, sizeof(path), "%s/kernel", scratch);
+	cfg.boot.kernel = strdup(path);
+	vm_config_finish(&cfg);
+	f = open_memstream(ret_out, &len);
+	cfg_diag_init(&d, f);
+	r = vm_validate(&cfg, VM_USE_MEASURE, &d);
+	fclose(f);
+	vm_config_free(&cfg);
+	return r;
+}
+
+/*
+ * An SNP or TDX launch with --kernel needs the kernel loader as much as
+ * an ordinary VM: the SNP and TDX fixtures have it (with the SEV hashes
+ * verifier for SNP; TDVF measures the items instead) and pass. With
+ * every LZMA section's GUID overwritten, the loader is hidden while the
+ * footer table and metadata the launch reads stay: refused.
+ */
+static void test_cc_launch(void)
+{
+	static const struct {
+		const char *name, *sha256;
+		enum cc_mode mode;
+	} fws[] = {
+		{ "OVMF.amdsev.fd", AMDSEV_SHA256, CC_MODE_SNP },
+		{ "OVMF.inteltdx.ms.fd", INTELTDX_SHA256, CC_MODE_TDX },
+	};
+	static const char *const files[] = { "kernel", "good.fd", "noloader.fd" };
+	static const uint8_t kernel[4096];
+
+	EXPECT(mkdtemp(scratch), "mkdtemp");
+	for (size_t i = 0; i < ARRAY_SIZE(fws); i++) {
+		size_t size = 0;
+		uint8_t *img = fixture_load(fws[i].name, fws[i].sha256, &size);
+		uint8_t *p;
+		char path[64], *out = NULL;
+
+		if (!img) {
+			printf("note: %s: %s\n", fws[i].name, skip_why);
+			continue;
+		}
+		snprintf(path, sizeof(path), "%s/kernel", scratch);
+		write_file(path, kernel, sizeof(kernel));
+		snprintf(path, sizeof(path), "%s/good.fd", scratch);
+		write_file(path, img, size);
+		EXPECT_EQ(validate_launch(fws[i].mode, "good.fd", &out), 0,
+			  "%s as it is: %s", fws[i].name, out);
+		free(out);
+		for (p = img; (p = memmem(p, img + size - p, lzma_guid, 16));)
+			memset(p, 0, 16);
+		snprintf(path, sizeof(path), "%s/noloader.fd", scratch);
+		write_file(path, img, size);
+		EXPECT_EQ(validate_launch(fws[i].mode, "noloader.fd", &out),
+			  -EINVAL, "%s without its loader", fws[i].name);
+		EXPECT(out && strstr(out, "noloader.fd' has no kernel loader") &&
+			       strstr(out, "(no QemuKernelLoaderFsDxe in its volumes)"),
+		       "%s: the error names the firmware and why: %s",
+		       fws[i].name, out);
+		free(out);
+		free(img);
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(files); i++) {
+		char path[64];
+
+		snprintf(path, sizeof(path), "%s/%s", scratch, files[i]);
+		unlink(path);
+	}
+	rmdir(scratch);
+}
+
 TEST_MAIN(TEST_CASE(test_compressed), TEST_CASE(test_plain_and_empty),
-	  TEST_CASE(test_broken_section), TEST_CASE(test_fixtures))
+	  TEST_CASE(test_broken_section), TEST_CASE(test_fixtures),
+	  TEST_CASE(test_cc_launch))

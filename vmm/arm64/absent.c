@@ -16,6 +16,7 @@
 #include "vmm/launch.h"
 #include "vmm/x86/boot-firmware.h"
 #include "vmm/x86/fw-cfg-plan.h"
+#include "vmm/x86/fw-image.h"
 
 struct json_object *launch_stats_json(const struct vm *vm)
 {
@@ -50,4 +51,12 @@ void fw_cfg_plan_write(const struct vm_config *cfg, const struct fw_cfg *fc,
 		       FILE *f)
 {
 	(void)cfg, (void)fc, (void)f;
+}
+
+/* Never reached: the config rules refuse SNP and TDX on arm64. */
+int fw_image_check_kernel(const struct vm_config *cfg, const uint8_t *image,
+			  size_t size, char *reason, size_t len)
+{
+	(void)cfg, (void)image, (void)size, (void)reason, (void)len;
+	return 0;
 }

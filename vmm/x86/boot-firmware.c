@@ -169,19 +169,17 @@ static int write_sev_hashes(struct vm *vm, struct pc_firmware *pf,
 	return 0;
 }
 
-/*
- * --kernel needs the firmware's kernel loader: a firmware without one
- * would ignore the kernel fw_cfg offers and boot something else.
- */
+/* --kernel needs the firmware's kernel loader (fw-image.h). */
 static int check_kernel_loader(const struct vm_config *cfg,
 			       const uint8_t *image, uint64_t size)
 {
-	if (!cfg->boot.kernel ||
-	    fw_image_kernel_loader(image, size) != FW_KERNEL_LOADER_NO)
-		return 0;
-	log_error("firmware '%s' has no kernel loader (no QemuKernelLoaderFsDxe in its volumes): it cannot boot --kernel '%s'",
-		  cfg->boot.firmware, cfg->boot.kernel);
-	return -EINVAL;
+	char reason[512];
+	int r = fw_image_check_kernel(cfg, image, size, reason,
+				      sizeof(reason));
+
+	if (r < 0)
+		log_error("%s", reason);
+	return r;
 }
 
 /*

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* A firmware image's kernel loader; see fw-image.h. */
+#include <errno.h>
 #include <lzma.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "lib/log.h"
@@ -117,4 +119,16 @@ enum fw_kernel_loader fw_image_kernel_loader(const uint8_t *image,
 		p++;
 	}
 	return all_ok ? FW_KERNEL_LOADER_NO : FW_KERNEL_LOADER_UNKNOWN;
+}
+
+int fw_image_check_kernel(const struct vm_config *cfg, const uint8_t *image,
+			  size_t size, char *reason, size_t len)
+{
+	if (!cfg->boot.kernel ||
+	    fw_image_kernel_loader(image, size) != FW_KERNEL_LOADER_NO)
+		return 0;
+	snprintf(reason, len,
+		 "firmware '%s' has no kernel loader (no QemuKernelLoaderFsDxe in its volumes): it cannot boot --kernel '%s'",
+		 cfg->boot.firmware, cfg->boot.kernel);
+	return -EINVAL;
 }

@@ -15,6 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "config/config.h"
 #include "lib/util.h"
 
 enum fw_kernel_loader {
@@ -26,5 +27,18 @@ enum fw_kernel_loader {
 
 enum fw_kernel_loader fw_image_kernel_loader(const uint8_t *image,
 					     size_t size);
+
+/*
+ * fw_image_check_kernel() - may this firmware boot boot.kernel?
+ *
+ * A firmware without the kernel loader would ignore the kernel fw_cfg
+ * offers and boot something else: in an ordinary VM and in an SNP or TDX
+ * launch alike (OVMF.amdsev.fd and OVMF.inteltdx.fd both build the
+ * loader in). Returns 0 without boot.kernel or when the loader is there
+ * (or cannot be told), else -EINVAL with @reason naming the firmware.
+ */
+int __must_check fw_image_check_kernel(const struct vm_config *cfg,
+				       const uint8_t *image, size_t size,
+				       char *reason, size_t len);
 
 #endif
