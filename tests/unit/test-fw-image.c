@@ -171,7 +171,7 @@ static int validate_launch(enum cc_mode mode, const char *fw, char **ret_out)
 	vm_config_finish(&cfg);
 	f = open_memstream(ret_out, &len);
 	cfg_diag_init(&d, f);
-	r = vm_validate(&cfg, VM_USE_MEASURE, &d);
+	r = vm_validate(&cfg, VM_USE_MEASURE, &d, NULL);
 	fclose(f);
 	vm_config_free(&cfg);
 	return r;
