@@ -12,7 +12,8 @@ import sys
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 
-def bzimage(setup_sects=1, version=0x020f, relocatable=1, payload=64):
+def bzimage(setup_sects=1, version=0x020f, relocatable=1, payload=64,
+            pref_address=0x1000000, init_size=0x100000):
     """A setup header (boot protocol, shared/spec/x86-boot.md) and a payload."""
     sects = setup_sects or 4
     b = bytearray((sects + 1) * 512 + payload)
@@ -28,8 +29,8 @@ def bzimage(setup_sects=1, version=0x020f, relocatable=1, payload=64):
     b[0x234] = relocatable
     struct.pack_into("<H", b, 0x236, 0x01)        # XLF_KERNEL_64
     struct.pack_into("<I", b, 0x238, 2047)        # cmdline_size
-    struct.pack_into("<Q", b, 0x258, 0x1000000)   # pref_address
-    struct.pack_into("<I", b, 0x260, 0x100000)    # init_size
+    struct.pack_into("<Q", b, 0x258, pref_address)
+    struct.pack_into("<I", b, 0x260, init_size)
     for i in range((sects + 1) * 512, len(b)):
         b[i] = 0x90
     return bytes(b)
@@ -86,6 +87,12 @@ def vmlinux(bits=64, entry=0x1000040, note_type=18, seg1_paddr=0x1200000):
 SEEDS = {
     "bzimage": bzimage(),
     "bzimage-setup-sects-0-fixed": bzimage(setup_sects=0, relocatable=0),
+    # pref_address + init_size wraps past 2^64 into RAM: refused when
+    # fixed, relocated when relocatable (bzimage_place() once took both).
+    "bzimage-pref-address-wraps": bzimage(pref_address=0xffffffffffe00000,
+                                          init_size=0x400000),
+    "bzimage-pref-address-wraps-fixed": bzimage(
+        relocatable=0, pref_address=0xfffffffffff00000),
     "bad-bzimage-protocol-2.06": bzimage(version=0x0206),
     "bad-bzimage-truncated": bzimage(payload=0),
     "vmlinux-elf64": vmlinux(),
