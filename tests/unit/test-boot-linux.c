@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * bzimage_parse(): a good setup header and one bad field at a time, each
- * refused with its reason.
+ * refused with its reason; a short read that ends inside the setup header.
+ * bzimage_place(): at pref_address, relocated, or refused, and a
+ * pref_address near 2^64 whose end wraps (found by fuzz-kernel-image).
  */
 #include <stdio.h>
 #include <string.h>
@@ -11,6 +13,7 @@
 
 #define SETUP_SECTS 4
 #define FILE_SIZE ((SETUP_SECTS + 1) * 512 + 0x10000)
+#define ULL(x) ((unsigned long long)(x))
 
 static uint8_t hdr[BZIMAGE_HEADER_READ];
 
@@ -124,7 +127,80 @@ static void test_short_file(void)
 	      "a 512-byte file should be too short (%s)", reason);
 }
 
+/* A short read that stops past init_size but before the header's end. */
+static void test_short_read_inside_header(void)
+{
+	struct bzimage img;
+	char reason[160] = "";
+
+	good_header();
+	EXPECT(bzimage_parse(hdr, 0x268, FILE_SIZE, &img, reason,
+			    sizeof(reason)) == -EINVAL &&
+	      strstr(reason, "setup header ends at 0x26c"),
+	      "a read of 0x268 bytes should not give header_end 0x26c (%s)",
+	      reason);
+	EXPECT(bzimage_parse(hdr, 0x26c, FILE_SIZE, &img, reason,
+			    sizeof(reason)) == 0 && img.header_end == 0x26c,
+	      "a read of 0x26c bytes holds the whole header (%s)", reason);
+}
+
+#define RAM_END 0x40000000ull
+
+static int place(uint64_t pref, bool relocatable, uint64_t *load,
+		 char *reason)
+{
+	struct bzimage img;
+	uint64_t end;
+	int r;
+
+	good_header();
+	put(0x258, pref, 8);
+	hdr[0x234] = relocatable;
+	r = bzimage_parse(hdr, sizeof(hdr), FILE_SIZE, &img, reason, 160);
+	EXPECT(r == 0, "the header should parse (%s)", reason);
+	r = bzimage_place(&img, RAM_END, load, &end, reason, 160);
+	EXPECT(r || end == *load + 0x3c4e000,
+	       "the kernel should span init_size from 0x%llx", ULL(*load));
+	return r;
+}
+
+static void test_place(void)
+{
+	char reason[160] = "";
+	uint64_t load = 0;
+
+	EXPECT(place(0x1000000, true, &load, reason) == 0 &&
+	       load == 0x1000000, "at pref_address (%s)", reason);
+	EXPECT(place(0x1100000, true, &load, reason) == 0 &&
+	       load == 0x1000000, "unaligned: relocated to 16 MiB (%s)", reason);
+	EXPECT(place(0x1100000, false, &load, reason) == 0 &&
+	       load == 0x1100000, "fixed, at pref_address (%s)", reason);
+	EXPECT(place(0x3f000000, false, &load, reason) == -EINVAL &&
+	       strstr(reason, "not relocatable"),
+	       "fixed and past RAM's end: refused (%s)", reason);
+	EXPECT(place(0x80000, false, &load, reason) == -EINVAL,
+	       "fixed and below 1 MiB: refused (%s)", reason);
+}
+
+/* pref_address + init_size wraps past 2^64 to an address inside RAM. */
+static void test_place_wrapping_pref_address(void)
+{
+	uint64_t pref = 0xfffffffffe000000ull, load = 0;
+	char reason[160] = "";
+
+	EXPECT(place(pref, false, &load, reason) == -EINVAL &&
+	       strstr(reason, "not relocatable"),
+	       "a fixed kernel at 0x%llx should be refused (%s, load 0x%llx)",
+	       ULL(pref), reason, ULL(load));
+	EXPECT(place(pref, true, &load, reason) == 0 && load == 0x1000000,
+	       "a relocatable one should go to 16 MiB (%s, load 0x%llx)",
+	       reason, ULL(load));
+}
+
 TEST_MAIN(TEST_CASE(test_good_header),
 	  TEST_CASE(test_zero_setup_sects_means_four),
 	  TEST_CASE(test_bad_headers),
-	  TEST_CASE(test_short_file))
+	  TEST_CASE(test_short_file),
+	  TEST_CASE(test_short_read_inside_header),
+	  TEST_CASE(test_place),
+	  TEST_CASE(test_place_wrapping_pref_address))

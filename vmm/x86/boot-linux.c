@@ -144,6 +144,9 @@ int bzimage_parse(const uint8_t *buf, size_t len, uint64_t file_size,
 			      (unsigned long long)file_size, img.setup_size);
 	img.payload_size = file_size - img.setup_size;
 	img.header_end = MIN(HDR_MAGIC + buf[HDR_JUMP_END], HDR_MAX_END);
+	if (img.header_end > len)
+		return reject("truncated: the setup header ends at 0x%x, past the %zu bytes read",
+			      img.header_end, len);
 	img.cmdline_size = get_le32(buf + HDR_CMDLINE_SIZE);
 	img.initrd_addr_max = get_le32(buf + HDR_INITRD_ADDR_MAX);
 	img.kernel_alignment = get_le32(buf + HDR_KERNEL_ALIGNMENT);
@@ -165,38 +168,51 @@ uint64_t boot_low_ram_end(struct vm *vm)
 	return MIN(vm->cfg->machine.memory_size, MEM_HOLE_START);
 }
 
-/*
- * The range [load, load + MAX(init_size, payload)) must be RAM above the
- * boot structures; a kernel that cannot be relocated gets its
- * pref_address or nothing.
- */
+/* [load, load + span) inside [LOW_MEMORY_END, ram_end), without overflowing. */
+static bool fits(uint64_t load, uint64_t span, uint64_t ram_end)
+{
+	return load >= LOW_MEMORY_END && load <= ram_end &&
+	       span <= ram_end - load;
+}
+
+int bzimage_place(const struct bzimage *img, uint64_t ram_end,
+		  uint64_t *ret_load, uint64_t *ret_end, char *reason,
+		  size_t reason_len)
+{
+	uint64_t span = MAX((uint64_t)img->init_size, img->payload_size);
+	uint64_t load = img->pref_address;
+
+	if (!fits(load, span, ram_end) ||
+	    (img->relocatable && !IS_ALIGNED(load, img->kernel_alignment))) {
+		if (!img->relocatable)
+			return reject("it is not relocatable and its load address 0x%llx (+0x%llx bytes for init_size) is not in guest RAM below 0x%llx",
+				      (unsigned long long)load,
+				      (unsigned long long)span,
+				      (unsigned long long)ram_end);
+		load = ALIGN_UP(KERNEL_DEFAULT_GPA,
+				(uint64_t)img->kernel_alignment);
+	}
+	if (!fits(load, span, ram_end))
+		return reject("it needs 0x%llx bytes from 0x%llx (init_size), but guest RAM ends at 0x%llx",
+			      (unsigned long long)span,
+			      (unsigned long long)load,
+			      (unsigned long long)ram_end);
+	*ret_load = load;
+	*ret_end = load + span;
+	return 0;
+}
+
 static int place_kernel(struct vm *vm, const char *path,
 			const struct bzimage *img, uint64_t *ret_load,
 			uint64_t *ret_end)
 {
-	uint64_t span = MAX((uint64_t)img->init_size, img->payload_size);
-	uint64_t ram = boot_low_ram_end(vm), load = img->pref_address;
+	char reason[200];
 
-	if (load < LOW_MEMORY_END || load + span > ram ||
-	    (img->relocatable && !IS_ALIGNED(load, img->kernel_alignment))) {
-		if (!img->relocatable) {
-			log_error("kernel '%s': it is not relocatable and its load address 0x%llx (+0x%llx bytes for init_size) is not in guest RAM below 0x%llx",
-				  path, (unsigned long long)load,
-				  (unsigned long long)span,
-				  (unsigned long long)ram);
-			return -EINVAL;
-		}
-		load = ALIGN_UP(KERNEL_DEFAULT_GPA,
-				(uint64_t)img->kernel_alignment);
-	}
-	if (load + span > ram) {
-		log_error("kernel '%s': it needs 0x%llx bytes from 0x%llx (init_size), but guest RAM ends at 0x%llx",
-			  path, (unsigned long long)span,
-			  (unsigned long long)load, (unsigned long long)ram);
+	if (bzimage_place(img, boot_low_ram_end(vm), ret_load, ret_end,
+			  reason, sizeof(reason)) < 0) {
+		log_error("kernel '%s': %s", path, reason);
 		return -EINVAL;
 	}
-	*ret_load = load;
-	*ret_end = load + span;
 	return 0;
 }
 

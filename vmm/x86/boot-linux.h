@@ -45,6 +45,16 @@ int __must_check bzimage_parse(const uint8_t *buf, size_t len,
 			       char *reason, size_t reason_len);
 
 /*
+ * Where the kernel goes in guest RAM below ram_end: [*ret_load, *ret_end)
+ * spans MAX(init_size, payload_size) above the boot structures (1 MiB),
+ * at pref_address if it fits there, else (relocatable only) at 16 MiB
+ * aligned up to kernel_alignment. On -EINVAL, reason says why. Pure.
+ */
+int __must_check bzimage_place(const struct bzimage *img, uint64_t ram_end,
+			       uint64_t *ret_load, uint64_t *ret_end,
+			       char *reason, size_t reason_len);
+
+/*
  * What the bzImage entry and the PVH entry (vmm/x86/boot-pvh.c) share:
  * the low memory below, the files, the command line, the e820 map, the
  * ACPI tables and the vCPUs' reset state.
