@@ -107,7 +107,7 @@ static const struct cfg_flag flags[] = {
 	  "TD MROWNERCONFIG: 48 bytes in hex", NULL, FOR_ALL },
 
 	{ "kernel", "FILE", FLAG_VALUE, "$.boot.kernel",
-	  "Linux bzImage to boot", "Boot", FOR_ALL },
+	  "Linux kernel: a bzImage, or a vmlinux with a PVH entry", "Boot", FOR_ALL },
 	{ "initrd", "FILE", FLAG_VALUE, "$.boot.initrd",
 	  "initial ramdisk (needs --kernel)", NULL, FOR_ALL },
 	{ "cmdline", "TEXT", FLAG_VALUE, "$.boot.cmdline",
